@@ -1,0 +1,367 @@
+//! The command line: no arguments opens the window; `train gan …` runs the same training
+//! headless and writes its results for scripts, benchmarks and tests.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Parser, Subcommand};
+
+use crate::data::csv2d::write_points;
+use crate::data::toy2d::Toy2d;
+use crate::model::mlp::Activation;
+use crate::model::optim::{OptimizerConfig, OptimizerKind};
+use crate::theory::modes::COVERAGE_SAMPLES;
+use crate::train::gan::{GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
+
+/// Latent Lab: watch autoencoders, VAEs and GANs learn, live.
+#[derive(Debug, Parser)]
+#[command(name = "latent-lab", version, about)]
+pub struct Cli {
+    /// What to run; nothing opens the window.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a lab's models without a window and write metrics, a summary and a checkpoint.
+    Train {
+        /// Which lab.
+        #[command(subcommand)]
+        lab: TrainLab,
+    },
+}
+
+/// Labs that train headless.
+#[derive(Debug, Subcommand)]
+pub enum TrainLab {
+    /// The GAN lab: 2-D toy data, MLP generator and discriminator.
+    Gan(GanArgs),
+}
+
+/// Every setting of the GAN lab's side panel, as flags.
+#[derive(Debug, Args)]
+pub struct GanArgs {
+    /// Data: ring8, grid25, spiral, moons, gaussian, or csv:PATH (x,y per row).
+    #[arg(long, default_value = "ring8")]
+    pub data: String,
+    /// Standard deviation of each mode, for ring8 and grid25 (defaults 0.02 and 0.05).
+    #[arg(long)]
+    pub data_sigma: Option<f32>,
+    /// Objective: minimax, ns (non-saturating) or lsgan.
+    #[arg(long, default_value = "ns")]
+    pub loss: String,
+    /// Generator steps (iterations) to run.
+    #[arg(long, default_value_t = 5000)]
+    pub steps: u64,
+    /// Seed of weights, data and noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Hidden width of both networks (4–256).
+    #[arg(long, default_value_t = 64)]
+    pub hidden: usize,
+    /// Hidden layers of both networks (1–4).
+    #[arg(long, default_value_t = 3)]
+    pub layers: usize,
+    /// Hidden width of the generator, overriding --hidden.
+    #[arg(long)]
+    pub hidden_g: Option<usize>,
+    /// Hidden width of the discriminator, overriding --hidden.
+    #[arg(long)]
+    pub hidden_d: Option<usize>,
+    /// Hidden layers of the generator, overriding --layers.
+    #[arg(long)]
+    pub layers_g: Option<usize>,
+    /// Hidden layers of the discriminator, overriding --layers.
+    #[arg(long)]
+    pub layers_d: Option<usize>,
+    /// Activation of both networks: relu, leaky-relu or tanh.
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// Noise dimension (1–8).
+    #[arg(long, default_value_t = 2)]
+    pub noise_dim: usize,
+    /// Noise distribution: gaussian or uniform.
+    #[arg(long, default_value = "gaussian")]
+    pub noise: String,
+    /// Discriminator optimiser: sgd, adam or rmsprop.
+    #[arg(long, default_value = "adam")]
+    pub optimizer_d: String,
+    /// Generator optimiser: sgd, adam or rmsprop.
+    #[arg(long, default_value = "adam")]
+    pub optimizer_g: String,
+    /// Discriminator learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr_d: f64,
+    /// Generator learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr_g: f64,
+    /// Adam β1 of both optimisers.
+    #[arg(long, default_value_t = 0.5)]
+    pub beta1: f64,
+    /// Adam β2 (RMSProp α) of both optimisers.
+    #[arg(long, default_value_t = 0.999)]
+    pub beta2: f64,
+    /// Discriminator steps per generator step (1–10).
+    #[arg(long, default_value_t = 1)]
+    pub d_steps: usize,
+    /// Minibatch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch: usize,
+    /// Evaluate (and write a metrics row) every this many steps.
+    #[arg(long, default_value_t = 100)]
+    pub eval_every: u64,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_named<T>(
+    what: &str,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    all: &[&str],
+) -> anyhow::Result<T> {
+    parse(name).with_context(|| {
+        format!(
+            "unknown {what} '{name}' (expected one of: {})",
+            all.join(", ")
+        )
+    })
+}
+
+impl GanArgs {
+    /// Turns the flags into a validated configuration.
+    pub fn config(&self) -> anyhow::Result<GanConfig> {
+        let mut data = Toy2d::parse(&self.data)?;
+        if let Some(sigma) = self.data_sigma {
+            if !(sigma.is_finite() && sigma > 0.0) {
+                bail!("--data-sigma must be a positive number, got {sigma}");
+            }
+            match &mut data {
+                Toy2d::Ring8 { sigma: s, .. } | Toy2d::Grid25 { sigma: s, .. } => *s = sigma,
+                _ => bail!("--data-sigma applies to ring8 and grid25 only"),
+            }
+        }
+        let names = |v: Vec<&'static str>| v;
+        let loss = parse_named(
+            "loss",
+            &self.loss,
+            GanLoss::parse,
+            &names(GanLoss::ALL.map(GanLoss::name).to_vec()),
+        )?;
+        let activation = parse_named(
+            "activation",
+            &self.activation,
+            Activation::parse,
+            &Activation::ALL.map(Activation::name),
+        )?;
+        let noise = parse_named(
+            "noise",
+            &self.noise,
+            NoiseKind::parse,
+            &NoiseKind::ALL.map(NoiseKind::name),
+        )?;
+        let opt_names = OptimizerKind::ALL.map(OptimizerKind::name);
+        let kind_d = parse_named(
+            "optimizer",
+            &self.optimizer_d,
+            OptimizerKind::parse,
+            &opt_names,
+        )?;
+        let kind_g = parse_named(
+            "optimizer",
+            &self.optimizer_g,
+            OptimizerKind::parse,
+            &opt_names,
+        )?;
+        let opt = |kind, lr| OptimizerConfig {
+            kind,
+            lr,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: 1e-8,
+        };
+        let config = GanConfig {
+            data,
+            loss,
+            generator: NetConfig {
+                hidden: self.hidden_g.unwrap_or(self.hidden),
+                layers: self.layers_g.unwrap_or(self.layers),
+                activation,
+            },
+            discriminator: NetConfig {
+                hidden: self.hidden_d.unwrap_or(self.hidden),
+                layers: self.layers_d.unwrap_or(self.layers),
+                activation,
+            },
+            noise_dim: self.noise_dim,
+            noise,
+            opt_g: opt(kind_g, self.lr_g),
+            opt_d: opt(kind_d, self.lr_d),
+            d_steps: self.d_steps,
+            batch: self.batch,
+            seed: self.seed,
+        };
+        config.validate()?;
+        if self.eval_every == 0 {
+            bail!("--eval-every must be at least 1");
+        }
+        Ok(config)
+    }
+}
+
+/// The final values a headless GAN run writes to `summary.json`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct GanSummary {
+    /// Mean discriminator loss over the last evaluation interval.
+    pub d_loss: f64,
+    /// Mean generator loss over the last evaluation interval.
+    pub g_loss: f64,
+    /// Mean D(x) on 2500 real samples.
+    pub d_real: f64,
+    /// Mean D(G(z)) on 2500 generated samples.
+    pub d_fake: f64,
+    /// Histogram JS estimate, nats.
+    pub js_grid: f64,
+    /// Modes covered (null for data without known modes).
+    pub modes_covered: Option<usize>,
+    /// Modes in the data (null for data without known modes).
+    pub modes_total: Option<usize>,
+    /// Fraction of high-quality samples (null for data without known modes).
+    pub high_quality_fraction: Option<f64>,
+    /// Generator steps run.
+    pub steps: u64,
+    /// The seed.
+    pub seed: u64,
+    /// Training steps per second, evaluation time excluded.
+    pub steps_per_sec: f64,
+    /// Wall time of the whole run.
+    pub elapsed_secs: f64,
+    /// The objective's name.
+    pub loss: String,
+    /// The data set's name.
+    pub data: String,
+}
+
+/// Runs a headless GAN training and writes `metrics.csv`, `summary.json`, `samples.csv`
+/// and `checkpoint.safetensors` into `--out`. A diverging run stops at the first
+/// non-finite value with an error naming the step; the metrics written so far stay.
+pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
+    let config = args.config()?;
+    let out = &args.out;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let metrics_path = out.join("metrics.csv");
+    let mut metrics = std::io::BufWriter::new(
+        std::fs::File::create(&metrics_path)
+            .with_context(|| format!("cannot write {}", metrics_path.display()))?,
+    );
+    writeln!(
+        metrics,
+        "step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction"
+    )?;
+    metrics.flush()?;
+
+    let started = Instant::now();
+    let mut train_secs = 0.0;
+    let mut trainer = GanTrainer::new(config.clone())?;
+    let (mut d_sum, mut g_sum, mut n_sum) = (0.0, 0.0, 0u64);
+    let mut last_row = None;
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    if !args.quiet {
+        eprintln!(
+            "training GAN: {} on {}, {} steps, seed {}",
+            config.loss.label(),
+            config.data.label(),
+            args.steps,
+            config.seed
+        );
+    }
+    for step in 1..=args.steps {
+        let t = Instant::now();
+        let losses = trainer.iteration();
+        train_secs += t.elapsed().as_secs_f64();
+        let losses = match losses {
+            Ok(l) => l,
+            Err(e) => {
+                metrics.flush()?;
+                bail!("{e} (metrics up to here are in {})", metrics_path.display());
+            }
+        };
+        d_sum += losses.d_loss;
+        g_sum += losses.g_loss;
+        n_sum += 1;
+        if step % args.eval_every == 0 || step == args.steps {
+            let (m, _) = trainer.evaluate()?;
+            let (d_loss, g_loss) = (d_sum / n_sum as f64, g_sum / n_sum as f64);
+            (d_sum, g_sum, n_sum) = (0.0, 0.0, 0);
+            let cov = m.coverage.as_ref();
+            writeln!(
+                metrics,
+                "{step},{d_loss},{g_loss},{},{},{},{},{}",
+                m.d_real,
+                m.d_fake,
+                m.js_grid,
+                opt(cov.map(|c| c.modes_covered as f64)),
+                opt(cov.map(|c| c.high_quality_fraction))
+            )?;
+            metrics.flush()?;
+            if !args.quiet {
+                let modes = cov.map_or(String::new(), |c| {
+                    format!(
+                        "  modes {}/{}  hq {:.3}",
+                        c.modes_covered, c.modes_total, c.high_quality_fraction
+                    )
+                });
+                eprintln!(
+                    "step {step:>7}/{}  d_loss {d_loss:.4}  g_loss {g_loss:.4}  js {:.4}{modes}  {:.0} steps/s",
+                    args.steps,
+                    m.js_grid,
+                    step as f64 / train_secs.max(1e-9)
+                );
+            }
+            last_row = Some((d_loss, g_loss, m));
+        }
+    }
+    let Some((d_loss, g_loss, m)) = last_row else {
+        bail!("--steps must be at least 1")
+    };
+    let samples = trainer.generate(COVERAGE_SAMPLES)?;
+    write_points(&out.join("samples.csv"), &samples)
+        .with_context(|| format!("cannot write {}", out.join("samples.csv").display()))?;
+    trainer.save(&out.join("checkpoint.safetensors"))?;
+    let cov = m.coverage.as_ref();
+    let summary = GanSummary {
+        d_loss,
+        g_loss,
+        d_real: m.d_real,
+        d_fake: m.d_fake,
+        js_grid: m.js_grid,
+        modes_covered: cov.map(|c| c.modes_covered),
+        modes_total: cov.map(|c| c.modes_total),
+        high_quality_fraction: cov.map(|c| c.high_quality_fraction),
+        steps: args.steps,
+        seed: config.seed,
+        steps_per_sec: args.steps as f64 / train_secs.max(1e-9),
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        loss: config.loss.name().to_owned(),
+        data: config.data.label(),
+    };
+    write_json(&out.join("summary.json"), &summary)?;
+    if !args.quiet {
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(summary)
+}
+
+fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
+}

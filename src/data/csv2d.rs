@@ -1,0 +1,282 @@
+//! Reading and writing 2-D points as CSV text.
+//!
+//! Format accepted by [`parse_points`]:
+//! - one point per row, exactly two comma-separated numeric columns `x,y`;
+//! - surrounding whitespace (and a pair of double quotes) around each field is ignored;
+//! - blank lines and lines whose first non-space character is `#` are skipped;
+//! - an optional header row is allowed only as the first remaining line, and
+//!   only when neither of its two fields parses as a number (e.g. `x,y`);
+//! - every value must be a finite number (`NaN`, `inf` are rejected).
+//!
+//! Loading is all-or-nothing: the first problem returns an error naming the
+//! file and the 1-based line number, and no points are returned.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::data::toy2d::Point2;
+use crate::data::DataError;
+
+/// Longest field text quoted back in an error message, in characters.
+const MAX_QUOTED_FIELD_CHARS: usize = 40;
+
+/// Reads 2-D points from the CSV file at `path` (format in the module docs).
+///
+/// Messages name the file by its file name only (e.g. `points.csv line 7: …`),
+/// except for [`DataError::Io`], which carries the full path as given.
+pub fn load_points(path: &Path) -> Result<Vec<Point2>, DataError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_points(&text, &display_name(path))
+}
+
+/// Parses 2-D points from CSV `text` (format in the module docs); `source` is
+/// the file name used in error messages.
+pub fn parse_points(text: &str, source: &str) -> Result<Vec<Point2>, DataError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut points = Vec::new();
+    let mut header_allowed = true;
+    for (index, raw_line) in text.lines().enumerate() {
+        let line_number = index + 1;
+        let line = raw_line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(clean_field).collect();
+        let [x_field, y_field] = fields[..] else {
+            return Err(line_error(
+                source,
+                line_number,
+                format!("expected 2 columns (x,y), found {}", fields.len()),
+            ));
+        };
+        let is_first_row = header_allowed;
+        header_allowed = false;
+        if is_first_row && x_field.parse::<f32>().is_err() && y_field.parse::<f32>().is_err() {
+            continue;
+        }
+        let x = parse_finite(x_field, source, line_number)?;
+        let y = parse_finite(y_field, source, line_number)?;
+        points.push([x, y]);
+    }
+    if points.is_empty() {
+        return Err(DataError::Empty {
+            file: source.to_string(),
+        });
+    }
+    Ok(points)
+}
+
+/// Writes `points` to `path` as CSV: a header line `x,y`, then one `x,y` row
+/// per point, using Rust's shortest round-trip float formatting (so finite
+/// points read back bit-identically with [`load_points`]). Overwrites the file.
+pub fn write_points(path: &Path, points: &[Point2]) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "x,y")?;
+    for [x, y] in points {
+        writeln!(out, "{x},{y}")?;
+    }
+    out.flush()
+}
+
+/// The name used for `path` in messages: its file name, or the whole path if
+/// it has none.
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Trims whitespace and one pair of surrounding double quotes from a field.
+fn clean_field(field: &str) -> &str {
+    let field = field.trim();
+    field
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+        .map(str::trim)
+        .unwrap_or(field)
+}
+
+/// Parses one field as a finite `f32`, or explains why it is not one.
+fn parse_finite(field: &str, source: &str, line_number: usize) -> Result<f32, DataError> {
+    match field.parse::<f32>() {
+        Ok(value) if value.is_finite() => Ok(value),
+        _ => Err(line_error(
+            source,
+            line_number,
+            format!("'{}' is not a finite number", quoted_field(field)),
+        )),
+    }
+}
+
+/// Shortens a field for quoting in a one-line message.
+fn quoted_field(field: &str) -> String {
+    if field.chars().count() <= MAX_QUOTED_FIELD_CHARS {
+        field.to_string()
+    } else {
+        let head: String = field.chars().take(MAX_QUOTED_FIELD_CHARS).collect();
+        format!("{head}…")
+    }
+}
+
+/// Builds a [`DataError::Line`].
+fn line_error(source: &str, line: usize, message: String) -> DataError {
+    DataError::Line {
+        file: source.to_string(),
+        line,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// A fresh path in the system temp dir, unique per test and process.
+    fn temp_path(test_name: &str, file_name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "latent-lab-csv2d-{}-{}",
+            std::process::id(),
+            test_name
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        dir.join(file_name)
+    }
+
+    fn err_text(text: &str) -> String {
+        parse_points(text, "points.csv")
+            .expect_err("should fail")
+            .to_string()
+    }
+
+    #[test]
+    fn good_file_with_header_comments_and_blank_lines() {
+        let text = "\n# drawn by hand\n  x , y \n\n1,2\n  -3.5 ,\t4e-1  \n# mid comment\n\"5\",\"6\"\r\n7,8\n\n";
+        let points = parse_points(text, "points.csv").expect("parses");
+        assert_eq!(
+            points,
+            vec![[1.0, 2.0], [-3.5, 0.4], [5.0, 6.0], [7.0, 8.0]]
+        );
+    }
+
+    #[test]
+    fn file_without_header_and_with_bom() {
+        let points = parse_points("\u{feff}0.5,-0.25\n1,1", "p.csv").expect("parses");
+        assert_eq!(points, vec![[0.5, -0.25], [1.0, 1.0]]);
+    }
+
+    #[test]
+    fn header_only_allowed_on_first_row() {
+        let message = err_text("x,y\n1,2\nx,y\n");
+        assert_eq!(message, "points.csv line 3: 'x' is not a finite number");
+    }
+
+    #[test]
+    fn half_numeric_first_row_is_not_a_header() {
+        let message = err_text("x,1\n1,2\n");
+        assert_eq!(message, "points.csv line 1: 'x' is not a finite number");
+    }
+
+    #[test]
+    fn wrong_column_count_names_file_and_line() {
+        let message = err_text("x,y\n1,2\n\n# c\n3,4\n5,6\n1,2,3\n");
+        assert_eq!(
+            message,
+            "points.csv line 7: expected 2 columns (x,y), found 3"
+        );
+        let message = err_text("1 2\n");
+        assert_eq!(
+            message,
+            "points.csv line 1: expected 2 columns (x,y), found 1"
+        );
+        let message = err_text("1,2,\n");
+        assert_eq!(
+            message,
+            "points.csv line 1: expected 2 columns (x,y), found 3"
+        );
+    }
+
+    #[test]
+    fn non_numbers_and_non_finite_values_are_rejected() {
+        assert_eq!(
+            err_text("x,y\n1,2\n3,4\nabc,5\n"),
+            "points.csv line 4: 'abc' is not a finite number"
+        );
+        assert_eq!(
+            err_text("1,NaN\n"),
+            "points.csv line 1: 'NaN' is not a finite number"
+        );
+        assert_eq!(
+            err_text("1,2\ninf,0\n"),
+            "points.csv line 2: 'inf' is not a finite number"
+        );
+        // Overflows f32 to infinity.
+        assert_eq!(
+            err_text("1e39,0\n"),
+            "points.csv line 1: '1e39' is not a finite number"
+        );
+        assert_eq!(
+            err_text("1,\n"),
+            "points.csv line 1: '' is not a finite number"
+        );
+    }
+
+    #[test]
+    fn long_bad_field_is_shortened_in_message() {
+        let long = "z".repeat(100);
+        let message = err_text(&format!("1,2\n1,{long}\n"));
+        assert!(message.starts_with("points.csv line 2: 'zzzz"), "{message}");
+        assert!(message.chars().count() < 100, "{message}");
+        assert!(!message.contains('\n'));
+    }
+
+    #[test]
+    fn no_data_rows_is_an_error() {
+        assert_eq!(err_text(""), "points.csv: no data rows");
+        assert_eq!(err_text("# only a comment\n\n"), "points.csv: no data rows");
+        assert_eq!(err_text("x,y\n"), "points.csv: no data rows");
+    }
+
+    #[test]
+    fn missing_file_gives_io_error_naming_path() {
+        let path = temp_path("missing", "no-such-points.csv");
+        let error = load_points(&path).expect_err("missing file");
+        assert!(matches!(error, DataError::Io { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.starts_with("cannot read "), "{message}");
+        assert!(message.contains("no-such-points.csv"), "{message}");
+        assert!(!message.contains('\n'));
+    }
+
+    #[test]
+    fn load_errors_use_file_name_not_full_path() {
+        let path = temp_path("bad", "bad-points.csv");
+        std::fs::write(&path, "x,y\n1,2\n1,2,3\n").expect("write");
+        let message = load_points(&path).expect_err("bad file").to_string();
+        assert_eq!(
+            message,
+            "bad-points.csv line 3: expected 2 columns (x,y), found 3"
+        );
+    }
+
+    #[test]
+    fn write_then_load_round_trips_exactly() {
+        let path = temp_path("roundtrip", "samples.csv");
+        let points: Vec<Point2> = vec![
+            [0.1, -0.2],
+            [1e-7, 3.0e7],
+            [-0.0, 123.456],
+            [1.0 / 3.0, 2.0],
+        ];
+        write_points(&path, &points).expect("write");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.starts_with("x,y\n"), "{text}");
+        assert_eq!(text.lines().count(), points.len() + 1);
+        let loaded = load_points(&path).expect("load");
+        assert_eq!(loaded, points);
+    }
+}

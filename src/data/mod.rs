@@ -1,0 +1,7 @@
+//! Data sets. Nothing here knows candle or egui.
+
+pub mod csv2d;
+mod error;
+pub mod toy2d;
+
+pub use error::DataError;

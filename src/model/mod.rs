@@ -1,0 +1,4 @@
+//! candle building blocks: the MLP and the optimisers.
+
+pub mod mlp;
+pub mod optim;

@@ -1,0 +1,983 @@
+//! The GAN lab: a generator and a discriminator, both MLPs, trained on 2-D toy data.
+//!
+//! The discriminator outputs a logit `l`; for the minimax and non-saturating objectives
+//! D(x) = σ(l), and every log-probability is computed from the logit with a stable softplus,
+//! so that a saturated discriminator gives exact gradients instead of NaN.
+
+use std::sync::Arc;
+
+use candle_core::{DType, Device, Tensor, Var};
+use rand::rngs::StdRng;
+use rand::{RngExt as _, SeedableRng as _};
+use rand_distr::{Distribution as _, StandardNormal};
+
+use super::series::Series;
+use super::worker::Lab;
+use super::TrainError;
+use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
+use crate::model::mlp::{Activation, Mlp, MlpShape};
+use crate::model::optim::{Optimizer, OptimizerConfig};
+use crate::theory::divergence::{js_histogram_2d, Grid2, JS_GRID_BINS};
+use crate::theory::modes::{mode_coverage, ModeCoverage, COVERAGE_MIN_COUNT, COVERAGE_SAMPLES};
+
+/// The game the two networks play.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum GanLoss {
+    /// The sheet's min-max game: G minimises E log(1 − D(G(z))) (saturates when D wins).
+    Minimax,
+    /// G minimises −E log D(G(z)) instead (same fixed point, strong early gradients).
+    NonSaturating,
+    /// Least squares (Mao et al.): D regresses real to 1 and fake to 0, G pushes fakes to 1.
+    LeastSquares,
+}
+
+impl GanLoss {
+    /// Every objective, in menu order.
+    pub const ALL: [Self; 3] = [Self::Minimax, Self::NonSaturating, Self::LeastSquares];
+
+    /// Command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Minimax => "minimax",
+            Self::NonSaturating => "ns",
+            Self::LeastSquares => "lsgan",
+        }
+    }
+
+    /// Parses a name given by [`Self::name`].
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// Name for menus.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Minimax => "Minimax (saturating)",
+            Self::NonSaturating => "Non-saturating",
+            Self::LeastSquares => "Least squares (LSGAN)",
+        }
+    }
+
+    /// The generator's loss as a formula, for tooltips.
+    pub fn formula(self) -> &'static str {
+        match self {
+            Self::Minimax => "D: −E log D(x) − E log(1 − D(G(z)))   G: min E log(1 − D(G(z)))",
+            Self::NonSaturating => "D: −E log D(x) − E log(1 − D(G(z)))   G: min −E log D(G(z))",
+            Self::LeastSquares => "D: ½E (D(x) − 1)² + ½E D(G(z))²   G: min ½E (D(G(z)) − 1)²",
+        }
+    }
+
+    /// Whether D's output is a probability (σ of a logit) rather than an unbounded score.
+    pub fn outputs_probability(self) -> bool {
+        !matches!(self, Self::LeastSquares)
+    }
+}
+
+/// The distribution of the generator's input noise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum NoiseKind {
+    /// z ~ N(0, I).
+    Gaussian,
+    /// z ~ U[−1, 1]^k.
+    Uniform,
+}
+
+impl NoiseKind {
+    /// Both kinds, in menu order.
+    pub const ALL: [Self; 2] = [Self::Gaussian, Self::Uniform];
+
+    /// Command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gaussian => "gaussian",
+            Self::Uniform => "uniform",
+        }
+    }
+
+    /// Parses a name given by [`Self::name`].
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The range of one coordinate drawn for the manifold view (±2.5σ or the whole interval).
+    pub fn grid_range(self) -> (f32, f32) {
+        match self {
+            Self::Gaussian => (-2.5, 2.5),
+            Self::Uniform => (-1.0, 1.0),
+        }
+    }
+
+    fn sample(self, rng: &mut StdRng) -> f32 {
+        match self {
+            Self::Gaussian => StandardNormal.sample(rng),
+            Self::Uniform => rng.random_range(-1.0f32..1.0),
+        }
+    }
+}
+
+/// The hidden part of one network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct NetConfig {
+    /// Width of each hidden layer (4–256).
+    pub hidden: usize,
+    /// Number of hidden layers (1–4).
+    pub layers: usize,
+    /// Non-linearity.
+    pub activation: Activation,
+}
+
+/// Every setting of the GAN lab.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GanConfig {
+    /// The real distribution.
+    #[serde(skip, default = "Toy2d::ring8")]
+    pub data: Toy2d,
+    /// The objective.
+    pub loss: GanLoss,
+    /// The generator's hidden layers.
+    pub generator: NetConfig,
+    /// The discriminator's hidden layers.
+    pub discriminator: NetConfig,
+    /// Dimension of z (1–8).
+    pub noise_dim: usize,
+    /// Distribution of z.
+    pub noise: NoiseKind,
+    /// The generator's optimiser.
+    pub opt_g: OptimizerConfig,
+    /// The discriminator's optimiser.
+    pub opt_d: OptimizerConfig,
+    /// Discriminator steps per generator step (1–10).
+    pub d_steps: usize,
+    /// Minibatch size, for real and generated samples alike.
+    pub batch: usize,
+    /// Seed of the weights, the data and the noise.
+    pub seed: u64,
+}
+
+impl Default for GanConfig {
+    fn default() -> Self {
+        let net = NetConfig {
+            hidden: 64,
+            layers: 3,
+            activation: Activation::Relu,
+        };
+        let adam = OptimizerConfig {
+            beta1: 0.5,
+            ..OptimizerConfig::adam(1e-3)
+        };
+        Self {
+            data: Toy2d::ring8(),
+            loss: GanLoss::NonSaturating,
+            generator: net,
+            discriminator: net,
+            noise_dim: 2,
+            noise: NoiseKind::Gaussian,
+            opt_g: adam,
+            opt_d: adam,
+            d_steps: 1,
+            batch: 128,
+            seed: 0,
+        }
+    }
+}
+
+/// Ranges of the settings, shared by the UI's sliders and the validation.
+pub mod limits {
+    use std::ops::RangeInclusive;
+    /// Hidden width.
+    pub const HIDDEN: RangeInclusive<usize> = 4..=256;
+    /// Hidden layers.
+    pub const LAYERS: RangeInclusive<usize> = 1..=4;
+    /// Noise dimension.
+    pub const NOISE_DIM: RangeInclusive<usize> = 1..=8;
+    /// D steps per G step.
+    pub const D_STEPS: RangeInclusive<usize> = 1..=10;
+    /// Batch size.
+    pub const BATCH: RangeInclusive<usize> = 2..=4096;
+}
+
+impl GanConfig {
+    /// Checks every setting against its range, naming the first that is out of it.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let check = |what: &str, v: usize, r: std::ops::RangeInclusive<usize>| {
+            if r.contains(&v) {
+                Ok(())
+            } else {
+                Err(TrainError::Invalid(format!(
+                    "{what} must be in {}..={}, got {v}",
+                    r.start(),
+                    r.end()
+                )))
+            }
+        };
+        for (who, net) in [
+            ("generator", &self.generator),
+            ("discriminator", &self.discriminator),
+        ] {
+            check(&format!("{who} hidden width"), net.hidden, limits::HIDDEN)?;
+            check(&format!("{who} hidden layers"), net.layers, limits::LAYERS)?;
+        }
+        check("noise dimension", self.noise_dim, limits::NOISE_DIM)?;
+        check("D steps per G step", self.d_steps, limits::D_STEPS)?;
+        check("batch size", self.batch, limits::BATCH)?;
+        for (who, opt) in [("generator", &self.opt_g), ("discriminator", &self.opt_d)] {
+            opt.validate()
+                .map_err(|e| TrainError::Invalid(format!("{who} optimiser: {e}")))?;
+        }
+        if self.data.is_empty_set() {
+            return Err(TrainError::Invalid(
+                "the data set has no points (draw some first)".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn generator_shape(&self) -> MlpShape {
+        let NetConfig {
+            hidden,
+            layers,
+            activation,
+        } = self.generator;
+        MlpShape {
+            input: self.noise_dim,
+            hidden,
+            layers,
+            output: 2,
+            activation,
+        }
+    }
+
+    fn discriminator_shape(&self) -> MlpShape {
+        let NetConfig {
+            hidden,
+            layers,
+            activation,
+        } = self.discriminator;
+        MlpShape {
+            input: 2,
+            hidden,
+            layers,
+            output: 1,
+            activation,
+        }
+    }
+
+    /// Whether changing from `self` to `other` needs new models (and so a fresh run).
+    pub fn needs_restart(&self, other: &Self) -> bool {
+        self.data != other.data
+            || self.seed != other.seed
+            || self.generator_shape() != other.generator_shape()
+            || self.discriminator_shape() != other.discriminator_shape()
+    }
+}
+
+/// Losses and mean outputs of the last training steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StepLosses {
+    /// Discriminator loss.
+    pub d_loss: f64,
+    /// Generator loss.
+    pub g_loss: f64,
+    /// Mean D(x) on the real minibatch.
+    pub d_real: f64,
+    /// Mean D(G(z)) on the generated minibatch.
+    pub d_fake: f64,
+}
+
+/// Metrics computed on the fixed evaluation sets (2500 real, 2500 generated samples).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EvalMetrics {
+    /// Mean D(x) over the real evaluation set.
+    pub d_real: f64,
+    /// Mean D(G(z)) over the generated evaluation set.
+    pub d_fake: f64,
+    /// JS divergence estimated from histograms (see [`crate::theory::divergence::JS_METHOD`]).
+    pub js_grid: f64,
+    /// JS estimated through the discriminator, (V(D, G) + log 4) / 2 (task 3.3); a lower
+    /// bound that is tight only when D is optimal. None for least squares.
+    pub js_from_d: Option<f64>,
+    /// Mean over generated points of ‖∇ₓ ℓ_G(x)‖, the per-sample generator loss's gradient.
+    pub grad_norm: f64,
+    /// Mode coverage, on mixtures with known centres.
+    pub coverage: Option<ModeCoverage>,
+}
+
+/// Histories of every curve the lab draws.
+#[derive(Clone, Debug, Default)]
+pub struct GanHistory {
+    /// D loss per iteration.
+    pub d_loss: Series,
+    /// G loss per iteration.
+    pub g_loss: Series,
+    /// Mean D(real) on the evaluation set.
+    pub d_real: Series,
+    /// Mean D(fake) on the evaluation set.
+    pub d_fake: Series,
+    /// Mean generator-loss gradient norm at generated points.
+    pub grad_norm: Series,
+    /// Histogram JS estimate.
+    pub js_grid: Series,
+    /// JS through the discriminator.
+    pub js_from_d: Series,
+    /// Modes covered.
+    pub modes_covered: Series,
+    /// Fraction of high-quality samples.
+    pub high_quality: Series,
+}
+
+/// D evaluated on a regular grid over the view box, row 0 at the bottom (y = min).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HeatGrid {
+    /// Values, row-major, `cols × rows`.
+    pub values: Vec<f32>,
+    /// Cells per row.
+    pub cols: usize,
+    /// Rows.
+    pub rows: usize,
+    /// The value drawn at the bottom of the colour scale.
+    pub low: f32,
+    /// The value drawn at the top of the colour scale.
+    pub high: f32,
+}
+
+/// Everything the GAN panels draw, as plain data.
+#[derive(Clone, Debug)]
+pub struct GanSnapshot {
+    /// Generator steps (iterations) done.
+    pub iterations: u64,
+    /// Discriminator steps done.
+    pub d_steps: u64,
+    /// Generator steps done.
+    pub g_steps: u64,
+    /// The settings in force.
+    pub config: GanConfig,
+    /// The square box the plane shows.
+    pub bounds: [Point2; 2],
+    /// The fixed real evaluation sample.
+    pub real: Arc<Vec<Point2>>,
+    /// G applied to the fixed evaluation noise.
+    pub fake: Vec<Point2>,
+    /// (point, −∇ₓ ℓ_G) for a subset of generated points.
+    pub arrows: Vec<(Point2, Point2)>,
+    /// D(x) over the view box.
+    pub heat: HeatGrid,
+    /// The noise grid pushed through G, as polylines.
+    pub manifold: Vec<Vec<Point2>>,
+    /// What the manifold shows, for its legend.
+    pub manifold_note: String,
+    /// Mode centres and σ, on mixtures.
+    pub modes: Option<ModeSpec>,
+    /// Metrics on the evaluation sets.
+    pub metrics: EvalMetrics,
+    /// The last training losses.
+    pub last: StepLosses,
+    /// Curves.
+    pub history: GanHistory,
+}
+
+/// A command to the GAN trainer.
+#[derive(Clone, Debug)]
+pub enum GanCommand {
+    /// One discriminator step.
+    StepD,
+    /// One generator step.
+    StepG,
+    /// One iteration: `d_steps` discriminator steps, then one generator step.
+    Iteration,
+    /// New settings: live where possible, otherwise a fresh run.
+    SetConfig(Box<GanConfig>),
+    /// Makes the next step panic; only for testing that the window survives it.
+    #[doc(hidden)]
+    InjectPanic,
+}
+
+/// Side of the heatmap grid.
+pub const HEAT_CELLS: usize = 64;
+/// Generated points that get gradient arrows.
+pub const ARROW_POINTS: usize = 120;
+/// Generated coordinates beyond this many view widths count as divergence.
+const EXPLODE_FACTOR: f32 = 1e3;
+
+/// The GAN lab's trainer: models, optimisers, RNG, counters and histories.
+pub struct GanTrainer {
+    config: GanConfig,
+    device: Device,
+    generator: Mlp,
+    discriminator: Mlp,
+    opt_g: Optimizer,
+    opt_d: Optimizer,
+    rng: StdRng,
+    d_steps: u64,
+    g_steps: u64,
+    last: StepLosses,
+    real_eval: Arc<Vec<Point2>>,
+    noise_eval: Tensor,
+    history: GanHistory,
+    pending_panic: bool,
+}
+
+/// Seed offsets so that weights, training noise and evaluation sets use separate streams.
+const INIT_STREAM: u64 = 0x9e37_79b9_7f4a_7c15;
+const EVAL_STREAM: u64 = 0x6a09_e667_f3bc_c909;
+
+impl GanTrainer {
+    /// Builds a fresh run for `config`.
+    pub fn new(config: GanConfig) -> Result<Self, TrainError> {
+        config.validate()?;
+        let device = Device::Cpu;
+        let mut init_rng = StdRng::seed_from_u64(config.seed ^ INIT_STREAM);
+        let generator = Mlp::new(config.generator_shape(), &mut init_rng, &device)?;
+        let discriminator = Mlp::new(config.discriminator_shape(), &mut init_rng, &device)?;
+        let opt_g = Optimizer::new(generator.vars(), config.opt_g);
+        let opt_d = Optimizer::new(discriminator.vars(), config.opt_d);
+        let mut eval_rng = StdRng::seed_from_u64(config.seed ^ EVAL_STREAM);
+        let real_eval = Arc::new(config.data.sample(COVERAGE_SAMPLES, &mut eval_rng));
+        let noise_eval = noise(
+            config.noise,
+            COVERAGE_SAMPLES,
+            config.noise_dim,
+            &mut eval_rng,
+            &device,
+        )?;
+        Ok(Self {
+            rng: StdRng::seed_from_u64(config.seed),
+            config,
+            device,
+            generator,
+            discriminator,
+            opt_g,
+            opt_d,
+            d_steps: 0,
+            g_steps: 0,
+            last: StepLosses::default(),
+            real_eval,
+            noise_eval,
+            history: GanHistory::default(),
+            pending_panic: false,
+        })
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &GanConfig {
+        &self.config
+    }
+
+    /// Generator steps done (the lab's step counter).
+    pub fn iterations(&self) -> u64 {
+        self.g_steps
+    }
+
+    /// Discriminator steps done.
+    pub fn d_steps_done(&self) -> u64 {
+        self.d_steps
+    }
+
+    /// The last training losses.
+    pub fn last_losses(&self) -> StepLosses {
+        self.last
+    }
+
+    /// The generator network.
+    pub fn generator(&self) -> &Mlp {
+        &self.generator
+    }
+
+    /// The discriminator network.
+    pub fn discriminator(&self) -> &Mlp {
+        &self.discriminator
+    }
+
+    /// The metric histories.
+    pub fn history(&self) -> &GanHistory {
+        &self.history
+    }
+
+    /// Applies new settings: a change of data, seed or architecture starts a fresh run,
+    /// anything else applies to the running one.
+    pub fn set_config(&mut self, config: GanConfig) -> Result<(), TrainError> {
+        config.validate()?;
+        if self.config.needs_restart(&config) {
+            *self = Self::new(config)?;
+        } else {
+            self.opt_g.set_config(config.opt_g);
+            self.opt_d.set_config(config.opt_d);
+            self.config = config;
+        }
+        Ok(())
+    }
+
+    fn real_batch(&mut self) -> Result<Tensor, TrainError> {
+        let pts = self.config.data.sample(self.config.batch, &mut self.rng);
+        points_tensor(&pts, &self.device)
+    }
+
+    fn noise_batch(&mut self) -> Result<Tensor, TrainError> {
+        noise(
+            self.config.noise,
+            self.config.batch,
+            self.config.noise_dim,
+            &mut self.rng,
+            &self.device,
+        )
+    }
+
+    /// One discriminator step on a fresh real and a fresh generated minibatch.
+    pub fn step_d(&mut self) -> Result<StepLosses, TrainError> {
+        self.check_panic();
+        let real = self.real_batch()?;
+        let z = self.noise_batch()?;
+        let fake = self.generator.forward(&z)?.detach();
+        let out_real = self.discriminator.forward(&real)?;
+        let out_fake = self.discriminator.forward(&fake)?;
+        let loss = d_loss(self.config.loss, &out_real, &out_fake)?;
+        self.opt_d.backward_step(&loss)?;
+        self.d_steps += 1;
+        let d_loss = f64::from(loss.to_vec0::<f32>()?);
+        let (d_real, d_fake) = (
+            mean_output(self.config.loss, &out_real)?,
+            mean_output(self.config.loss, &out_fake)?,
+        );
+        if !d_loss.is_finite() {
+            return Err(self.diverged(format!("the discriminator's loss is {d_loss}")));
+        }
+        self.last = StepLosses {
+            d_loss,
+            d_real,
+            d_fake,
+            ..self.last
+        };
+        Ok(self.last)
+    }
+
+    /// One generator step on a fresh noise minibatch (D's weights held fixed).
+    pub fn step_g(&mut self) -> Result<StepLosses, TrainError> {
+        self.check_panic();
+        let z = self.noise_batch()?;
+        let fake = self.generator.forward(&z)?;
+        let out_fake = forward_frozen(&self.discriminator, &fake)?;
+        let loss = g_loss(self.config.loss, &out_fake)?.mean_all()?;
+        self.opt_g.backward_step(&loss)?;
+        self.g_steps += 1;
+        let g_loss = f64::from(loss.to_vec0::<f32>()?);
+        if !g_loss.is_finite() {
+            return Err(self.diverged(format!("the generator's loss is {g_loss}")));
+        }
+        let reach = fake.abs()?.max_all()?.to_vec0::<f32>()?;
+        let limit = EXPLODE_FACTOR * self.view_width();
+        if !(reach <= limit) {
+            return Err(self.diverged(format!(
+                "generated points reached |x| = {reach:.3e}, beyond {limit:.0e}"
+            )));
+        }
+        self.last.g_loss = g_loss;
+        self.history
+            .d_loss
+            .push(self.g_steps as f64, self.last.d_loss);
+        self.history.g_loss.push(self.g_steps as f64, g_loss);
+        Ok(self.last)
+    }
+
+    /// One iteration: `d_steps` discriminator steps, then one generator step.
+    pub fn iteration(&mut self) -> Result<StepLosses, TrainError> {
+        for _ in 0..self.config.d_steps {
+            self.step_d()?;
+        }
+        self.step_g()
+    }
+
+    fn check_panic(&mut self) {
+        if std::mem::take(&mut self.pending_panic) {
+            panic!("injected failure (test)");
+        }
+    }
+
+    fn diverged(&self, what: String) -> TrainError {
+        TrainError::Diverged {
+            step: self.g_steps,
+            what,
+        }
+    }
+
+    fn view_width(&self) -> f32 {
+        let [lo, hi] = self.config.data.view_bounds();
+        (hi[0] - lo[0]).max(hi[1] - lo[1])
+    }
+
+    /// Generates `n` points from fresh noise (for `samples.csv`).
+    pub fn generate(&mut self, n: usize) -> Result<Vec<Point2>, TrainError> {
+        let z = noise(
+            self.config.noise,
+            n,
+            self.config.noise_dim,
+            &mut self.rng,
+            &self.device,
+        )?;
+        tensor_points(&self.generator.forward(&z)?)
+    }
+
+    /// The generator applied to the fixed evaluation noise.
+    pub fn eval_fakes(&self) -> Result<Vec<Point2>, TrainError> {
+        tensor_points(&self.generator.forward(&self.noise_eval)?)
+    }
+
+    /// Computes the evaluation metrics, records them in the histories and returns them with
+    /// the generated evaluation points.
+    pub fn evaluate(&mut self) -> Result<(EvalMetrics, Vec<Point2>), TrainError> {
+        let fake_t = self.generator.forward(&self.noise_eval)?;
+        let fake = tensor_points(&fake_t)?;
+        let real_t = points_tensor(&self.real_eval, &self.device)?;
+        let out_real = forward_frozen(&self.discriminator, &real_t)?;
+        let (per_point_grad, out_fake) = self.generator_loss_gradient(&fake_t)?;
+        let loss = self.config.loss;
+        let d_real = mean_output(loss, &out_real)?;
+        let d_fake = mean_output(loss, &out_fake)?;
+        let js_from_d = if loss.outputs_probability() {
+            // V(D, G) = E log D(x) + E log(1 − D(G(z))) = −softplus(−l_real) − softplus(l_fake).
+            let v = -(mean(&softplus(&out_real.neg()?)?)? + mean(&softplus(&out_fake)?)?);
+            Some((v + 4f64.ln()) / 2.0)
+        } else {
+            None
+        };
+        let grad_norm = per_point_grad
+            .iter()
+            .map(|g| f64::from(g[0].hypot(g[1])))
+            .sum::<f64>()
+            / per_point_grad.len().max(1) as f64;
+        let [min, max] = self.config.data.view_bounds();
+        let js_grid = js_histogram_2d(
+            &self.real_eval,
+            &fake,
+            &Grid2 {
+                min,
+                max,
+                bins: JS_GRID_BINS,
+            },
+        );
+        let coverage = self
+            .config
+            .data
+            .modes()
+            .map(|m| mode_coverage(&fake, &m.centres, m.sigma, COVERAGE_MIN_COUNT));
+        let metrics = EvalMetrics {
+            d_real,
+            d_fake,
+            js_grid,
+            js_from_d,
+            grad_norm,
+            coverage,
+        };
+        self.record(&metrics);
+        Ok((metrics, fake))
+    }
+
+    fn record(&mut self, m: &EvalMetrics) {
+        let step = self.g_steps as f64;
+        let h = &mut self.history;
+        h.d_real.push(step, m.d_real);
+        h.d_fake.push(step, m.d_fake);
+        h.grad_norm.push(step, m.grad_norm);
+        h.js_grid.push(step, m.js_grid);
+        if let Some(js) = m.js_from_d {
+            h.js_from_d.push(step, js);
+        }
+        if let Some(c) = &m.coverage {
+            h.modes_covered.push(step, c.modes_covered as f64);
+            h.high_quality.push(step, c.high_quality_fraction);
+        }
+    }
+
+    /// ∇ₓ of the generator's per-sample loss at the given points (D fixed), and D's output
+    /// there. The negative of each row is where that point is pushed.
+    pub fn generator_loss_gradient(
+        &self,
+        points: &Tensor,
+    ) -> Result<(Vec<Point2>, Tensor), TrainError> {
+        let x = Var::from_tensor(&points.detach())?;
+        let out = forward_frozen(&self.discriminator, x.as_tensor())?;
+        let per_sample = g_loss(self.config.loss, &out)?;
+        let grads = per_sample.sum_all()?.backward()?;
+        let grad = grads
+            .get(x.as_tensor())
+            .cloned()
+            .unwrap_or(x.as_tensor().zeros_like()?);
+        Ok((tensor_points(&grad)?, out.detach()))
+    }
+
+    /// D over a `cells × cells` grid on the view box, as probabilities or raw scores.
+    pub fn heat_grid(&self, cells: usize) -> Result<HeatGrid, TrainError> {
+        let [lo, hi] = self.config.data.view_bounds();
+        let mut pts = Vec::with_capacity(cells * cells);
+        for r in 0..cells {
+            let y = lo[1] + (hi[1] - lo[1]) * (r as f32 + 0.5) / cells as f32;
+            for c in 0..cells {
+                let x = lo[0] + (hi[0] - lo[0]) * (c as f32 + 0.5) / cells as f32;
+                pts.push([x, y]);
+            }
+        }
+        let out = forward_frozen(&self.discriminator, &points_tensor(&pts, &self.device)?)?;
+        let probability = self.config.loss.outputs_probability();
+        let out = if probability {
+            candle_nn::ops::sigmoid(&out)?
+        } else {
+            out
+        };
+        let values = out.flatten_all()?.to_vec1::<f32>()?;
+        let (low, high) = if probability {
+            (0.0, 1.0)
+        } else {
+            let lo = values
+                .iter()
+                .copied()
+                .fold(f32::INFINITY, f32::min)
+                .min(0.0);
+            let hi = values
+                .iter()
+                .copied()
+                .fold(f32::NEG_INFINITY, f32::max)
+                .max(1.0);
+            (lo, hi)
+        };
+        Ok(HeatGrid {
+            values,
+            cols: cells,
+            rows: cells,
+            low,
+            high,
+        })
+    }
+
+    /// The noise grid pushed through G: grid lines for 2-D noise, the curve G(z) for 1-D
+    /// noise, a 2-D slice (other coordinates 0) for more.
+    pub fn manifold(&self) -> Result<(Vec<Vec<Point2>>, String), TrainError> {
+        const LINES: usize = 17;
+        const POINTS: usize = 48;
+        let (a, b) = self.config.noise.grid_range();
+        let at = |i: usize, n: usize| a + (b - a) * i as f32 / (n - 1) as f32;
+        let k = self.config.noise_dim;
+        let mut zs: Vec<f32> = Vec::new();
+        let mut lines = 0;
+        if k == 1 {
+            for j in 0..POINTS * 4 {
+                zs.push(at(j, POINTS * 4));
+            }
+            lines = 1;
+        } else {
+            for dir in 0..2 {
+                for i in 0..LINES {
+                    for j in 0..POINTS {
+                        let (u, v) = if dir == 0 {
+                            (at(i, LINES), at(j, POINTS))
+                        } else {
+                            (at(j, POINTS), at(i, LINES))
+                        };
+                        let mut z = vec![0.0; k];
+                        z[0] = u;
+                        z[1] = v;
+                        zs.extend(z);
+                    }
+                    lines += 1;
+                }
+            }
+        }
+        let n = zs.len() / k;
+        let out = tensor_points(&self.generator.forward(&Tensor::from_vec(
+            zs,
+            (n, k),
+            &self.device,
+        )?)?)?;
+        let per_line = n / lines;
+        let polylines = out.chunks(per_line).map(<[Point2]>::to_vec).collect();
+        let note = match k {
+            1 => format!("G(z) for z in [{a}, {b}]"),
+            2 => format!("G of the grid [{a}, {b}]²"),
+            _ => format!("G of the grid [{a}, {b}]² in (z₁, z₂), z₃… = 0"),
+        };
+        Ok((polylines, note))
+    }
+
+    /// Builds the full snapshot the panels draw.
+    pub fn build_snapshot(&mut self) -> Result<GanSnapshot, TrainError> {
+        let (metrics, fake) = self.evaluate()?;
+        let arrow_n = ARROW_POINTS.min(fake.len());
+        let arrow_pts = points_tensor(&fake[..arrow_n], &self.device)?;
+        let (grads, _) = self.generator_loss_gradient(&arrow_pts)?;
+        let arrows = fake[..arrow_n]
+            .iter()
+            .zip(grads)
+            .map(|(p, g)| (*p, [-g[0], -g[1]]))
+            .collect();
+        let (manifold, manifold_note) = self.manifold()?;
+        Ok(GanSnapshot {
+            iterations: self.g_steps,
+            d_steps: self.d_steps,
+            g_steps: self.g_steps,
+            config: self.config.clone(),
+            bounds: self.config.data.view_bounds(),
+            real: Arc::clone(&self.real_eval),
+            fake,
+            arrows,
+            heat: self.heat_grid(HEAT_CELLS)?,
+            manifold,
+            manifold_note,
+            modes: self.config.data.modes(),
+            metrics,
+            last: self.last,
+            history: self.history.clone(),
+        })
+    }
+
+    /// Every weight, named `generator.{i}.weight` etc., for a safetensors checkpoint.
+    pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        let mut all = self.generator.named_tensors("generator");
+        all.extend(self.discriminator.named_tensors("discriminator"));
+        all
+    }
+
+    /// Writes a safetensors checkpoint of both networks.
+    pub fn save(&self, path: &std::path::Path) -> Result<(), TrainError> {
+        let map: std::collections::HashMap<String, Tensor> =
+            self.named_tensors().into_iter().collect();
+        candle_core::safetensors::save(&map, path)
+            .map_err(|e| TrainError::Io(format!("cannot write {}: {e}", path.display())))
+    }
+
+    /// Loads a checkpoint written by [`Self::save`]; a missing tensor or a wrong shape is an
+    /// error naming it, and nothing is loaded then.
+    pub fn load(&mut self, path: &std::path::Path) -> Result<(), TrainError> {
+        let map = candle_core::safetensors::load(path, &self.device).map_err(|e| {
+            TrainError::Io(format!("cannot read checkpoint {}: {e}", path.display()))
+        })?;
+        let check = |r: Result<(), String>| {
+            r.map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))
+        };
+        // Check both before loading either.
+        let g_probe = Mlp::new(
+            self.generator.shape(),
+            &mut StdRng::seed_from_u64(0),
+            &self.device,
+        )?;
+        let d_probe = Mlp::new(
+            self.discriminator.shape(),
+            &mut StdRng::seed_from_u64(0),
+            &self.device,
+        )?;
+        check(g_probe.load_named("generator", &map))?;
+        check(d_probe.load_named("discriminator", &map))?;
+        check(self.generator.load_named("generator", &map))?;
+        check(self.discriminator.load_named("discriminator", &map))?;
+        Ok(())
+    }
+}
+
+impl Lab for GanTrainer {
+    type Command = GanCommand;
+    type Snapshot = GanSnapshot;
+
+    fn play_step(&mut self) -> Result<(), TrainError> {
+        self.iteration().map(|_| ())
+    }
+
+    fn apply(&mut self, command: GanCommand) -> Result<(), TrainError> {
+        match command {
+            GanCommand::StepD => self.step_d().map(|_| ()),
+            GanCommand::StepG => self.step_g().map(|_| ()),
+            GanCommand::Iteration => self.iteration().map(|_| ()),
+            GanCommand::SetConfig(c) => self.set_config(*c),
+            GanCommand::InjectPanic => {
+                self.pending_panic = true;
+                Ok(())
+            }
+        }
+    }
+
+    fn reset(&mut self) -> Result<(), TrainError> {
+        *self = Self::new(self.config.clone())?;
+        Ok(())
+    }
+
+    fn snapshot(&mut self) -> Result<GanSnapshot, TrainError> {
+        self.build_snapshot()
+    }
+
+    fn steps(&self) -> u64 {
+        self.g_steps
+    }
+}
+
+/// softplus(x) = log(1 + eˣ), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows.
+pub fn softplus(x: &Tensor) -> candle_core::Result<Tensor> {
+    x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?
+}
+
+/// The discriminator's loss for a minibatch of real and generated outputs.
+pub fn d_loss(loss: GanLoss, out_real: &Tensor, out_fake: &Tensor) -> candle_core::Result<Tensor> {
+    match loss {
+        // −log σ(l) = softplus(−l); −log(1 − σ(l)) = softplus(l).
+        GanLoss::Minimax | GanLoss::NonSaturating => {
+            softplus(&out_real.neg()?)?.mean_all()? + softplus(out_fake)?.mean_all()?
+        }
+        GanLoss::LeastSquares => {
+            ((out_real - 1.0)?.sqr()?.mean_all()? * 0.5)? + (out_fake.sqr()?.mean_all()? * 0.5)?
+        }
+    }
+}
+
+/// The generator's loss for each generated sample (shape (n, 1)); its mean is the G loss.
+pub fn g_loss(loss: GanLoss, out_fake: &Tensor) -> candle_core::Result<Tensor> {
+    match loss {
+        // log(1 − σ(l)) = −softplus(l).
+        GanLoss::Minimax => softplus(out_fake)?.neg(),
+        GanLoss::NonSaturating => softplus(&out_fake.neg()?),
+        GanLoss::LeastSquares => (out_fake - 1.0)?.sqr()? * 0.5,
+    }
+}
+
+fn mean(t: &Tensor) -> candle_core::Result<f64> {
+    Ok(f64::from(t.mean_all()?.to_vec0::<f32>()?))
+}
+
+fn mean_output(loss: GanLoss, out: &Tensor) -> candle_core::Result<f64> {
+    if loss.outputs_probability() {
+        mean(&candle_nn::ops::sigmoid(out)?)
+    } else {
+        mean(out)
+    }
+}
+
+/// D's forward pass with its weights detached, so that gradients flow only to the input.
+fn forward_frozen(net: &Mlp, xs: &Tensor) -> candle_core::Result<Tensor> {
+    let last = net.layers().len() - 1;
+    let mut h = xs.clone();
+    for (i, layer) in net.layers().iter().enumerate() {
+        h = h
+            .matmul(&layer.weight.as_tensor().detach())?
+            .broadcast_add(&layer.bias.as_tensor().detach())?;
+        if i < last {
+            h = net.shape().activation.apply(&h)?;
+        }
+    }
+    Ok(h)
+}
+
+fn noise(
+    kind: NoiseKind,
+    n: usize,
+    dim: usize,
+    rng: &mut StdRng,
+    device: &Device,
+) -> Result<Tensor, TrainError> {
+    let values: Vec<f32> = (0..n * dim).map(|_| kind.sample(rng)).collect();
+    Ok(Tensor::from_vec(values, (n, dim), device)?)
+}
+
+/// Packs points into an (n, 2) tensor.
+pub fn points_tensor(pts: &[Point2], device: &Device) -> Result<Tensor, TrainError> {
+    let flat: Vec<f32> = pts.iter().flat_map(|p| *p).collect();
+    Ok(Tensor::from_vec(flat, (pts.len(), 2), device)?)
+}
+
+/// Unpacks an (n, 2) tensor into points.
+pub fn tensor_points(t: &Tensor) -> Result<Vec<Point2>, TrainError> {
+    let flat = t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+    Ok(flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect())
+}

@@ -1,0 +1,28 @@
+//! Training: one module per lab (its settings, its `step`, its snapshot) and the worker
+//! thread that runs a lab in the background.
+
+pub mod gan;
+pub mod series;
+pub mod worker;
+
+/// Why training stopped or a setting was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A tensor operation failed.
+    #[error("tensor error: {0}")]
+    Candle(#[from] candle_core::Error),
+    /// The run produced a non-finite or exploding value.
+    #[error("training diverged at step {step}: {what}. Lower the learning rate and press Reset")]
+    Diverged {
+        /// The step at which it was seen.
+        step: u64,
+        /// What was seen.
+        what: String,
+    },
+    /// A setting out of its range.
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+    /// A file could not be written or read.
+    #[error("{0}")]
+    Io(String),
+}

@@ -1,0 +1,405 @@
+//! The trainer thread: it owns a lab's models, steps them while playing, answers commands
+//! from a bounded channel between steps, and publishes the newest snapshot into a slot the
+//! UI reads without waiting. A panic inside the lab is caught and reported; the UI lives on.
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{
+    sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError,
+};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::TrainError;
+
+/// What a trainable lab offers to the worker thread.
+pub trait Lab: Send + 'static {
+    /// Lab-specific commands (single steps, setting changes).
+    type Command: Send + 'static;
+    /// Plain data the panels draw.
+    type Snapshot: Send + Sync + 'static;
+
+    /// One unit of training while playing (for a GAN: one iteration).
+    fn play_step(&mut self) -> Result<(), TrainError>;
+    /// Applies a command, which may itself train (a single step).
+    fn apply(&mut self, command: Self::Command) -> Result<(), TrainError>;
+    /// Rebuilds models and optimisers from the current settings and seed.
+    fn reset(&mut self) -> Result<(), TrainError>;
+    /// Builds a snapshot of the current state.
+    fn snapshot(&mut self) -> Result<Self::Snapshot, TrainError>;
+    /// Training steps done so far (the number the step counter shows).
+    fn steps(&self) -> u64;
+}
+
+/// A message to the worker.
+#[derive(Debug)]
+pub enum Control<C> {
+    /// Train continuously.
+    Play,
+    /// Stop training.
+    Pause,
+    /// Rebuild the models (also clears an error).
+    Reset,
+    /// Limit the training speed (None: as fast as possible).
+    SetStepsPerSec(Option<f64>),
+    /// A lab-specific command.
+    Lab(C),
+}
+
+/// The run's state as the worker last reported it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Status {
+    /// Whether training is running.
+    pub playing: bool,
+    /// Steps done.
+    pub steps: u64,
+    /// Training speed over the last second of play.
+    pub steps_per_sec: f64,
+    /// The error that stopped training, if any; cleared by a reset.
+    pub error: Option<String>,
+    /// Time the last snapshot took to build.
+    pub snapshot_secs: f64,
+    /// When the newest snapshot was published.
+    pub published_at: Option<Instant>,
+}
+
+struct Shared<S> {
+    latest: Mutex<Option<Arc<S>>>,
+    status: Mutex<Status>,
+}
+
+/// The UI's handle on a trainer thread.
+pub struct Worker<L: Lab> {
+    commands: Option<SyncSender<Control<L::Command>>>,
+    pending: VecDeque<Control<L::Command>>,
+    shared: Arc<Shared<L::Snapshot>>,
+    handle: Option<JoinHandle<()>>,
+    snapshot: Option<Arc<L::Snapshot>>,
+    status: Status,
+}
+
+/// Capacity of the command channel; the UI keeps what does not fit and retries next frame.
+const CHANNEL_CAPACITY: usize = 64;
+/// Shortest time between two snapshots (about 30 per second).
+const MIN_PUBLISH_INTERVAL: Duration = Duration::from_millis(33);
+
+impl<L: Lab> Worker<L> {
+    /// Starts a named thread that owns `lab`. `wake` is called after each publish (the UI
+    /// passes a closure calling `ctx.request_repaint()`).
+    pub fn spawn(name: &str, lab: L, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
+        let (tx, rx) = sync_channel(CHANNEL_CAPACITY);
+        let shared = Arc::new(Shared {
+            latest: Mutex::new(None),
+            status: Mutex::new(Status::default()),
+        });
+        let thread_shared = Arc::clone(&shared);
+        let handle = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || run(lab, &rx, &thread_shared, &wake))?;
+        Ok(Self {
+            commands: Some(tx),
+            pending: VecDeque::new(),
+            shared,
+            handle: Some(handle),
+            snapshot: None,
+            status: Status::default(),
+        })
+    }
+
+    /// Queues a command; never blocks. Commands that do not fit in the channel are kept and
+    /// sent on a later call in order.
+    pub fn send(&mut self, command: Control<L::Command>) {
+        self.pending.push_back(command);
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        let Some(tx) = &self.commands else { return };
+        while let Some(cmd) = self.pending.pop_front() {
+            match tx.try_send(cmd) {
+                Ok(()) => {}
+                Err(TrySendError::Full(cmd)) => {
+                    self.pending.push_front(cmd);
+                    return;
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    self.pending.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Takes the newest snapshot and status if the worker is not writing them this instant;
+    /// otherwise keeps the previous ones. Call once per frame.
+    pub fn poll(&mut self) {
+        self.flush();
+        if let Ok(latest) = self.shared.latest.try_lock() {
+            if let Some(s) = latest.as_ref() {
+                self.snapshot = Some(Arc::clone(s));
+            }
+        }
+        if let Ok(status) = self.shared.status.try_lock() {
+            self.status = status.clone();
+        }
+        if self.handle.as_ref().is_some_and(JoinHandle::is_finished) && self.status.error.is_none()
+        {
+            self.status.error = Some("the trainer thread stopped unexpectedly".to_owned());
+            self.status.playing = false;
+        }
+    }
+
+    /// The newest snapshot seen by [`Self::poll`].
+    pub fn snapshot(&self) -> Option<&Arc<L::Snapshot>> {
+        self.snapshot.as_ref()
+    }
+
+    /// The status seen by [`Self::poll`].
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// Blocks until a snapshot satisfying `pred` is published or `timeout` passes; for tests
+    /// and scripts, never for the UI.
+    pub fn wait_for(
+        &mut self,
+        timeout: Duration,
+        pred: impl Fn(&L::Snapshot, &Status) -> bool,
+    ) -> bool {
+        let start = Instant::now();
+        loop {
+            self.poll();
+            if let Some(s) = &self.snapshot {
+                if pred(s, &self.status) {
+                    return true;
+                }
+            }
+            if start.elapsed() > timeout {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl<L: Lab> Drop for Worker<L> {
+    fn drop(&mut self) {
+        self.commands = None; // the thread sees the channel close and returns
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into an error message.
+fn guarded<T>(f: impl FnOnce() -> Result<T, TrainError>) -> Result<T, String> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(format!(
+                "the trainer crashed ({what}); press Reset to start again"
+            ))
+        }
+    }
+}
+
+struct Loop<'a, L: Lab> {
+    lab: L,
+    shared: &'a Shared<L::Snapshot>,
+    wake: &'a dyn Fn(),
+    playing: bool,
+    error: Option<String>,
+    dirty: bool,
+    speed_limit: Option<f64>,
+    limit_origin: (Instant, u64),
+    rate_window: (Instant, u64),
+    steps_per_sec: f64,
+    last_publish: Option<Instant>,
+    publish_interval: Duration,
+    snapshot_secs: f64,
+}
+
+fn run<L: Lab>(
+    lab: L,
+    rx: &Receiver<Control<L::Command>>,
+    shared: &Shared<L::Snapshot>,
+    wake: &dyn Fn(),
+) {
+    let now = Instant::now();
+    let mut state = Loop {
+        lab,
+        shared,
+        wake,
+        playing: false,
+        error: None,
+        dirty: true,
+        speed_limit: None,
+        limit_origin: (now, 0),
+        rate_window: (now, 0),
+        steps_per_sec: 0.0,
+        last_publish: None,
+        publish_interval: MIN_PUBLISH_INTERVAL,
+        snapshot_secs: 0.0,
+    };
+    loop {
+        // Commands first: drain everything that is waiting before training further.
+        let next = if state.playing {
+            match rx.try_recv() {
+                Ok(c) => Some(c),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        } else {
+            match rx.recv_timeout(state.idle_wait()) {
+                Ok(c) => Some(c),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        };
+        if let Some(cmd) = next {
+            state.handle(cmd);
+            continue;
+        }
+        if state.playing {
+            state.train_slice();
+        }
+        state.maybe_publish();
+    }
+}
+
+impl<L: Lab> Loop<'_, L> {
+    fn idle_wait(&self) -> Duration {
+        if !self.dirty {
+            return Duration::from_millis(250);
+        }
+        match self.last_publish {
+            Some(t) => self.publish_interval.saturating_sub(t.elapsed()),
+            None => Duration::ZERO,
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        self.error = Some(message);
+        self.playing = false;
+        self.dirty = true;
+    }
+
+    fn handle(&mut self, cmd: Control<L::Command>) {
+        match cmd {
+            Control::Play => {
+                if self.error.is_none() {
+                    self.playing = true;
+                    self.limit_origin = (Instant::now(), self.lab.steps());
+                    self.rate_window = (Instant::now(), self.lab.steps());
+                }
+            }
+            Control::Pause => self.playing = false,
+            Control::Reset => {
+                let lab = &mut self.lab;
+                match guarded(|| lab.reset()) {
+                    Ok(()) => self.error = None,
+                    Err(e) => self.fail(e),
+                }
+                self.limit_origin = (Instant::now(), self.lab.steps());
+                self.rate_window = self.limit_origin;
+            }
+            Control::SetStepsPerSec(limit) => {
+                self.speed_limit = limit.filter(|l| l.is_finite() && *l > 0.0);
+                self.limit_origin = (Instant::now(), self.lab.steps());
+            }
+            Control::Lab(c) => {
+                let lab = &mut self.lab;
+                if let Err(e) = guarded(|| lab.apply(c)) {
+                    self.fail(e);
+                }
+            }
+        }
+        self.dirty = true;
+        self.publish_status();
+    }
+
+    /// Trains until the next snapshot is due (at most ~20 ms), honouring the speed limit.
+    fn train_slice(&mut self) {
+        let start = Instant::now();
+        let budget = Duration::from_millis(20);
+        while start.elapsed() < budget {
+            if let Some(limit) = self.speed_limit {
+                let (t0, s0) = self.limit_origin;
+                let allowed = (t0.elapsed().as_secs_f64() * limit) as u64;
+                if self.lab.steps().saturating_sub(s0) >= allowed.max(1) {
+                    let wait = Duration::from_secs_f64((1.0 / limit).min(0.02));
+                    std::thread::sleep(wait);
+                    break;
+                }
+            }
+            let lab = &mut self.lab;
+            if let Err(e) = guarded(|| lab.play_step()) {
+                self.fail(e);
+                break;
+            }
+            self.dirty = true;
+        }
+        let (t0, s0) = self.rate_window;
+        let secs = t0.elapsed().as_secs_f64();
+        if secs >= 0.5 {
+            self.steps_per_sec = (self.lab.steps().saturating_sub(s0)) as f64 / secs;
+            self.rate_window = (Instant::now(), self.lab.steps());
+        }
+    }
+
+    fn maybe_publish(&mut self) {
+        if !self.dirty
+            || self
+                .last_publish
+                .is_some_and(|t| t.elapsed() < self.publish_interval)
+        {
+            return;
+        }
+        let start = Instant::now();
+        // A failed lab's state (NaN weights, or whatever a panic left) is never drawn: the
+        // last good snapshot stays on screen beside the error.
+        if self.error.is_none() {
+            let lab = &mut self.lab;
+            match guarded(|| lab.snapshot()) {
+                Ok(snap) => {
+                    if let Ok(mut latest) = self.shared.latest.lock() {
+                        *latest = Some(Arc::new(snap));
+                    }
+                }
+                Err(e) => self.fail(e),
+            }
+        }
+        let took = start.elapsed();
+        self.snapshot_secs = took.as_secs_f64();
+        // Spend at most a quarter of the time on snapshots.
+        self.publish_interval = MIN_PUBLISH_INTERVAL.max(took * 3);
+        self.last_publish = Some(Instant::now());
+        self.dirty = false;
+        self.publish_status();
+        (self.wake)();
+    }
+
+    fn publish_status(&self) {
+        if let Ok(mut status) = self.shared.status.lock() {
+            *status = Status {
+                playing: self.playing,
+                steps: self.lab.steps(),
+                steps_per_sec: if self.playing {
+                    self.steps_per_sec
+                } else {
+                    0.0
+                },
+                error: self.error.clone(),
+                snapshot_secs: self.snapshot_secs,
+                published_at: self.last_publish,
+            };
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Shared widgets: colour maps, a small file browser, labelled sliders.
+
+use std::path::{Path, PathBuf};
+
+use eframe::egui::{self, Color32};
+
+/// Colour of real samples.
+pub const REAL: Color32 = Color32::from_rgb(46, 204, 113);
+/// Colour of generated samples.
+pub const FAKE: Color32 = Color32::from_rgb(213, 98, 255);
+
+fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
+    let t = t.clamp(0.0, 1.0);
+    let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
+    Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
+}
+
+/// Diverging map for D(x) and critic values: `low` → purple ("generated"), the middle →
+/// the background, `high` → green ("real").
+pub fn diverging(value: f32, low: f32, high: f32, background: Color32) -> Color32 {
+    let purple = Color32::from_rgb(120, 40, 160);
+    let green = Color32::from_rgb(20, 130, 80);
+    if !value.is_finite() {
+        return Color32::RED;
+    }
+    let mid = 0.5 * (low + high);
+    if value >= mid {
+        lerp(background, green, (value - mid) / (high - mid).max(1e-12))
+    } else {
+        lerp(background, purple, (mid - value) / (mid - low).max(1e-12))
+    }
+}
+
+/// A minimal file browser: a path field, the folder's entries, and Open/Cancel. Works
+/// wherever the window does (no desktop portal needed).
+#[derive(Debug, Default)]
+pub struct FileBrowser {
+    /// Whether the browser window is shown.
+    pub open: bool,
+    dir: PathBuf,
+    path_text: String,
+    entries: Vec<(String, bool)>,
+    listed: Option<PathBuf>,
+}
+
+impl FileBrowser {
+    /// Opens the browser in `dir`.
+    pub fn open_in(&mut self, dir: &Path) {
+        self.open = true;
+        self.dir = dir.to_path_buf();
+        self.listed = None;
+    }
+
+    fn refresh(&mut self, extension: &str) {
+        if self.listed.as_deref() == Some(self.dir.as_path()) {
+            return;
+        }
+        self.entries.clear();
+        if let Ok(read) = std::fs::read_dir(&self.dir) {
+            for entry in read.flatten() {
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') {
+                    continue;
+                }
+                if is_dir || name.to_ascii_lowercase().ends_with(extension) {
+                    self.entries.push((name, is_dir));
+                }
+            }
+        }
+        self.entries
+            .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        self.listed = Some(self.dir.clone());
+    }
+
+    /// Shows the browser; returns the chosen path when the user presses Open.
+    pub fn show(&mut self, ctx: &egui::Context, title: &str, extension: &str) -> Option<PathBuf> {
+        if !self.open {
+            return None;
+        }
+        self.refresh(extension);
+        let mut chosen = None;
+        let mut open = self.open;
+        let mut go_to = None;
+        egui::Window::new(title)
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(420.0)
+            .show(ctx, |ui| {
+                ui.label(format!("Folder: {}", self.dir.display()));
+                egui::ScrollArea::vertical()
+                    .max_height(260.0)
+                    .show(ui, |ui| {
+                        if let Some(parent) = self.dir.parent() {
+                            if ui.selectable_label(false, "📁 ..").clicked() {
+                                go_to = Some(parent.to_path_buf());
+                            }
+                        }
+                        for (name, is_dir) in &self.entries {
+                            let label = if *is_dir {
+                                format!("📁 {name}")
+                            } else {
+                                name.clone()
+                            };
+                            if ui.selectable_label(false, label).clicked() {
+                                let path = self.dir.join(name);
+                                if *is_dir {
+                                    go_to = Some(path);
+                                } else {
+                                    self.path_text = path.display().to_string();
+                                }
+                            }
+                        }
+                        if self.entries.is_empty() {
+                            ui.weak(format!("(no folders or {extension} files here)"));
+                        }
+                    });
+                ui.horizontal(|ui| {
+                    ui.label("File:");
+                    ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(300.0));
+                });
+                ui.horizontal(|ui| {
+                    if ui.button("Open").clicked() && !self.path_text.trim().is_empty() {
+                        chosen = Some(PathBuf::from(self.path_text.trim()));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        self.open = false;
+                    }
+                });
+            });
+        if let Some(dir) = go_to {
+            self.dir = dir;
+        }
+        self.open &= open;
+        if chosen.is_some() {
+            self.open = false;
+        }
+        chosen
+    }
+}
+
+/// A logarithmic slider for a learning rate.
+pub fn lr_slider(ui: &mut egui::Ui, lr: &mut f64, label: &str) -> egui::Response {
+    ui.add(
+        egui::Slider::new(lr, 1e-5..=10.0)
+            .logarithmic(true)
+            .text(label)
+            .custom_formatter(|v, _| format!("{v:.1e}")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diverging_map_ends_and_middle() {
+        let bg = Color32::from_rgb(30, 30, 30);
+        assert_eq!(diverging(0.5, 0.0, 1.0, bg), bg);
+        assert_eq!(diverging(1.0, 0.0, 1.0, bg), Color32::from_rgb(20, 130, 80));
+        assert_eq!(
+            diverging(0.0, 0.0, 1.0, bg),
+            Color32::from_rgb(120, 40, 160)
+        );
+        assert_eq!(diverging(f32::NAN, 0.0, 1.0, bg), Color32::RED);
+    }
+}

@@ -1,0 +1,240 @@
+//! The headless command line, run as a user would: files written, errors reported.
+
+use std::process::Command;
+
+fn latent_lab() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_latent-lab"))
+}
+
+#[test]
+fn train_gan_writes_metrics_summary_samples_and_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let status = latent_lab()
+        .args([
+            "train",
+            "gan",
+            "--data",
+            "ring8",
+            "--loss",
+            "ns",
+            "--steps",
+            "300",
+            "--seed",
+            "0",
+            "--eval-every",
+            "100",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let lines: Vec<&str> = metrics.lines().collect();
+    assert_eq!(
+        lines[0],
+        "step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction"
+    );
+    assert_eq!(lines.len(), 4);
+    assert!(lines[3].starts_with("300,"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "d_loss",
+        "g_loss",
+        "d_real",
+        "d_fake",
+        "js_grid",
+        "modes_covered",
+        "high_quality_fraction",
+        "steps",
+        "seed",
+        "modes_total",
+        "steps_per_sec",
+        "elapsed_secs",
+    ] {
+        assert!(summary.get(key).is_some(), "summary lacks {key}");
+    }
+    assert_eq!(summary["steps"], 300);
+    assert_eq!(summary["modes_total"], 8);
+    let js = summary["js_grid"].as_f64().unwrap();
+    assert!((0.0..=std::f64::consts::LN_2 + 1e-9).contains(&js));
+    let samples = std::fs::read_to_string(out.join("samples.csv")).unwrap();
+    assert_eq!(samples.lines().count(), 2501);
+    assert!(
+        std::fs::metadata(out.join("checkpoint.safetensors"))
+            .unwrap()
+            .len()
+            > 1000
+    );
+}
+
+#[test]
+fn same_seed_same_summary_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let s = latent_lab()
+            .args([
+                "train", "gan", "--steps", "100", "--seed", "7", "--quiet", "--out",
+            ])
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(s.success());
+        std::fs::read_to_string(out.join("metrics.csv")).unwrap()
+    };
+    assert_eq!(run("a"), run("b"));
+}
+
+#[test]
+fn a_malformed_csv_names_the_file_and_line_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("points.csv");
+    std::fs::write(&csv, "x,y\n0.5,1.0\n0.25,abc\n").unwrap();
+    let out = latent_lab()
+        .args(["train", "gan", "--steps", "10", "--data"])
+        .arg(format!("csv:{}", csv.display()))
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("points.csv") && err.contains("line 3"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
+}
+
+#[test]
+fn an_unreadable_csv_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = latent_lab()
+        .args([
+            "train",
+            "gan",
+            "--data",
+            "csv:/nonexistent/pts.csv",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pts.csv"), "{err}");
+}
+
+#[test]
+fn a_csv_of_points_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("pts.csv");
+    std::fs::write(&csv, "x,y\n0,0\n1,1\n-1,1\n").unwrap();
+    let out = dir.path().join("run");
+    let s = latent_lab()
+        .args(["train", "gan", "--steps", "50", "--quiet", "--data"])
+        .arg(format!("csv:{}", csv.display()))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(summary["modes_covered"].is_null());
+}
+
+#[test]
+fn a_diverging_run_stops_names_the_step_and_keeps_its_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let s = latent_lab()
+        .args([
+            "train",
+            "gan",
+            "--steps",
+            "5000",
+            "--eval-every",
+            "1",
+            "--optimizer-d",
+            "sgd",
+            "--optimizer-g",
+            "sgd",
+            "--lr-d",
+            "10",
+            "--lr-g",
+            "10",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!s.status.success());
+    let err = String::from_utf8_lossy(&s.stderr);
+    assert!(err.contains("diverged at step"), "{err}");
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert!(
+        metrics.lines().count() >= 2,
+        "metrics so far are kept: {metrics}"
+    );
+    assert!(!out.join("summary.json").exists());
+}
+
+#[test]
+fn impossible_settings_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, needle) in [
+        ("--d-steps", "0", "D steps"),
+        ("--loss", "wgan", "unknown loss"),
+        ("--data", "circle", "circle"),
+        ("--hidden", "1000", "hidden width"),
+    ] {
+        let s = latent_lab()
+            .args(["train", "gan", "--steps", "1", flag, value, "--out"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(!s.status.success());
+        let err = String::from_utf8_lossy(&s.stderr);
+        assert!(err.contains(needle), "{flag} {value}: {err}");
+    }
+}
+
+#[test]
+fn help_lists_every_setting() {
+    let s = latent_lab()
+        .args(["train", "gan", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&s.stdout);
+    for flag in [
+        "--data",
+        "--loss",
+        "--steps",
+        "--seed",
+        "--out",
+        "--lr-d",
+        "--lr-g",
+        "--optimizer-d",
+        "--optimizer-g",
+        "--d-steps",
+        "--batch",
+        "--hidden",
+        "--layers",
+        "--noise-dim",
+        "--noise",
+        "--activation",
+        "--beta1",
+        "--beta2",
+    ] {
+        assert!(text.contains(flag), "--help lacks {flag}");
+    }
+}

@@ -1,0 +1,287 @@
+//! Seeded GAN training: reproducibility, single steps, learning a Gaussian, divergence,
+//! checkpoints.
+
+use latent_lab::data::toy2d::Toy2d;
+use latent_lab::model::optim::OptimizerKind;
+use latent_lab::train::gan::{GanConfig, GanLoss, GanTrainer};
+use latent_lab::train::TrainError;
+
+fn params(net: &latent_lab::model::mlp::Mlp) -> Vec<f32> {
+    net.vars()
+        .iter()
+        .flat_map(|v| {
+            v.as_tensor()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn same_seed_same_numbers_other_seed_other_numbers() {
+    let run = |seed| {
+        let mut t = GanTrainer::new(GanConfig {
+            seed,
+            ..GanConfig::default()
+        })
+        .unwrap();
+        let losses: Vec<_> = (0..30).map(|_| t.iteration().unwrap()).collect();
+        (losses, params(t.generator()))
+    };
+    let (a, pa) = run(3);
+    let (b, pb) = run(3);
+    let (c, _) = run(4);
+    assert_eq!(a, b);
+    assert_eq!(pa, pb);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn step_d_changes_only_the_discriminator_and_step_g_only_the_generator() {
+    let mut t = GanTrainer::new(GanConfig::default()).unwrap();
+    let (g0, d0) = (params(t.generator()), params(t.discriminator()));
+    t.step_d().unwrap();
+    let (g1, d1) = (params(t.generator()), params(t.discriminator()));
+    assert_eq!(g0, g1);
+    assert_ne!(d0, d1);
+    assert_eq!((t.d_steps_done(), t.iterations()), (1, 0));
+    t.step_g().unwrap();
+    let (g2, d2) = (params(t.generator()), params(t.discriminator()));
+    assert_ne!(g1, g2);
+    assert_eq!(d1, d2);
+    assert_eq!((t.d_steps_done(), t.iterations()), (1, 1));
+}
+
+#[test]
+fn iteration_runs_d_steps_discriminator_steps() {
+    let mut t = GanTrainer::new(GanConfig {
+        d_steps: 5,
+        ..GanConfig::default()
+    })
+    .unwrap();
+    t.iteration().unwrap();
+    t.iteration().unwrap();
+    assert_eq!((t.d_steps_done(), t.iterations()), (10, 2));
+}
+
+fn mean_cov(pts: &[[f32; 2]]) -> ([f64; 2], [[f64; 2]; 2]) {
+    let n = pts.len() as f64;
+    let m = [0, 1].map(|k| pts.iter().map(|p| f64::from(p[k])).sum::<f64>() / n);
+    let mut c = [[0.0; 2]; 2];
+    for p in pts {
+        for i in 0..2 {
+            for j in 0..2 {
+                c[i][j] += (f64::from(p[i]) - m[i]) * (f64::from(p[j]) - m[j]) / n;
+            }
+        }
+    }
+    (m, c)
+}
+
+/// Non-saturating GAN on one 2-D Gaussian (mean (0, 0), std (1, 0.5), correlation 0.3):
+/// after 3000 seeded iterations the generated mean is within 0.15 of the true mean and every
+/// covariance entry within 0.1 of the true one (true covariance [[1, 0.15], [0.15, 0.25]];
+/// the untrained generator's covariance is near 0). Two time-scale settings (D learns 4× faster,
+/// two D steps per G step, batch 512) keep the game calm enough to measure; on four seeds
+/// they gave mean errors ≤ 0.07 and covariance errors ≤ 0.05.
+#[test]
+fn non_saturating_gan_learns_a_gaussian() {
+    let data = Toy2d::gaussian();
+    let Toy2d::Gaussian { mean, std, rho } = data.clone() else {
+        unreachable!()
+    };
+    let mut config = GanConfig {
+        data,
+        loss: GanLoss::NonSaturating,
+        seed: 1,
+        d_steps: 2,
+        batch: 512,
+        ..GanConfig::default()
+    };
+    config.generator.layers = 2;
+    config.discriminator.layers = 2;
+    config.opt_d.lr = 4e-4;
+    config.opt_g.lr = 1e-4;
+    let mut t = GanTrainer::new(config).unwrap();
+    for _ in 0..3000 {
+        t.iteration().unwrap();
+    }
+    let (m, c) = mean_cov(&t.generate(20_000).unwrap());
+    let (sx, sy) = (f64::from(std[0]), f64::from(std[1]));
+    let truth = [
+        [sx * sx, f64::from(rho) * sx * sy],
+        [f64::from(rho) * sx * sy, sy * sy],
+    ];
+    for k in 0..2 {
+        assert!(
+            (m[k] - f64::from(mean[k])).abs() < 0.15,
+            "mean {m:?} vs {mean:?}"
+        );
+    }
+    for i in 0..2 {
+        for j in 0..2 {
+            assert!(
+                (c[i][j] - truth[i][j]).abs() < 0.1,
+                "cov {c:?} vs {truth:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_learning_rate_of_ten_diverges_with_a_clear_error() {
+    let mut config = GanConfig::default();
+    config.opt_d.kind = OptimizerKind::Sgd;
+    config.opt_g.kind = OptimizerKind::Sgd;
+    config.opt_d.lr = 10.0;
+    config.opt_g.lr = 10.0;
+    let mut t = GanTrainer::new(config).unwrap();
+    let err = (0..5000)
+        .find_map(|_| t.iteration().err())
+        .expect("the run diverges");
+    assert!(matches!(err, TrainError::Diverged { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("diverged at step") && text.contains("Lower the learning rate"),
+        "{text}"
+    );
+}
+
+#[test]
+fn live_settings_keep_the_run_and_architecture_restarts_it() {
+    let mut t = GanTrainer::new(GanConfig::default()).unwrap();
+    for _ in 0..5 {
+        t.iteration().unwrap();
+    }
+    let mut c = t.config().clone();
+    c.opt_g.lr = 5e-4;
+    c.d_steps = 3;
+    c.loss = GanLoss::Minimax;
+    t.set_config(c.clone()).unwrap();
+    assert_eq!(t.iterations(), 5);
+    c.generator.hidden = 32;
+    t.set_config(c).unwrap();
+    assert_eq!(t.iterations(), 0);
+    assert_eq!(t.generator().shape().hidden, 32);
+}
+
+#[test]
+fn impossible_settings_are_refused_with_their_name() {
+    let bad = GanConfig {
+        noise_dim: 0,
+        ..GanConfig::default()
+    };
+    let err = GanTrainer::new(bad).err().unwrap().to_string();
+    assert!(err.contains("noise dimension"), "{err}");
+    let mut t = GanTrainer::new(GanConfig::default()).unwrap();
+    let mut c = t.config().clone();
+    c.opt_d.lr = -1.0;
+    let err = t.set_config(c).unwrap_err().to_string();
+    assert!(
+        err.contains("discriminator optimiser") && err.contains("learning rate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn checkpoint_round_trip_and_wrong_shape_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ckpt.safetensors");
+    let mut a = GanTrainer::new(GanConfig {
+        seed: 5,
+        ..GanConfig::default()
+    })
+    .unwrap();
+    for _ in 0..10 {
+        a.iteration().unwrap();
+    }
+    a.save(&path).unwrap();
+    let mut b = GanTrainer::new(GanConfig {
+        seed: 6,
+        ..GanConfig::default()
+    })
+    .unwrap();
+    b.load(&path).unwrap();
+    assert_eq!(params(a.generator()), params(b.generator()));
+    assert_eq!(params(a.discriminator()), params(b.discriminator()));
+    let mut wide = GanConfig::default();
+    wide.discriminator.hidden = 32;
+    let mut c = GanTrainer::new(wide).unwrap();
+    let before = params(c.generator());
+    let err = c.load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("discriminator.0.weight") && err.contains("shape"),
+        "{err}"
+    );
+    assert_eq!(before, params(c.generator()), "nothing is half-loaded");
+}
+
+#[test]
+fn generator_gradient_matches_finite_differences() {
+    // The arrows show −∇ₓ ℓ_G(x); check ∇ₓ against central differences of ℓ_G.
+    let mut t = GanTrainer::new(GanConfig {
+        loss: GanLoss::Minimax,
+        ..GanConfig::default()
+    })
+    .unwrap();
+    for _ in 0..20 {
+        t.iteration().unwrap();
+    }
+    let dev = candle_core::Device::Cpu;
+    let pts = vec![[0.3f32, -0.7], [1.5, 1.0]];
+    let x = latent_lab::train::gan::points_tensor(&pts, &dev).unwrap();
+    let (grad, _) = t.generator_loss_gradient(&x).unwrap();
+    let loss_at = |p: [f32; 2]| {
+        let x = latent_lab::train::gan::points_tensor(&[p], &dev).unwrap();
+        let out = t.discriminator().forward(&x).unwrap();
+        let l = latent_lab::train::gan::g_loss(GanLoss::Minimax, &out).unwrap();
+        f64::from(l.sum_all().unwrap().to_vec0::<f32>().unwrap())
+    };
+    let h = 1e-2f32;
+    for (p, g) in pts.iter().zip(&grad) {
+        for k in 0..2 {
+            let (mut a, mut b) = (*p, *p);
+            a[k] += h;
+            b[k] -= h;
+            let fd = (loss_at(a) - loss_at(b)) / (2.0 * f64::from(h));
+            assert!(
+                (fd - f64::from(g[k])).abs() < 2e-3 + 0.02 * fd.abs(),
+                "fd {fd} vs autodiff {}",
+                g[k]
+            );
+        }
+    }
+}
+
+/// Resident memory of this process in bytes (Linux).
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+/// Training must not keep old steps alive: before the optimiser detached candle's gradients,
+/// Adam's moments chained every step's graph and 3000 steps took 9 GB.
+#[test]
+fn memory_stays_flat_while_training() {
+    let mut t = GanTrainer::new(GanConfig {
+        batch: 512,
+        ..GanConfig::default()
+    })
+    .unwrap();
+    for _ in 0..200 {
+        t.iteration().unwrap();
+    }
+    let before = resident_bytes();
+    for _ in 0..1500 {
+        t.iteration().unwrap();
+    }
+    let grown = resident_bytes().saturating_sub(before);
+    assert!(
+        grown < 64 << 20,
+        "resident memory grew by {} MB over 1500 steps",
+        grown >> 20
+    );
+}
