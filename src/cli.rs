@@ -122,18 +122,8 @@ pub struct GanArgs {
     pub quiet: bool,
 }
 
-fn parse_named<T>(
-    what: &str,
-    name: &str,
-    parse: impl Fn(&str) -> Option<T>,
-    all: &[&str],
-) -> anyhow::Result<T> {
-    parse(name).with_context(|| {
-        format!(
-            "unknown {what} '{name}' (expected one of: {})",
-            all.join(", ")
-        )
-    })
+fn parse_named<T>(what: &str, name: &str, parse: impl Fn(&str) -> Option<T>, all: &[&str]) -> anyhow::Result<T> {
+    parse(name).with_context(|| format!("unknown {what} '{name}' (expected one of: {})", all.join(", ")))
 }
 
 impl GanArgs {
@@ -150,44 +140,14 @@ impl GanArgs {
             }
         }
         let names = |v: Vec<&'static str>| v;
-        let loss = parse_named(
-            "loss",
-            &self.loss,
-            GanLoss::parse,
-            &names(GanLoss::ALL.map(GanLoss::name).to_vec()),
-        )?;
-        let activation = parse_named(
-            "activation",
-            &self.activation,
-            Activation::parse,
-            &Activation::ALL.map(Activation::name),
-        )?;
-        let noise = parse_named(
-            "noise",
-            &self.noise,
-            NoiseKind::parse,
-            &NoiseKind::ALL.map(NoiseKind::name),
-        )?;
+        let loss = parse_named("loss", &self.loss, GanLoss::parse, &names(GanLoss::ALL.map(GanLoss::name).to_vec()))?;
+        let activation =
+            parse_named("activation", &self.activation, Activation::parse, &Activation::ALL.map(Activation::name))?;
+        let noise = parse_named("noise", &self.noise, NoiseKind::parse, &NoiseKind::ALL.map(NoiseKind::name))?;
         let opt_names = OptimizerKind::ALL.map(OptimizerKind::name);
-        let kind_d = parse_named(
-            "optimizer",
-            &self.optimizer_d,
-            OptimizerKind::parse,
-            &opt_names,
-        )?;
-        let kind_g = parse_named(
-            "optimizer",
-            &self.optimizer_g,
-            OptimizerKind::parse,
-            &opt_names,
-        )?;
-        let opt = |kind, lr| OptimizerConfig {
-            kind,
-            lr,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: 1e-8,
-        };
+        let kind_d = parse_named("optimizer", &self.optimizer_d, OptimizerKind::parse, &opt_names)?;
+        let kind_g = parse_named("optimizer", &self.optimizer_g, OptimizerKind::parse, &opt_names)?;
+        let opt = |kind, lr| OptimizerConfig { kind, lr, beta1: self.beta1, beta2: self.beta2, eps: 1e-8 };
         let config = GanConfig {
             data,
             loss,
@@ -256,17 +216,12 @@ pub struct GanSummary {
 pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
     let config = args.config()?;
     let out = &args.out;
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
     let metrics_path = out.join("metrics.csv");
     let mut metrics = std::io::BufWriter::new(
-        std::fs::File::create(&metrics_path)
-            .with_context(|| format!("cannot write {}", metrics_path.display()))?,
+        std::fs::File::create(&metrics_path).with_context(|| format!("cannot write {}", metrics_path.display()))?,
     );
-    writeln!(
-        metrics,
-        "step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction"
-    )?;
+    writeln!(metrics, "step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction")?;
     metrics.flush()?;
 
     let started = Instant::now();
@@ -315,10 +270,7 @@ pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
             metrics.flush()?;
             if !args.quiet {
                 let modes = cov.map_or(String::new(), |c| {
-                    format!(
-                        "  modes {}/{}  hq {:.3}",
-                        c.modes_covered, c.modes_total, c.high_quality_fraction
-                    )
+                    format!("  modes {}/{}  hq {:.3}", c.modes_covered, c.modes_total, c.high_quality_fraction)
                 });
                 eprintln!(
                     "step {step:>7}/{}  d_loss {d_loss:.4}  g_loss {g_loss:.4}  js {:.4}{modes}  {:.0} steps/s",
@@ -330,9 +282,7 @@ pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
             last_row = Some((d_loss, g_loss, m));
         }
     }
-    let Some((d_loss, g_loss, m)) = last_row else {
-        bail!("--steps must be at least 1")
-    };
+    let Some((d_loss, g_loss, m)) = last_row else { bail!("--steps must be at least 1") };
     let samples = trainer.generate(COVERAGE_SAMPLES)?;
     write_points(&out.join("samples.csv"), &samples)
         .with_context(|| format!("cannot write {}", out.join("samples.csv").display()))?;

@@ -12,9 +12,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => latent_lab::ui::run_app(),
-        Some(Command::Train {
-            lab: TrainLab::Gan(args),
-        }) => train_gan(&args).map(|_| ()),
+        Some(Command::Train { lab: TrainLab::Gan(args) }) => train_gan(&args).map(|_| ()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

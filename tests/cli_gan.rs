@@ -29,17 +29,10 @@ fn train_gan_writes_metrics_summary_samples_and_checkpoint() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     let lines: Vec<&str> = metrics.lines().collect();
-    assert_eq!(
-        lines[0],
-        "step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction"
-    );
+    assert_eq!(lines[0], "step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction");
     assert_eq!(lines.len(), 4);
     assert!(lines[3].starts_with("300,"));
     let summary: serde_json::Value =
@@ -66,12 +59,7 @@ fn train_gan_writes_metrics_summary_samples_and_checkpoint() {
     assert!((0.0..=std::f64::consts::LN_2 + 1e-9).contains(&js));
     let samples = std::fs::read_to_string(out.join("samples.csv")).unwrap();
     assert_eq!(samples.lines().count(), 2501);
-    assert!(
-        std::fs::metadata(out.join("checkpoint.safetensors"))
-            .unwrap()
-            .len()
-            > 1000
-    );
+    assert!(std::fs::metadata(out.join("checkpoint.safetensors")).unwrap().len() > 1000);
 }
 
 #[test]
@@ -80,9 +68,7 @@ fn same_seed_same_summary_numbers() {
     let run = |name: &str| {
         let out = dir.path().join(name);
         let s = latent_lab()
-            .args([
-                "train", "gan", "--steps", "100", "--seed", "7", "--quiet", "--out",
-            ])
+            .args(["train", "gan", "--steps", "100", "--seed", "7", "--quiet", "--out"])
             .arg(&out)
             .status()
             .unwrap();
@@ -106,10 +92,7 @@ fn a_malformed_csv_names_the_file_and_line_and_exits_non_zero() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("points.csv") && err.contains("line 3"),
-        "{err}"
-    );
+    assert!(err.contains("points.csv") && err.contains("line 3"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
 }
 
@@ -117,13 +100,7 @@ fn a_malformed_csv_names_the_file_and_line_and_exits_non_zero() {
 fn an_unreadable_csv_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let out = latent_lab()
-        .args([
-            "train",
-            "gan",
-            "--data",
-            "csv:/nonexistent/pts.csv",
-            "--out",
-        ])
+        .args(["train", "gan", "--data", "csv:/nonexistent/pts.csv", "--out"])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -181,10 +158,7 @@ fn a_diverging_run_stops_names_the_step_and_keeps_its_metrics() {
     let err = String::from_utf8_lossy(&s.stderr);
     assert!(err.contains("diverged at step"), "{err}");
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
-    assert!(
-        metrics.lines().count() >= 2,
-        "metrics so far are kept: {metrics}"
-    );
+    assert!(metrics.lines().count() >= 2, "metrics so far are kept: {metrics}");
     assert!(!out.join("summary.json").exists());
 }
 
@@ -197,11 +171,8 @@ fn impossible_settings_are_refused() {
         ("--data", "circle", "circle"),
         ("--hidden", "1000", "hidden width"),
     ] {
-        let s = latent_lab()
-            .args(["train", "gan", "--steps", "1", flag, value, "--out"])
-            .arg(dir.path())
-            .output()
-            .unwrap();
+        let s =
+            latent_lab().args(["train", "gan", "--steps", "1", flag, value, "--out"]).arg(dir.path()).output().unwrap();
         assert!(!s.status.success());
         let err = String::from_utf8_lossy(&s.stderr);
         assert!(err.contains(needle), "{flag} {value}: {err}");
@@ -210,10 +181,7 @@ fn impossible_settings_are_refused() {
 
 #[test]
 fn help_lists_every_setting() {
-    let s = latent_lab()
-        .args(["train", "gan", "--help"])
-        .output()
-        .unwrap();
+    let s = latent_lab().args(["train", "gan", "--help"]).output().unwrap();
     let text = String::from_utf8_lossy(&s.stdout);
     for flag in [
         "--data",

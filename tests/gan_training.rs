@@ -7,26 +7,13 @@ use latent_lab::train::gan::{GanConfig, GanLoss, GanTrainer};
 use latent_lab::train::TrainError;
 
 fn params(net: &latent_lab::model::mlp::Mlp) -> Vec<f32> {
-    net.vars()
-        .iter()
-        .flat_map(|v| {
-            v.as_tensor()
-                .flatten_all()
-                .unwrap()
-                .to_vec1::<f32>()
-                .unwrap()
-        })
-        .collect()
+    net.vars().iter().flat_map(|v| v.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap()).collect()
 }
 
 #[test]
 fn same_seed_same_numbers_other_seed_other_numbers() {
     let run = |seed| {
-        let mut t = GanTrainer::new(GanConfig {
-            seed,
-            ..GanConfig::default()
-        })
-        .unwrap();
+        let mut t = GanTrainer::new(GanConfig { seed, ..GanConfig::default() }).unwrap();
         let losses: Vec<_> = (0..30).map(|_| t.iteration().unwrap()).collect();
         (losses, params(t.generator()))
     };
@@ -56,11 +43,7 @@ fn step_d_changes_only_the_discriminator_and_step_g_only_the_generator() {
 
 #[test]
 fn iteration_runs_d_steps_discriminator_steps() {
-    let mut t = GanTrainer::new(GanConfig {
-        d_steps: 5,
-        ..GanConfig::default()
-    })
-    .unwrap();
+    let mut t = GanTrainer::new(GanConfig { d_steps: 5, ..GanConfig::default() }).unwrap();
     t.iteration().unwrap();
     t.iteration().unwrap();
     assert_eq!((t.d_steps_done(), t.iterations()), (10, 2));
@@ -89,17 +72,9 @@ fn mean_cov(pts: &[[f32; 2]]) -> ([f64; 2], [[f64; 2]; 2]) {
 #[test]
 fn non_saturating_gan_learns_a_gaussian() {
     let data = Toy2d::gaussian();
-    let Toy2d::Gaussian { mean, std, rho } = data.clone() else {
-        unreachable!()
-    };
-    let mut config = GanConfig {
-        data,
-        loss: GanLoss::NonSaturating,
-        seed: 1,
-        d_steps: 2,
-        batch: 512,
-        ..GanConfig::default()
-    };
+    let Toy2d::Gaussian { mean, std, rho } = data.clone() else { unreachable!() };
+    let mut config =
+        GanConfig { data, loss: GanLoss::NonSaturating, seed: 1, d_steps: 2, batch: 512, ..GanConfig::default() };
     config.generator.layers = 2;
     config.discriminator.layers = 2;
     config.opt_d.lr = 4e-4;
@@ -110,22 +85,13 @@ fn non_saturating_gan_learns_a_gaussian() {
     }
     let (m, c) = mean_cov(&t.generate(20_000).unwrap());
     let (sx, sy) = (f64::from(std[0]), f64::from(std[1]));
-    let truth = [
-        [sx * sx, f64::from(rho) * sx * sy],
-        [f64::from(rho) * sx * sy, sy * sy],
-    ];
+    let truth = [[sx * sx, f64::from(rho) * sx * sy], [f64::from(rho) * sx * sy, sy * sy]];
     for k in 0..2 {
-        assert!(
-            (m[k] - f64::from(mean[k])).abs() < 0.15,
-            "mean {m:?} vs {mean:?}"
-        );
+        assert!((m[k] - f64::from(mean[k])).abs() < 0.15, "mean {m:?} vs {mean:?}");
     }
     for i in 0..2 {
         for j in 0..2 {
-            assert!(
-                (c[i][j] - truth[i][j]).abs() < 0.1,
-                "cov {c:?} vs {truth:?}"
-            );
+            assert!((c[i][j] - truth[i][j]).abs() < 0.1, "cov {c:?} vs {truth:?}");
         }
     }
 }
@@ -138,15 +104,10 @@ fn a_learning_rate_of_ten_diverges_with_a_clear_error() {
     config.opt_d.lr = 10.0;
     config.opt_g.lr = 10.0;
     let mut t = GanTrainer::new(config).unwrap();
-    let err = (0..5000)
-        .find_map(|_| t.iteration().err())
-        .expect("the run diverges");
+    let err = (0..5000).find_map(|_| t.iteration().err()).expect("the run diverges");
     assert!(matches!(err, TrainError::Diverged { .. }), "{err}");
     let text = err.to_string();
-    assert!(
-        text.contains("diverged at step") && text.contains("Lower the learning rate"),
-        "{text}"
-    );
+    assert!(text.contains("diverged at step") && text.contains("Lower the learning rate"), "{text}");
 }
 
 #[test]
@@ -169,40 +130,26 @@ fn live_settings_keep_the_run_and_architecture_restarts_it() {
 
 #[test]
 fn impossible_settings_are_refused_with_their_name() {
-    let bad = GanConfig {
-        noise_dim: 0,
-        ..GanConfig::default()
-    };
+    let bad = GanConfig { noise_dim: 0, ..GanConfig::default() };
     let err = GanTrainer::new(bad).err().unwrap().to_string();
     assert!(err.contains("noise dimension"), "{err}");
     let mut t = GanTrainer::new(GanConfig::default()).unwrap();
     let mut c = t.config().clone();
     c.opt_d.lr = -1.0;
     let err = t.set_config(c).unwrap_err().to_string();
-    assert!(
-        err.contains("discriminator optimiser") && err.contains("learning rate"),
-        "{err}"
-    );
+    assert!(err.contains("discriminator optimiser") && err.contains("learning rate"), "{err}");
 }
 
 #[test]
 fn checkpoint_round_trip_and_wrong_shape_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ckpt.safetensors");
-    let mut a = GanTrainer::new(GanConfig {
-        seed: 5,
-        ..GanConfig::default()
-    })
-    .unwrap();
+    let mut a = GanTrainer::new(GanConfig { seed: 5, ..GanConfig::default() }).unwrap();
     for _ in 0..10 {
         a.iteration().unwrap();
     }
     a.save(&path).unwrap();
-    let mut b = GanTrainer::new(GanConfig {
-        seed: 6,
-        ..GanConfig::default()
-    })
-    .unwrap();
+    let mut b = GanTrainer::new(GanConfig { seed: 6, ..GanConfig::default() }).unwrap();
     b.load(&path).unwrap();
     assert_eq!(params(a.generator()), params(b.generator()));
     assert_eq!(params(a.discriminator()), params(b.discriminator()));
@@ -211,21 +158,14 @@ fn checkpoint_round_trip_and_wrong_shape_is_refused() {
     let mut c = GanTrainer::new(wide).unwrap();
     let before = params(c.generator());
     let err = c.load(&path).unwrap_err().to_string();
-    assert!(
-        err.contains("discriminator.0.weight") && err.contains("shape"),
-        "{err}"
-    );
+    assert!(err.contains("discriminator.0.weight") && err.contains("shape"), "{err}");
     assert_eq!(before, params(c.generator()), "nothing is half-loaded");
 }
 
 #[test]
 fn generator_gradient_matches_finite_differences() {
     // The arrows show −∇ₓ ℓ_G(x); check ∇ₓ against central differences of ℓ_G.
-    let mut t = GanTrainer::new(GanConfig {
-        loss: GanLoss::Minimax,
-        ..GanConfig::default()
-    })
-    .unwrap();
+    let mut t = GanTrainer::new(GanConfig { loss: GanLoss::Minimax, ..GanConfig::default() }).unwrap();
     for _ in 0..20 {
         t.iteration().unwrap();
     }
@@ -246,11 +186,7 @@ fn generator_gradient_matches_finite_differences() {
             a[k] += h;
             b[k] -= h;
             let fd = (loss_at(a) - loss_at(b)) / (2.0 * f64::from(h));
-            assert!(
-                (fd - f64::from(g[k])).abs() < 2e-3 + 0.02 * fd.abs(),
-                "fd {fd} vs autodiff {}",
-                g[k]
-            );
+            assert!((fd - f64::from(g[k])).abs() < 2e-3 + 0.02 * fd.abs(), "fd {fd} vs autodiff {}", g[k]);
         }
     }
 }
@@ -266,11 +202,7 @@ fn resident_bytes() -> u64 {
 /// Adam's moments chained every step's graph and 3000 steps took 9 GB.
 #[test]
 fn memory_stays_flat_while_training() {
-    let mut t = GanTrainer::new(GanConfig {
-        batch: 512,
-        ..GanConfig::default()
-    })
-    .unwrap();
+    let mut t = GanTrainer::new(GanConfig { batch: 512, ..GanConfig::default() }).unwrap();
     for _ in 0..200 {
         t.iteration().unwrap();
     }
@@ -279,9 +211,5 @@ fn memory_stays_flat_while_training() {
         t.iteration().unwrap();
     }
     let grown = resident_bytes().saturating_sub(before);
-    assert!(
-        grown < 64 << 20,
-        "resident memory grew by {} MB over 1500 steps",
-        grown >> 20
-    );
+    assert!(grown < 64 << 20, "resident memory grew by {} MB over 1500 steps", grown >> 20);
 }

@@ -25,10 +25,7 @@ const MAX_QUOTED_FIELD_CHARS: usize = 40;
 /// Messages name the file by its file name only (e.g. `points.csv line 7: …`),
 /// except for [`DataError::Io`], which carries the full path as given.
 pub fn load_points(path: &Path) -> Result<Vec<Point2>, DataError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     parse_points(&text, &display_name(path))
 }
 
@@ -46,11 +43,7 @@ pub fn parse_points(text: &str, source: &str) -> Result<Vec<Point2>, DataError> 
         }
         let fields: Vec<&str> = line.split(',').map(clean_field).collect();
         let [x_field, y_field] = fields[..] else {
-            return Err(line_error(
-                source,
-                line_number,
-                format!("expected 2 columns (x,y), found {}", fields.len()),
-            ));
+            return Err(line_error(source, line_number, format!("expected 2 columns (x,y), found {}", fields.len())));
         };
         let is_first_row = header_allowed;
         header_allowed = false;
@@ -62,9 +55,7 @@ pub fn parse_points(text: &str, source: &str) -> Result<Vec<Point2>, DataError> 
         points.push([x, y]);
     }
     if points.is_empty() {
-        return Err(DataError::Empty {
-            file: source.to_string(),
-        });
+        return Err(DataError::Empty { file: source.to_string() });
     }
     Ok(points)
 }
@@ -85,30 +76,20 @@ pub fn write_points(path: &Path, points: &[Point2]) -> std::io::Result<()> {
 /// The name used for `path` in messages: its file name, or the whole path if
 /// it has none.
 fn display_name(path: &Path) -> String {
-    path.file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
+    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
 /// Trims whitespace and one pair of surrounding double quotes from a field.
 fn clean_field(field: &str) -> &str {
     let field = field.trim();
-    field
-        .strip_prefix('"')
-        .and_then(|inner| inner.strip_suffix('"'))
-        .map(str::trim)
-        .unwrap_or(field)
+    field.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')).map(str::trim).unwrap_or(field)
 }
 
 /// Parses one field as a finite `f32`, or explains why it is not one.
 fn parse_finite(field: &str, source: &str, line_number: usize) -> Result<f32, DataError> {
     match field.parse::<f32>() {
         Ok(value) if value.is_finite() => Ok(value),
-        _ => Err(line_error(
-            source,
-            line_number,
-            format!("'{}' is not a finite number", quoted_field(field)),
-        )),
+        _ => Err(line_error(source, line_number, format!("'{}' is not a finite number", quoted_field(field)))),
     }
 }
 
@@ -124,11 +105,7 @@ fn quoted_field(field: &str) -> String {
 
 /// Builds a [`DataError::Line`].
 fn line_error(source: &str, line: usize, message: String) -> DataError {
-    DataError::Line {
-        file: source.to_string(),
-        line,
-        message,
-    }
+    DataError::Line { file: source.to_string(), line, message }
 }
 
 #[cfg(test)]
@@ -138,29 +115,20 @@ mod tests {
 
     /// A fresh path in the system temp dir, unique per test and process.
     fn temp_path(test_name: &str, file_name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "latent-lab-csv2d-{}-{}",
-            std::process::id(),
-            test_name
-        ));
+        let dir = std::env::temp_dir().join(format!("latent-lab-csv2d-{}-{}", std::process::id(), test_name));
         std::fs::create_dir_all(&dir).expect("create temp dir");
         dir.join(file_name)
     }
 
     fn err_text(text: &str) -> String {
-        parse_points(text, "points.csv")
-            .expect_err("should fail")
-            .to_string()
+        parse_points(text, "points.csv").expect_err("should fail").to_string()
     }
 
     #[test]
     fn good_file_with_header_comments_and_blank_lines() {
         let text = "\n# drawn by hand\n  x , y \n\n1,2\n  -3.5 ,\t4e-1  \n# mid comment\n\"5\",\"6\"\r\n7,8\n\n";
         let points = parse_points(text, "points.csv").expect("parses");
-        assert_eq!(
-            points,
-            vec![[1.0, 2.0], [-3.5, 0.4], [5.0, 6.0], [7.0, 8.0]]
-        );
+        assert_eq!(points, vec![[1.0, 2.0], [-3.5, 0.4], [5.0, 6.0], [7.0, 8.0]]);
     }
 
     #[test]
@@ -184,45 +152,21 @@ mod tests {
     #[test]
     fn wrong_column_count_names_file_and_line() {
         let message = err_text("x,y\n1,2\n\n# c\n3,4\n5,6\n1,2,3\n");
-        assert_eq!(
-            message,
-            "points.csv line 7: expected 2 columns (x,y), found 3"
-        );
+        assert_eq!(message, "points.csv line 7: expected 2 columns (x,y), found 3");
         let message = err_text("1 2\n");
-        assert_eq!(
-            message,
-            "points.csv line 1: expected 2 columns (x,y), found 1"
-        );
+        assert_eq!(message, "points.csv line 1: expected 2 columns (x,y), found 1");
         let message = err_text("1,2,\n");
-        assert_eq!(
-            message,
-            "points.csv line 1: expected 2 columns (x,y), found 3"
-        );
+        assert_eq!(message, "points.csv line 1: expected 2 columns (x,y), found 3");
     }
 
     #[test]
     fn non_numbers_and_non_finite_values_are_rejected() {
-        assert_eq!(
-            err_text("x,y\n1,2\n3,4\nabc,5\n"),
-            "points.csv line 4: 'abc' is not a finite number"
-        );
-        assert_eq!(
-            err_text("1,NaN\n"),
-            "points.csv line 1: 'NaN' is not a finite number"
-        );
-        assert_eq!(
-            err_text("1,2\ninf,0\n"),
-            "points.csv line 2: 'inf' is not a finite number"
-        );
+        assert_eq!(err_text("x,y\n1,2\n3,4\nabc,5\n"), "points.csv line 4: 'abc' is not a finite number");
+        assert_eq!(err_text("1,NaN\n"), "points.csv line 1: 'NaN' is not a finite number");
+        assert_eq!(err_text("1,2\ninf,0\n"), "points.csv line 2: 'inf' is not a finite number");
         // Overflows f32 to infinity.
-        assert_eq!(
-            err_text("1e39,0\n"),
-            "points.csv line 1: '1e39' is not a finite number"
-        );
-        assert_eq!(
-            err_text("1,\n"),
-            "points.csv line 1: '' is not a finite number"
-        );
+        assert_eq!(err_text("1e39,0\n"), "points.csv line 1: '1e39' is not a finite number");
+        assert_eq!(err_text("1,\n"), "points.csv line 1: '' is not a finite number");
     }
 
     #[test]
@@ -257,21 +201,13 @@ mod tests {
         let path = temp_path("bad", "bad-points.csv");
         std::fs::write(&path, "x,y\n1,2\n1,2,3\n").expect("write");
         let message = load_points(&path).expect_err("bad file").to_string();
-        assert_eq!(
-            message,
-            "bad-points.csv line 3: expected 2 columns (x,y), found 3"
-        );
+        assert_eq!(message, "bad-points.csv line 3: expected 2 columns (x,y), found 3");
     }
 
     #[test]
     fn write_then_load_round_trips_exactly() {
         let path = temp_path("roundtrip", "samples.csv");
-        let points: Vec<Point2> = vec![
-            [0.1, -0.2],
-            [1e-7, 3.0e7],
-            [-0.0, 123.456],
-            [1.0 / 3.0, 2.0],
-        ];
+        let points: Vec<Point2> = vec![[0.1, -0.2], [1e-7, 3.0e7], [-0.0, 123.456], [1.0 / 3.0, 2.0]];
         write_points(&path, &points).expect("write");
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(text.starts_with("x,y\n"), "{text}");

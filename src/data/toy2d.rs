@@ -109,18 +109,12 @@ pub struct ModeSpec {
 impl Toy2d {
     /// Ring of 8 Gaussians with radius 2 and sigma 0.02.
     pub fn ring8() -> Self {
-        Toy2d::Ring8 {
-            radius: 2.0,
-            sigma: 0.02,
-        }
+        Toy2d::Ring8 { radius: 2.0, sigma: 0.02 }
     }
 
     /// 5×5 grid of Gaussians with spacing 2 (centres {-4,-2,0,2,4}²) and sigma 0.05.
     pub fn grid25() -> Self {
-        Toy2d::Grid25 {
-            spacing: 2.0,
-            sigma: 0.05,
-        }
+        Toy2d::Grid25 { spacing: 2.0, sigma: 0.05 }
     }
 
     /// 1.5-turn spiral with noise 0.05.
@@ -135,11 +129,7 @@ impl Toy2d {
 
     /// A correlated Gaussian at the origin with std [1.0, 0.5] and ρ = 0.3.
     pub fn gaussian() -> Self {
-        Toy2d::Gaussian {
-            mean: [0.0, 0.0],
-            std: [1.0, 0.5],
-            rho: 0.3,
-        }
+        Toy2d::Gaussian { mean: [0.0, 0.0], std: [1.0, 0.5], rho: 0.3 }
     }
 
     /// Human-readable name, e.g. "Ring of 8 Gaussians"; for `Points` its `name`.
@@ -197,11 +187,7 @@ impl Toy2d {
             Toy2d::Moons { noise } => {
                 let t = rng.random_range(0.0..PI);
                 let outer: bool = rng.random();
-                let raw = if outer {
-                    [t.cos(), t.sin()]
-                } else {
-                    [1.0 - t.cos(), 0.5 - t.sin()]
-                };
+                let raw = if outer { [t.cos(), t.sin()] } else { [1.0 - t.cos(), 0.5 - t.sin()] };
                 // Mixture mean of the raw moons is (0.5, 0.25); x spans [-1, 2].
                 let scale = 4.0 / 3.0;
                 let point = [(raw[0] - 0.5) * scale, (raw[1] - 0.25) * scale];
@@ -236,14 +222,12 @@ impl Toy2d {
     /// the mode-coverage metric is defined for isotropic mixtures only.
     pub fn modes(&self) -> Option<ModeSpec> {
         match self {
-            Toy2d::Ring8 { radius, sigma } => Some(ModeSpec {
-                centres: (0..8).map(|k| ring_centre(*radius, k)).collect(),
-                sigma: sigma.abs(),
-            }),
-            Toy2d::Grid25 { spacing, sigma } => Some(ModeSpec {
-                centres: (0..25).map(|k| grid_centre(*spacing, k)).collect(),
-                sigma: sigma.abs(),
-            }),
+            Toy2d::Ring8 { radius, sigma } => {
+                Some(ModeSpec { centres: (0..8).map(|k| ring_centre(*radius, k)).collect(), sigma: sigma.abs() })
+            }
+            Toy2d::Grid25 { spacing, sigma } => {
+                Some(ModeSpec { centres: (0..25).map(|k| grid_centre(*spacing, k)).collect(), sigma: sigma.abs() })
+            }
             _ => None,
         }
     }
@@ -257,20 +241,14 @@ impl Toy2d {
     /// wide; an empty set gives [-3,3]².
     pub fn view_bounds(&self) -> [[f32; 2]; 2] {
         match self {
-            Toy2d::Ring8 { radius, sigma } => centred_box(
-                [0.0, 0.0],
-                1.5 * radius.abs() + VIEW_NOISE_SIGMAS * sigma.abs(),
-            ),
-            Toy2d::Grid25 { spacing, sigma } => centred_box(
-                [0.0, 0.0],
-                2.75 * spacing.abs() + VIEW_NOISE_SIGMAS * sigma.abs(),
-            ),
-            Toy2d::Spiral { noise } => {
-                centred_box([0.0, 0.0], 4.0 + VIEW_NOISE_SIGMAS * noise.abs())
+            Toy2d::Ring8 { radius, sigma } => {
+                centred_box([0.0, 0.0], 1.5 * radius.abs() + VIEW_NOISE_SIGMAS * sigma.abs())
             }
-            Toy2d::Moons { noise } => {
-                centred_box([0.0, 0.0], 2.5 + VIEW_NOISE_SIGMAS * noise.abs())
+            Toy2d::Grid25 { spacing, sigma } => {
+                centred_box([0.0, 0.0], 2.75 * spacing.abs() + VIEW_NOISE_SIGMAS * sigma.abs())
             }
+            Toy2d::Spiral { noise } => centred_box([0.0, 0.0], 4.0 + VIEW_NOISE_SIGMAS * noise.abs()),
+            Toy2d::Moons { noise } => centred_box([0.0, 0.0], 2.5 + VIEW_NOISE_SIGMAS * noise.abs()),
             Toy2d::Gaussian { mean, std, .. } => {
                 let half = VIEW_NOISE_SIGMAS * std[0].abs().max(std[1].abs());
                 centred_box(*mean, half.max(POINTS_VIEW_MIN_SIDE / 2.0))
@@ -292,11 +270,7 @@ impl Toy2d {
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_else(|| path.display().to_string());
-            return Ok(Toy2d::Points {
-                name,
-                points,
-                jitter: 0.0,
-            });
+            return Ok(Toy2d::Points { name, points, jitter: 0.0 });
         }
         match trimmed.to_ascii_lowercase().as_str() {
             "ring8" => Ok(Toy2d::ring8()),
@@ -304,10 +278,7 @@ impl Toy2d {
             "spiral" => Ok(Toy2d::spiral()),
             "moons" => Ok(Toy2d::moons()),
             "gaussian" => Ok(Toy2d::gaussian()),
-            _ => Err(DataError::UnknownDataset {
-                name: spec.to_string(),
-                expected: DATASET_NAMES,
-            }),
+            _ => Err(DataError::UnknownDataset { name: spec.to_string(), expected: DATASET_NAMES }),
         }
     }
 
@@ -341,20 +312,14 @@ fn add_noise<R: Rng + ?Sized>(point: Point2, sigma: f32, rng: &mut R) -> Point2 
 
 /// Square box of half-width `half` around `centre`.
 fn centred_box(centre: Point2, half: f32) -> [[f32; 2]; 2] {
-    [
-        [centre[0] - half, centre[1] - half],
-        [centre[0] + half, centre[1] + half],
-    ]
+    [[centre[0] - half, centre[1] - half], [centre[0] + half, centre[1] + half]]
 }
 
 /// View box of an empirical set (see [`Toy2d::view_bounds`]).
 fn points_view_bounds(points: &[Point2], jitter: f32) -> [[f32; 2]; 2] {
     let mut lo = [f32::INFINITY; 2];
     let mut hi = [f32::NEG_INFINITY; 2];
-    for &[x, y] in points
-        .iter()
-        .filter(|p| p[0].is_finite() && p[1].is_finite())
-    {
+    for &[x, y] in points.iter().filter(|p| p[0].is_finite() && p[1].is_finite()) {
         lo = [lo[0].min(x), lo[1].min(y)];
         hi = [hi[0].max(x), hi[1].max(y)];
     }
@@ -362,8 +327,7 @@ fn points_view_bounds(points: &[Point2], jitter: f32) -> [[f32; 2]; 2] {
         return centred_box([0.0, 0.0], EMPTY_VIEW_HALF_WIDTH);
     }
     let side = (hi[0] - lo[0]).max(hi[1] - lo[1]);
-    let padded =
-        side * (1.0 + 2.0 * POINTS_VIEW_MARGIN_FRACTION) + 2.0 * VIEW_NOISE_SIGMAS * jitter.abs();
+    let padded = side * (1.0 + 2.0 * POINTS_VIEW_MARGIN_FRACTION) + 2.0 * VIEW_NOISE_SIGMAS * jitter.abs();
     let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
     centred_box(centre, padded.max(POINTS_VIEW_MIN_SIDE) / 2.0)
 }
@@ -412,16 +376,10 @@ mod tests {
         }
         let expected = N / spec.centres.len();
         for count in counts {
-            assert!(
-                count.abs_diff(expected) <= count_tol,
-                "count {count} vs {expected}"
-            );
+            assert!(count.abs_diff(expected) <= count_tol, "count {count} vs {expected}");
         }
         let (mean, std) = mean_std(residuals.iter().copied());
-        assert!(
-            mean.abs() < 0.05 * spec.sigma as f64,
-            "residual mean {mean}"
-        );
+        assert!(mean.abs() < 0.05 * spec.sigma as f64, "residual mean {mean}");
         let rel = (std / spec.sigma as f64 - 1.0).abs();
         assert!(rel < 0.03, "residual std {std} vs sigma {}", spec.sigma);
     }
@@ -466,9 +424,7 @@ mod tests {
         assert_eq!(spec.centres.len(), 8);
         assert_eq!(spec.centres[0], [2.0, 0.0]);
         for (k, c) in spec.centres.iter().enumerate() {
-            let angle = (c[1] as f64)
-                .atan2(c[0] as f64)
-                .rem_euclid(std::f64::consts::TAU);
+            let angle = (c[1] as f64).atan2(c[0] as f64).rem_euclid(std::f64::consts::TAU);
             let expected = k as f64 * std::f64::consts::FRAC_PI_4;
             assert!((angle - expected).abs() < 1e-6, "centre {k} at {angle}");
             assert!(((c[0] as f64).hypot(c[1] as f64) - 2.0).abs() < 1e-6);
@@ -490,11 +446,7 @@ mod tests {
 
     #[test]
     fn gaussian_mean_std_and_correlation_match_parameters() {
-        let dataset = Toy2d::Gaussian {
-            mean: [0.5, -1.0],
-            std: [1.0, 0.5],
-            rho: 0.3,
-        };
+        let dataset = Toy2d::Gaussian { mean: [0.5, -1.0], std: [1.0, 0.5], rho: 0.3 };
         let pts = samples(&dataset, 7);
         let (mx, sx) = mean_std(pts.iter().map(|p| p[0] as f64));
         let (my, sy) = mean_std(pts.iter().map(|p| p[1] as f64));
@@ -503,11 +455,7 @@ mod tests {
         assert!((my + 1.0).abs() < 0.015, "mean y {my}");
         assert!((sx / 1.0 - 1.0).abs() < 0.03, "std x {sx}");
         assert!((sy / 0.5 - 1.0).abs() < 0.03, "std y {sy}");
-        let cov = pts
-            .iter()
-            .map(|p| (p[0] as f64 - mx) * (p[1] as f64 - my))
-            .sum::<f64>()
-            / N as f64;
+        let cov = pts.iter().map(|p| (p[0] as f64 - mx) * (p[1] as f64 - my)).sum::<f64>() / N as f64;
         let rho = cov / (sx * sy);
         // Standard error of rho ≈ (1 − 0.09)/√N ≈ 0.0064.
         assert!((rho - 0.3).abs() < 0.03, "rho {rho}");
@@ -516,16 +464,10 @@ mod tests {
     #[test]
     fn spiral_radius_and_extent_match_the_curve() {
         let pts = samples(&Toy2d::spiral(), 13);
-        let radii: Vec<f64> = pts
-            .iter()
-            .map(|p| (p[0] as f64).hypot(p[1] as f64))
-            .collect();
+        let radii: Vec<f64> = pts.iter().map(|p| (p[0] as f64).hypot(p[1] as f64)).collect();
         // r = π·√u, so E[r] = 2π/3 and E[r²] = π²/2.
         let (mean_r, _) = mean_std(radii.iter().copied());
-        assert!(
-            (mean_r - 2.0 * std::f64::consts::PI / 3.0).abs() < 0.03,
-            "mean r {mean_r}"
-        );
+        assert!((mean_r - 2.0 * std::f64::consts::PI / 3.0).abs() < 0.03, "mean r {mean_r}");
         let max_r = radii.iter().copied().fold(0.0, f64::max);
         assert!(max_r < std::f64::consts::PI + 0.3, "max r {max_r}");
         // Noise-free points lie on r = θ/3, θ ∈ [0, 3π]; check a noise-free spiral exactly.
@@ -549,14 +491,8 @@ mod tests {
         let max_x = clean.iter().map(|p| p[0]).fold(f32::NEG_INFINITY, f32::max);
         let min_y = clean.iter().map(|p| p[1]).fold(f32::INFINITY, f32::min);
         let max_y = clean.iter().map(|p| p[1]).fold(f32::NEG_INFINITY, f32::max);
-        assert!(
-            (min_x + 2.0).abs() < 0.01 && (max_x - 2.0).abs() < 0.01,
-            "x [{min_x}, {max_x}]"
-        );
-        assert!(
-            (min_y + 1.0).abs() < 0.01 && (max_y - 1.0).abs() < 0.01,
-            "y [{min_y}, {max_y}]"
-        );
+        assert!((min_x + 2.0).abs() < 0.01 && (max_x - 2.0).abs() < 0.01, "x [{min_x}, {max_x}]");
+        assert!((min_y + 1.0).abs() < 0.01 && (max_y - 1.0).abs() < 0.01, "y [{min_y}, {max_y}]");
         // Noise std: residual from the scaled unit circle of the outer moon.
         let noisy = samples(&Toy2d::moons(), 19);
         let scale = 4.0 / 3.0;
@@ -568,10 +504,7 @@ mod tests {
             .map(|q| (q[0].hypot(q[1]) - 1.0) * scale)
             .collect();
         let (_, std) = mean_std(outer_residuals.iter().copied());
-        assert!(
-            (std / 0.05 - 1.0).abs() < 0.1,
-            "outer moon radial noise {std}"
-        );
+        assert!((std / 0.05 - 1.0).abs() < 0.1, "outer moon radial noise {std}");
     }
 
     #[test]
@@ -582,11 +515,7 @@ mod tests {
             Toy2d::spiral(),
             Toy2d::moons(),
             Toy2d::gaussian(),
-            Toy2d::Points {
-                name: "p".into(),
-                points: vec![[0.0, 0.0], [1.0, 1.0], [2.0, -1.0]],
-                jitter: 0.1,
-            },
+            Toy2d::Points { name: "p".into(), points: vec![[0.0, 0.0], [1.0, 1.0], [2.0, -1.0]], jitter: 0.1 },
         ];
         for dataset in all {
             let a = dataset.sample(500, &mut StdRng::seed_from_u64(42));
@@ -608,18 +537,11 @@ mod tests {
     #[test]
     fn points_without_jitter_resample_the_given_points_uniformly() {
         let given = vec![[0.0, 0.0], [1.0, 2.0], [-3.0, 0.5], [4.0, 4.0]];
-        let dataset = Toy2d::Points {
-            name: "drawn".into(),
-            points: given.clone(),
-            jitter: 0.0,
-        };
+        let dataset = Toy2d::Points { name: "drawn".into(), points: given.clone(), jitter: 0.0 };
         let pts = samples(&dataset, 23);
         let mut counts = [0usize; 4];
         for p in pts {
-            let k = given
-                .iter()
-                .position(|g| *g == p)
-                .expect("one of the given points");
+            let k = given.iter().position(|g| *g == p).expect("one of the given points");
             counts[k] += 1;
         }
         // Expected 5000 each, sd ≈ 61.
@@ -628,11 +550,7 @@ mod tests {
 
     #[test]
     fn points_jitter_has_the_stated_std() {
-        let dataset = Toy2d::Points {
-            name: "one".into(),
-            points: vec![[1.0, -1.0]],
-            jitter: 0.2,
-        };
+        let dataset = Toy2d::Points { name: "one".into(), points: vec![[1.0, -1.0]], jitter: 0.2 };
         let pts = samples(&dataset, 29);
         let (mx, sx) = mean_std(pts.iter().map(|p| p[0] as f64));
         let (my, sy) = mean_std(pts.iter().map(|p| p[1] as f64));
@@ -642,11 +560,7 @@ mod tests {
 
     #[test]
     fn empty_points_set_samples_nothing() {
-        let dataset = Toy2d::Points {
-            name: "empty".into(),
-            points: vec![],
-            jitter: 0.1,
-        };
+        let dataset = Toy2d::Points { name: "empty".into(), points: vec![], jitter: 0.1 };
         assert!(dataset.is_empty_set());
         assert!(!Toy2d::ring8().is_empty_set());
         assert!(dataset.sample(10, &mut StdRng::seed_from_u64(0)).is_empty());
@@ -660,69 +574,36 @@ mod tests {
         assert!(Toy2d::spiral().modes().is_none());
         assert!(Toy2d::moons().modes().is_none());
         assert!(Toy2d::gaussian().modes().is_none());
-        let points = Toy2d::Points {
-            name: "p".into(),
-            points: vec![[0.0, 0.0]],
-            jitter: 0.0,
-        };
+        let points = Toy2d::Points { name: "p".into(), points: vec![[0.0, 0.0]], jitter: 0.0 };
         assert!(points.modes().is_none());
     }
 
     #[test]
     fn view_bounds_are_square_and_hold_the_samples() {
         let ring = Toy2d::ring8().view_bounds();
-        assert!(
-            (ring[0][0] + 3.0).abs() < 0.2 && (ring[1][1] - 3.0).abs() < 0.2,
-            "{ring:?}"
-        );
+        assert!((ring[0][0] + 3.0).abs() < 0.2 && (ring[1][1] - 3.0).abs() < 0.2, "{ring:?}");
         let grid = Toy2d::grid25().view_bounds();
-        assert!(
-            (grid[0][0] + 5.5).abs() < 0.3 && (grid[1][1] - 5.5).abs() < 0.3,
-            "{grid:?}"
-        );
-        for dataset in [
-            Toy2d::ring8(),
-            Toy2d::grid25(),
-            Toy2d::spiral(),
-            Toy2d::moons(),
-            Toy2d::gaussian(),
-        ] {
+        assert!((grid[0][0] + 5.5).abs() < 0.3 && (grid[1][1] - 5.5).abs() < 0.3, "{grid:?}");
+        for dataset in [Toy2d::ring8(), Toy2d::grid25(), Toy2d::spiral(), Toy2d::moons(), Toy2d::gaussian()] {
             let [lo, hi] = dataset.view_bounds();
-            assert!(
-                ((hi[0] - lo[0]) - (hi[1] - lo[1])).abs() < 1e-5,
-                "{}",
-                dataset.label()
-            );
+            assert!(((hi[0] - lo[0]) - (hi[1] - lo[1])).abs() < 1e-5, "{}", dataset.label());
             let pts = samples(&dataset, 31);
-            let inside = pts
-                .iter()
-                .filter(|p| p[0] >= lo[0] && p[0] <= hi[0] && p[1] >= lo[1] && p[1] <= hi[1])
-                .count();
-            assert!(
-                inside as f64 >= 0.999 * N as f64,
-                "{}: {inside}",
-                dataset.label()
-            );
+            let inside =
+                pts.iter().filter(|p| p[0] >= lo[0] && p[0] <= hi[0] && p[1] >= lo[1] && p[1] <= hi[1]).count();
+            assert!(inside as f64 >= 0.999 * N as f64, "{}: {inside}", dataset.label());
         }
     }
 
     #[test]
     fn points_view_bounds_add_margin_and_are_square() {
-        let dataset = Toy2d::Points {
-            name: "p".into(),
-            points: vec![[0.0, 0.0], [10.0, 2.0], [f32::NAN, 100.0]],
-            jitter: 0.0,
-        };
+        let dataset =
+            Toy2d::Points { name: "p".into(), points: vec![[0.0, 0.0], [10.0, 2.0], [f32::NAN, 100.0]], jitter: 0.0 };
         // Box x [0,10], y [0,2]; side 10 → 13 with margins, centred at (5, 1).
         let [lo, hi] = dataset.view_bounds();
         for (got, want) in [(lo[0], -1.5), (lo[1], -5.5), (hi[0], 11.5), (hi[1], 7.5)] {
             assert!((got - want).abs() < 1e-5, "{lo:?} {hi:?}");
         }
-        let single = Toy2d::Points {
-            name: "one".into(),
-            points: vec![[2.0, 3.0]],
-            jitter: 0.0,
-        };
+        let single = Toy2d::Points { name: "one".into(), points: vec![[2.0, 3.0]], jitter: 0.0 };
         assert_eq!(single.view_bounds(), [[1.5, 2.5], [2.5, 3.5]]);
     }
 
@@ -730,23 +611,13 @@ mod tests {
     fn labels_are_human_names() {
         assert_eq!(Toy2d::ring8().label(), "Ring of 8 Gaussians");
         assert_eq!(Toy2d::grid25().label(), "Grid of 25 Gaussians");
-        let points = Toy2d::Points {
-            name: "my.csv".into(),
-            points: vec![],
-            jitter: 0.0,
-        };
+        let points = Toy2d::Points { name: "my.csv".into(), points: vec![], jitter: 0.0 };
         assert_eq!(points.label(), "my.csv");
     }
 
     #[test]
     fn parse_round_trips_the_named_datasets() {
-        for dataset in [
-            Toy2d::ring8(),
-            Toy2d::grid25(),
-            Toy2d::spiral(),
-            Toy2d::moons(),
-            Toy2d::gaussian(),
-        ] {
+        for dataset in [Toy2d::ring8(), Toy2d::grid25(), Toy2d::spiral(), Toy2d::moons(), Toy2d::gaussian()] {
             assert_eq!(Toy2d::parse(dataset.key()).expect("known"), dataset);
         }
         assert_eq!(Toy2d::parse(" Ring8 ").expect("known"), Toy2d::ring8());
@@ -760,14 +631,7 @@ mod tests {
         let points = vec![[0.25, 1.0], [-1.0, 0.5]];
         csv2d::write_points(&path, &points).expect("write");
         let dataset = Toy2d::parse(&format!("csv:{}", path.display())).expect("loads");
-        assert_eq!(
-            dataset,
-            Toy2d::Points {
-                name: "heart.csv".into(),
-                points,
-                jitter: 0.0
-            }
-        );
+        assert_eq!(dataset, Toy2d::Points { name: "heart.csv".into(), points, jitter: 0.0 });
         assert_eq!(dataset.key(), "csv");
         let missing = Toy2d::parse(&format!("csv:{}", dir.join("nope.csv").display()));
         assert!(matches!(missing, Err(DataError::Io { .. })));

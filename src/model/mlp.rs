@@ -82,15 +82,9 @@ pub struct Linear {
 
 impl Linear {
     /// PyTorch's default initialisation: both weight and bias uniform on ±1/√fan_in.
-    pub fn new<R: Rng + ?Sized>(
-        input: usize,
-        output: usize,
-        rng: &mut R,
-        device: &Device,
-    ) -> Result<Self> {
+    pub fn new<R: Rng + ?Sized>(input: usize, output: usize, rng: &mut R, device: &Device) -> Result<Self> {
         let bound = 1.0 / (input as f32).sqrt();
-        let mut uniform =
-            |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
+        let mut uniform = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
         let weight = Var::from_vec(uniform(input * output), (input, output), device)?;
         let bias = Var::from_vec(uniform(output), output, device)?;
         Ok(Self { weight, bias })
@@ -98,8 +92,7 @@ impl Linear {
 
     /// Applies the layer to a batch of shape (n, in).
     pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        xs.matmul(self.weight.as_tensor())?
-            .broadcast_add(self.bias.as_tensor())
+        xs.matmul(self.weight.as_tensor())?.broadcast_add(self.bias.as_tensor())
     }
 }
 
@@ -114,10 +107,7 @@ impl Mlp {
     /// Builds an MLP of the given shape with weights drawn from `rng`.
     pub fn new<R: Rng + ?Sized>(shape: MlpShape, rng: &mut R, device: &Device) -> Result<Self> {
         let widths = shape.widths();
-        let layers = widths
-            .windows(2)
-            .map(|w| Linear::new(w[0], w[1], rng, device))
-            .collect::<Result<Vec<_>>>()?;
+        let layers = widths.windows(2).map(|w| Linear::new(w[0], w[1], rng, device)).collect::<Result<Vec<_>>>()?;
         Ok(Self { shape, layers })
     }
 
@@ -146,10 +136,7 @@ impl Mlp {
 
     /// Every trainable variable, in a fixed order (weight then bias, layer by layer).
     pub fn vars(&self) -> Vec<Var> {
-        self.layers
-            .iter()
-            .flat_map(|l| [l.weight.clone(), l.bias.clone()])
-            .collect()
+        self.layers.iter().flat_map(|l| [l.weight.clone(), l.bias.clone()]).collect()
     }
 
     /// Named tensors for a safetensors checkpoint: `{prefix}.{layer}.weight` and `.bias`.
@@ -185,12 +172,7 @@ impl Mlp {
                     var.dims()
                 ));
             }
-            pending.push((
-                var,
-                t.to_dtype(DType::F32)
-                    .and_then(|t| t.copy())
-                    .map_err(|e| e.to_string())?,
-            ));
+            pending.push((var, t.to_dtype(DType::F32).and_then(|t| t.copy()).map_err(|e| e.to_string())?));
         }
         for (var, t) in pending {
             var.set(&t).map_err(|e| e.to_string())?;
@@ -203,10 +185,7 @@ impl Mlp {
             .iter()
             .enumerate()
             .flat_map(|(i, l)| {
-                [
-                    (format!("{prefix}.{i}.weight"), l.weight.clone()),
-                    (format!("{prefix}.{i}.bias"), l.bias.clone()),
-                ]
+                [(format!("{prefix}.{i}.weight"), l.weight.clone()), (format!("{prefix}.{i}.bias"), l.bias.clone())]
             })
             .collect()
     }
@@ -229,13 +208,7 @@ mod tests {
     use rand::SeedableRng as _;
 
     fn shape() -> MlpShape {
-        MlpShape {
-            input: 3,
-            hidden: 5,
-            layers: 2,
-            output: 2,
-            activation: Activation::Tanh,
-        }
+        MlpShape { input: 3, hidden: 5, layers: 2, output: 2, activation: Activation::Tanh }
     }
 
     #[test]
@@ -256,18 +229,9 @@ mod tests {
     fn forward_matches_hand_computation() {
         // One hidden layer of width 1, ReLU: y = w2 * relu(w1 * x + b1) + b2.
         let dev = Device::Cpu;
-        let shape = MlpShape {
-            input: 1,
-            hidden: 1,
-            layers: 1,
-            output: 1,
-            activation: Activation::Relu,
-        };
+        let shape = MlpShape { input: 1, hidden: 1, layers: 1, output: 1, activation: Activation::Relu };
         let m = Mlp::new(shape, &mut rand::rngs::StdRng::seed_from_u64(1), &dev).unwrap();
-        let set = |v: &Var, x: f32| {
-            v.set(&Tensor::from_vec(vec![x], v.dims(), &dev).unwrap())
-                .unwrap()
-        };
+        let set = |v: &Var, x: f32| v.set(&Tensor::from_vec(vec![x], v.dims(), &dev).unwrap()).unwrap();
         set(&m.layers[0].weight, 2.0);
         set(&m.layers[0].bias, -1.0);
         set(&m.layers[1].weight, 3.0);
@@ -282,31 +246,12 @@ mod tests {
         let dev = Device::Cpu;
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         let small = Mlp::new(shape(), &mut rng, &dev).unwrap();
-        let big = Mlp::new(
-            MlpShape {
-                hidden: 6,
-                ..shape()
-            },
-            &mut rng,
-            &dev,
-        )
-        .unwrap();
-        let before = small
-            .forward(&Tensor::ones((1, 3), DType::F32, &dev).unwrap())
-            .unwrap()
-            .to_vec2::<f32>()
-            .unwrap();
+        let big = Mlp::new(MlpShape { hidden: 6, ..shape() }, &mut rng, &dev).unwrap();
+        let before = small.forward(&Tensor::ones((1, 3), DType::F32, &dev).unwrap()).unwrap().to_vec2::<f32>().unwrap();
         let saved: std::collections::HashMap<_, _> = big.named_tensors("g").into_iter().collect();
         let err = small.load_named("g", &saved).unwrap_err();
-        assert!(
-            err.contains("g.0.weight") && err.contains("[3, 6]") && err.contains("[3, 5]"),
-            "{err}"
-        );
-        let after = small
-            .forward(&Tensor::ones((1, 3), DType::F32, &dev).unwrap())
-            .unwrap()
-            .to_vec2::<f32>()
-            .unwrap();
+        assert!(err.contains("g.0.weight") && err.contains("[3, 6]") && err.contains("[3, 5]"), "{err}");
+        let after = small.forward(&Tensor::ones((1, 3), DType::F32, &dev).unwrap()).unwrap().to_vec2::<f32>().unwrap();
         assert_eq!(before, after);
         let ok: std::collections::HashMap<_, _> = small.named_tensors("g").into_iter().collect();
         big.load_named("g", &ok).unwrap_err();

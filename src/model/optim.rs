@@ -52,22 +52,13 @@ pub struct OptimizerConfig {
 impl OptimizerConfig {
     /// Adam with the usual β = (0.9, 0.999).
     pub fn adam(lr: f64) -> Self {
-        Self {
-            kind: OptimizerKind::Adam,
-            lr,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-        }
+        Self { kind: OptimizerKind::Adam, lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 }
     }
 
     /// Checks that the numbers make sense, naming the first that does not.
     pub fn validate(&self) -> std::result::Result<(), String> {
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(format!(
-                "learning rate must be a positive number, got {}",
-                self.lr
-            ));
+            return Err(format!("learning rate must be a positive number, got {}", self.lr));
         }
         if !(0.0..1.0).contains(&self.beta1) {
             return Err(format!("β1 must be in [0, 1), got {}", self.beta1));
@@ -102,12 +93,7 @@ impl Optimizer {
     /// An optimiser for `vars`, with fresh state.
     pub fn new(vars: Vec<Var>, config: OptimizerConfig) -> Self {
         let slots = vars.iter().map(|_| Slot { m: None, v: None }).collect();
-        Self {
-            vars,
-            config,
-            slots,
-            steps: 0,
-        }
+        Self { vars, config, slots, steps: 0 }
     }
 
     /// The current settings.
@@ -134,13 +120,7 @@ impl Optimizer {
     /// (not on the loss's graph) are left alone.
     pub fn step(&mut self, grads: &GradStore) -> Result<()> {
         self.steps += 1;
-        let OptimizerConfig {
-            kind,
-            lr,
-            beta1,
-            beta2,
-            eps,
-        } = self.config;
+        let OptimizerConfig { kind, lr, beta1, beta2, eps } = self.config;
         let t = self.steps as i32;
         for (var, slot) in self.vars.iter().zip(self.slots.iter_mut()) {
             // candle leaves a variable's gradient attached to the forward graph; detach it,
@@ -202,15 +182,9 @@ mod tests {
     fn sgd_step_is_w_minus_lr_grad() {
         // loss = w², grad = 2w = 6 at w = 3; w' = 3 - 0.1·6 = 2.4.
         let w = scalar_var(3.0);
-        let mut opt = Optimizer::new(
-            vec![w.clone()],
-            OptimizerConfig {
-                kind: OptimizerKind::Sgd,
-                ..OptimizerConfig::adam(0.1)
-            },
-        );
-        opt.backward_step(&w.as_tensor().sqr().unwrap().sum_all().unwrap())
-            .unwrap();
+        let mut opt =
+            Optimizer::new(vec![w.clone()], OptimizerConfig { kind: OptimizerKind::Sgd, ..OptimizerConfig::adam(0.1) });
+        opt.backward_step(&w.as_tensor().sqr().unwrap().sum_all().unwrap()).unwrap();
         assert!((value(&w) - 2.4).abs() < 1e-6);
     }
 
@@ -219,8 +193,7 @@ mod tests {
         // With bias correction, Adam's first step is lr·g/(|g| + ε) ≈ lr·sign(g).
         let w = scalar_var(3.0);
         let mut opt = Optimizer::new(vec![w.clone()], OptimizerConfig::adam(0.01));
-        opt.backward_step(&w.as_tensor().sqr().unwrap().sum_all().unwrap())
-            .unwrap();
+        opt.backward_step(&w.as_tensor().sqr().unwrap().sum_all().unwrap()).unwrap();
         assert!((value(&w) - 2.99).abs() < 1e-6, "{}", value(&w));
     }
 
@@ -228,16 +201,9 @@ mod tests {
     fn rmsprop_first_step_matches_formula() {
         // v = (1-α)·g² = 0.01·36 = 0.36; step = lr·g/(√v + ε) = 0.01·6/0.6 = 0.1.
         let w = scalar_var(3.0);
-        let cfg = OptimizerConfig {
-            kind: OptimizerKind::RmsProp,
-            lr: 0.01,
-            beta1: 0.0,
-            beta2: 0.99,
-            eps: 1e-8,
-        };
+        let cfg = OptimizerConfig { kind: OptimizerKind::RmsProp, lr: 0.01, beta1: 0.0, beta2: 0.99, eps: 1e-8 };
         let mut opt = Optimizer::new(vec![w.clone()], cfg);
-        opt.backward_step(&w.as_tensor().sqr().unwrap().sum_all().unwrap())
-            .unwrap();
+        opt.backward_step(&w.as_tensor().sqr().unwrap().sum_all().unwrap()).unwrap();
         assert!((value(&w) - 2.9).abs() < 1e-5, "{}", value(&w));
     }
 
@@ -245,48 +211,20 @@ mod tests {
     fn every_kind_minimises_a_quadratic() {
         for kind in OptimizerKind::ALL {
             let w = scalar_var(3.0);
-            let lr = if kind == OptimizerKind::Sgd {
-                0.1
-            } else {
-                0.05
-            };
-            let mut opt = Optimizer::new(
-                vec![w.clone()],
-                OptimizerConfig {
-                    kind,
-                    ..OptimizerConfig::adam(lr)
-                },
-            );
+            let lr = if kind == OptimizerKind::Sgd { 0.1 } else { 0.05 };
+            let mut opt = Optimizer::new(vec![w.clone()], OptimizerConfig { kind, ..OptimizerConfig::adam(lr) });
             for _ in 0..500 {
-                let loss = (w.as_tensor() - 1.0)
-                    .unwrap()
-                    .sqr()
-                    .unwrap()
-                    .sum_all()
-                    .unwrap();
+                let loss = (w.as_tensor() - 1.0).unwrap().sqr().unwrap().sum_all().unwrap();
                 opt.backward_step(&loss).unwrap();
             }
-            assert!(
-                (value(&w) - 1.0).abs() < 0.05,
-                "{kind:?} ended at {}",
-                value(&w)
-            );
+            assert!((value(&w) - 1.0).abs() < 0.05, "{kind:?} ended at {}", value(&w));
         }
     }
 
     #[test]
     fn validate_names_the_bad_number() {
-        assert!(OptimizerConfig::adam(0.0)
-            .validate()
-            .unwrap_err()
-            .contains("learning rate"));
-        assert!(OptimizerConfig {
-            beta2: 1.0,
-            ..OptimizerConfig::adam(1e-3)
-        }
-        .validate()
-        .unwrap_err()
-        .contains("β2"));
+        assert!(OptimizerConfig::adam(0.0).validate().unwrap_err().contains("learning rate"));
+        assert!(OptimizerConfig { beta2: 1.0, ..OptimizerConfig::adam(1e-3) }.validate().unwrap_err().contains("β2"));
         OptimizerConfig::adam(1e-3).validate().unwrap();
     }
 }

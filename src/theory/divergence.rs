@@ -98,11 +98,7 @@ impl Grid2 {
     /// Grid over a view box `[[xmin, ymin], [xmax, ymax]]` as returned by
     /// `Toy2d::view_bounds`.
     pub fn from_bounds(bounds: [[f32; 2]; 2], bins: usize) -> Self {
-        Grid2 {
-            min: bounds[0],
-            max: bounds[1],
-            bins,
-        }
+        Grid2 { min: bounds[0], max: bounds[1], bins }
     }
 
     /// Counts of `pts` per cell, row-major: cell (column ix, row iy) is at
@@ -166,10 +162,7 @@ pub fn js_histogram_2d(a: &[Point2], b: &[Point2], grid: &Grid2) -> f64 {
 /// clamped into the end cells, non-finite values ignored). NaN when either
 /// set has no finite value or `bins == 0`.
 pub fn js_histogram_1d(a: &[f32], b: &[f32], min: f32, max: f32, bins: usize) -> f64 {
-    js_discrete(
-        &histogram_1d(a, min, max, bins),
-        &histogram_1d(b, min, max, bins),
-    )
+    js_discrete(&histogram_1d(a, min, max, bins), &histogram_1d(b, min, max, bins))
 }
 
 #[cfg(test)]
@@ -251,11 +244,7 @@ mod tests {
     #[test]
     fn histogram_counts_small_hand_example_with_clamping() {
         // 2×2 cells over [0,2]²: cell (ix, iy) at index iy*2 + ix.
-        let grid = Grid2 {
-            min: [0.0, 0.0],
-            max: [2.0, 2.0],
-            bins: 2,
-        };
+        let grid = Grid2 { min: [0.0, 0.0], max: [2.0, 2.0], bins: 2 };
         let pts = [
             [0.5, 0.5],           // (0,0)
             [1.0, 0.0],           // (1,0): left-closed cell boundary
@@ -269,11 +258,7 @@ mod tests {
             [1.0, f32::INFINITY], // ignored
         ];
         assert_eq!(grid.histogram(&pts), vec![2.0, 2.0, 2.0, 2.0]);
-        let grid3 = Grid2 {
-            min: [0.0, 0.0],
-            max: [3.0, 3.0],
-            bins: 3,
-        };
+        let grid3 = Grid2 { min: [0.0, 0.0], max: [3.0, 3.0], bins: 3 };
         let mut expected = vec![0.0; 9];
         expected[2 * 3 + 1] = 1.0; // x in column 1, y in row 2
         assert_eq!(grid3.histogram(&[[1.5, 2.5]]), expected);
@@ -281,22 +266,11 @@ mod tests {
 
     #[test]
     fn histogram_degenerate_grids() {
-        let empty = Grid2 {
-            min: [0.0, 0.0],
-            max: [1.0, 1.0],
-            bins: 0,
-        };
+        let empty = Grid2 { min: [0.0, 0.0], max: [1.0, 1.0], bins: 0 };
         assert!(empty.histogram(&[[0.5, 0.5]]).is_empty());
-        let flat = Grid2 {
-            min: [0.0, 1.0],
-            max: [1.0, 1.0],
-            bins: 2,
-        };
+        let flat = Grid2 { min: [0.0, 1.0], max: [1.0, 1.0], bins: 2 };
         // y axis has zero height: every point lands in row 0.
-        assert_eq!(
-            flat.histogram(&[[0.75, 5.0], [0.25, -5.0]]),
-            vec![1.0, 1.0, 0.0, 0.0]
-        );
+        assert_eq!(flat.histogram(&[[0.75, 5.0], [0.25, -5.0]]), vec![1.0, 1.0, 0.0, 0.0]);
     }
 
     #[test]

@@ -62,20 +62,12 @@ impl ModeCoverage {
 /// coordinate count toward `n_samples` but are assigned to no mode and are
 /// never high quality. Centres with non-finite coordinates never attract samples.
 /// Use [`COVERAGE_SAMPLES`] samples and [`COVERAGE_MIN_COUNT`] for the standard metric.
-pub fn mode_coverage(
-    samples: &[Point2],
-    centres: &[Point2],
-    sigma: f32,
-    min_count: usize,
-) -> ModeCoverage {
+pub fn mode_coverage(samples: &[Point2], centres: &[Point2], sigma: f32, min_count: usize) -> ModeCoverage {
     let mut assigned = vec![0usize; centres.len()];
     let mut high_quality = vec![0usize; centres.len()];
     let radius = f64::from(HIGH_QUALITY_SIGMAS) * f64::from(sigma.abs());
     let radius_squared = radius * radius;
-    for sample in samples
-        .iter()
-        .filter(|s| s[0].is_finite() && s[1].is_finite())
-    {
+    for sample in samples.iter().filter(|s| s[0].is_finite() && s[1].is_finite()) {
         if let Some((mode, distance_squared)) = nearest_centre(*sample, centres) {
             if let Some(count) = assigned.get_mut(mode) {
                 *count += 1;
@@ -90,11 +82,7 @@ pub fn mode_coverage(
     let threshold = min_count.max(1);
     let modes_covered = high_quality.iter().filter(|&&c| c >= threshold).count();
     let total_high_quality: usize = high_quality.iter().sum();
-    let high_quality_fraction = if samples.is_empty() {
-        0.0
-    } else {
-        total_high_quality as f64 / samples.len() as f64
-    };
+    let high_quality_fraction = if samples.is_empty() { 0.0 } else { total_high_quality as f64 / samples.len() as f64 };
     ModeCoverage {
         assigned,
         high_quality,
@@ -163,11 +151,7 @@ mod tests {
     fn samples_from_one_mode_cover_exactly_one_mode() {
         let data = Toy2d::ring8();
         let spec = data.modes().expect("mixture");
-        let single = Toy2d::Gaussian {
-            mean: spec.centres[3],
-            std: [spec.sigma, spec.sigma],
-            rho: 0.0,
-        };
+        let single = Toy2d::Gaussian { mean: spec.centres[3], std: [spec.sigma, spec.sigma], rho: 0.0 };
         let samples = single.sample(COVERAGE_SAMPLES, &mut StdRng::seed_from_u64(3));
         let coverage = standard(&data, &samples);
         assert_eq!(coverage.modes_covered, 1);

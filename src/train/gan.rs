@@ -156,15 +156,8 @@ pub struct GanConfig {
 
 impl Default for GanConfig {
     fn default() -> Self {
-        let net = NetConfig {
-            hidden: 64,
-            layers: 3,
-            activation: Activation::Relu,
-        };
-        let adam = OptimizerConfig {
-            beta1: 0.5,
-            ..OptimizerConfig::adam(1e-3)
-        };
+        let net = NetConfig { hidden: 64, layers: 3, activation: Activation::Relu };
+        let adam = OptimizerConfig { beta1: 0.5, ..OptimizerConfig::adam(1e-3) };
         Self {
             data: Toy2d::ring8(),
             loss: GanLoss::NonSaturating,
@@ -203,17 +196,10 @@ impl GanConfig {
             if r.contains(&v) {
                 Ok(())
             } else {
-                Err(TrainError::Invalid(format!(
-                    "{what} must be in {}..={}, got {v}",
-                    r.start(),
-                    r.end()
-                )))
+                Err(TrainError::Invalid(format!("{what} must be in {}..={}, got {v}", r.start(), r.end())))
             }
         };
-        for (who, net) in [
-            ("generator", &self.generator),
-            ("discriminator", &self.discriminator),
-        ] {
+        for (who, net) in [("generator", &self.generator), ("discriminator", &self.discriminator)] {
             check(&format!("{who} hidden width"), net.hidden, limits::HIDDEN)?;
             check(&format!("{who} hidden layers"), net.layers, limits::LAYERS)?;
         }
@@ -221,45 +207,22 @@ impl GanConfig {
         check("D steps per G step", self.d_steps, limits::D_STEPS)?;
         check("batch size", self.batch, limits::BATCH)?;
         for (who, opt) in [("generator", &self.opt_g), ("discriminator", &self.opt_d)] {
-            opt.validate()
-                .map_err(|e| TrainError::Invalid(format!("{who} optimiser: {e}")))?;
+            opt.validate().map_err(|e| TrainError::Invalid(format!("{who} optimiser: {e}")))?;
         }
         if self.data.is_empty_set() {
-            return Err(TrainError::Invalid(
-                "the data set has no points (draw some first)".to_owned(),
-            ));
+            return Err(TrainError::Invalid("the data set has no points (draw some first)".to_owned()));
         }
         Ok(())
     }
 
     fn generator_shape(&self) -> MlpShape {
-        let NetConfig {
-            hidden,
-            layers,
-            activation,
-        } = self.generator;
-        MlpShape {
-            input: self.noise_dim,
-            hidden,
-            layers,
-            output: 2,
-            activation,
-        }
+        let NetConfig { hidden, layers, activation } = self.generator;
+        MlpShape { input: self.noise_dim, hidden, layers, output: 2, activation }
     }
 
     fn discriminator_shape(&self) -> MlpShape {
-        let NetConfig {
-            hidden,
-            layers,
-            activation,
-        } = self.discriminator;
-        MlpShape {
-            input: 2,
-            hidden,
-            layers,
-            output: 1,
-            activation,
-        }
+        let NetConfig { hidden, layers, activation } = self.discriminator;
+        MlpShape { input: 2, hidden, layers, output: 1, activation }
     }
 
     /// Whether changing from `self` to `other` needs new models (and so a fresh run).
@@ -432,13 +395,7 @@ impl GanTrainer {
         let opt_d = Optimizer::new(discriminator.vars(), config.opt_d);
         let mut eval_rng = StdRng::seed_from_u64(config.seed ^ EVAL_STREAM);
         let real_eval = Arc::new(config.data.sample(COVERAGE_SAMPLES, &mut eval_rng));
-        let noise_eval = noise(
-            config.noise,
-            COVERAGE_SAMPLES,
-            config.noise_dim,
-            &mut eval_rng,
-            &device,
-        )?;
+        let noise_eval = noise(config.noise, COVERAGE_SAMPLES, config.noise_dim, &mut eval_rng, &device)?;
         Ok(Self {
             rng: StdRng::seed_from_u64(config.seed),
             config,
@@ -512,13 +469,7 @@ impl GanTrainer {
     }
 
     fn noise_batch(&mut self) -> Result<Tensor, TrainError> {
-        noise(
-            self.config.noise,
-            self.config.batch,
-            self.config.noise_dim,
-            &mut self.rng,
-            &self.device,
-        )
+        noise(self.config.noise, self.config.batch, self.config.noise_dim, &mut self.rng, &self.device)
     }
 
     /// One discriminator step on a fresh real and a fresh generated minibatch.
@@ -533,19 +484,11 @@ impl GanTrainer {
         self.opt_d.backward_step(&loss)?;
         self.d_steps += 1;
         let d_loss = f64::from(loss.to_vec0::<f32>()?);
-        let (d_real, d_fake) = (
-            mean_output(self.config.loss, &out_real)?,
-            mean_output(self.config.loss, &out_fake)?,
-        );
+        let (d_real, d_fake) = (mean_output(self.config.loss, &out_real)?, mean_output(self.config.loss, &out_fake)?);
         if !d_loss.is_finite() {
             return Err(self.diverged(format!("the discriminator's loss is {d_loss}")));
         }
-        self.last = StepLosses {
-            d_loss,
-            d_real,
-            d_fake,
-            ..self.last
-        };
+        self.last = StepLosses { d_loss, d_real, d_fake, ..self.last };
         Ok(self.last)
     }
 
@@ -565,14 +508,10 @@ impl GanTrainer {
         let reach = fake.abs()?.max_all()?.to_vec0::<f32>()?;
         let limit = EXPLODE_FACTOR * self.view_width();
         if !(reach <= limit) {
-            return Err(self.diverged(format!(
-                "generated points reached |x| = {reach:.3e}, beyond {limit:.0e}"
-            )));
+            return Err(self.diverged(format!("generated points reached |x| = {reach:.3e}, beyond {limit:.0e}")));
         }
         self.last.g_loss = g_loss;
-        self.history
-            .d_loss
-            .push(self.g_steps as f64, self.last.d_loss);
+        self.history.d_loss.push(self.g_steps as f64, self.last.d_loss);
         self.history.g_loss.push(self.g_steps as f64, g_loss);
         Ok(self.last)
     }
@@ -592,10 +531,7 @@ impl GanTrainer {
     }
 
     fn diverged(&self, what: String) -> TrainError {
-        TrainError::Diverged {
-            step: self.g_steps,
-            what,
-        }
+        TrainError::Diverged { step: self.g_steps, what }
     }
 
     fn view_width(&self) -> f32 {
@@ -605,13 +541,7 @@ impl GanTrainer {
 
     /// Generates `n` points from fresh noise (for `samples.csv`).
     pub fn generate(&mut self, n: usize) -> Result<Vec<Point2>, TrainError> {
-        let z = noise(
-            self.config.noise,
-            n,
-            self.config.noise_dim,
-            &mut self.rng,
-            &self.device,
-        )?;
+        let z = noise(self.config.noise, n, self.config.noise_dim, &mut self.rng, &self.device)?;
         tensor_points(&self.generator.forward(&z)?)
     }
 
@@ -638,34 +568,12 @@ impl GanTrainer {
         } else {
             None
         };
-        let grad_norm = per_point_grad
-            .iter()
-            .map(|g| f64::from(g[0].hypot(g[1])))
-            .sum::<f64>()
+        let grad_norm = per_point_grad.iter().map(|g| f64::from(g[0].hypot(g[1]))).sum::<f64>()
             / per_point_grad.len().max(1) as f64;
         let [min, max] = self.config.data.view_bounds();
-        let js_grid = js_histogram_2d(
-            &self.real_eval,
-            &fake,
-            &Grid2 {
-                min,
-                max,
-                bins: JS_GRID_BINS,
-            },
-        );
-        let coverage = self
-            .config
-            .data
-            .modes()
-            .map(|m| mode_coverage(&fake, &m.centres, m.sigma, COVERAGE_MIN_COUNT));
-        let metrics = EvalMetrics {
-            d_real,
-            d_fake,
-            js_grid,
-            js_from_d,
-            grad_norm,
-            coverage,
-        };
+        let js_grid = js_histogram_2d(&self.real_eval, &fake, &Grid2 { min, max, bins: JS_GRID_BINS });
+        let coverage = self.config.data.modes().map(|m| mode_coverage(&fake, &m.centres, m.sigma, COVERAGE_MIN_COUNT));
+        let metrics = EvalMetrics { d_real, d_fake, js_grid, js_from_d, grad_norm, coverage };
         self.record(&metrics);
         Ok((metrics, fake))
     }
@@ -688,18 +596,12 @@ impl GanTrainer {
 
     /// ∇ₓ of the generator's per-sample loss at the given points (D fixed), and D's output
     /// there. The negative of each row is where that point is pushed.
-    pub fn generator_loss_gradient(
-        &self,
-        points: &Tensor,
-    ) -> Result<(Vec<Point2>, Tensor), TrainError> {
+    pub fn generator_loss_gradient(&self, points: &Tensor) -> Result<(Vec<Point2>, Tensor), TrainError> {
         let x = Var::from_tensor(&points.detach())?;
         let out = forward_frozen(&self.discriminator, x.as_tensor())?;
         let per_sample = g_loss(self.config.loss, &out)?;
         let grads = per_sample.sum_all()?.backward()?;
-        let grad = grads
-            .get(x.as_tensor())
-            .cloned()
-            .unwrap_or(x.as_tensor().zeros_like()?);
+        let grad = grads.get(x.as_tensor()).cloned().unwrap_or(x.as_tensor().zeros_like()?);
         Ok((tensor_points(&grad)?, out.detach()))
     }
 
@@ -716,34 +618,16 @@ impl GanTrainer {
         }
         let out = forward_frozen(&self.discriminator, &points_tensor(&pts, &self.device)?)?;
         let probability = self.config.loss.outputs_probability();
-        let out = if probability {
-            candle_nn::ops::sigmoid(&out)?
-        } else {
-            out
-        };
+        let out = if probability { candle_nn::ops::sigmoid(&out)? } else { out };
         let values = out.flatten_all()?.to_vec1::<f32>()?;
         let (low, high) = if probability {
             (0.0, 1.0)
         } else {
-            let lo = values
-                .iter()
-                .copied()
-                .fold(f32::INFINITY, f32::min)
-                .min(0.0);
-            let hi = values
-                .iter()
-                .copied()
-                .fold(f32::NEG_INFINITY, f32::max)
-                .max(1.0);
+            let lo = values.iter().copied().fold(f32::INFINITY, f32::min).min(0.0);
+            let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max).max(1.0);
             (lo, hi)
         };
-        Ok(HeatGrid {
-            values,
-            cols: cells,
-            rows: cells,
-            low,
-            high,
-        })
+        Ok(HeatGrid { values, cols: cells, rows: cells, low, high })
     }
 
     /// The noise grid pushed through G: grid lines for 2-D noise, the curve G(z) for 1-D
@@ -765,11 +649,8 @@ impl GanTrainer {
             for dir in 0..2 {
                 for i in 0..LINES {
                     for j in 0..POINTS {
-                        let (u, v) = if dir == 0 {
-                            (at(i, LINES), at(j, POINTS))
-                        } else {
-                            (at(j, POINTS), at(i, LINES))
-                        };
+                        let (u, v) =
+                            if dir == 0 { (at(i, LINES), at(j, POINTS)) } else { (at(j, POINTS), at(i, LINES)) };
                         let mut z = vec![0.0; k];
                         z[0] = u;
                         z[1] = v;
@@ -780,11 +661,7 @@ impl GanTrainer {
             }
         }
         let n = zs.len() / k;
-        let out = tensor_points(&self.generator.forward(&Tensor::from_vec(
-            zs,
-            (n, k),
-            &self.device,
-        )?)?)?;
+        let out = tensor_points(&self.generator.forward(&Tensor::from_vec(zs, (n, k), &self.device)?)?)?;
         let per_line = n / lines;
         let polylines = out.chunks(per_line).map(<[Point2]>::to_vec).collect();
         let note = match k {
@@ -801,11 +678,7 @@ impl GanTrainer {
         let arrow_n = ARROW_POINTS.min(fake.len());
         let arrow_pts = points_tensor(&fake[..arrow_n], &self.device)?;
         let (grads, _) = self.generator_loss_gradient(&arrow_pts)?;
-        let arrows = fake[..arrow_n]
-            .iter()
-            .zip(grads)
-            .map(|(p, g)| (*p, [-g[0], -g[1]]))
-            .collect();
+        let arrows = fake[..arrow_n].iter().zip(grads).map(|(p, g)| (*p, [-g[0], -g[1]])).collect();
         let (manifold, manifold_note) = self.manifold()?;
         Ok(GanSnapshot {
             iterations: self.g_steps,
@@ -835,8 +708,7 @@ impl GanTrainer {
 
     /// Writes a safetensors checkpoint of both networks.
     pub fn save(&self, path: &std::path::Path) -> Result<(), TrainError> {
-        let map: std::collections::HashMap<String, Tensor> =
-            self.named_tensors().into_iter().collect();
+        let map: std::collections::HashMap<String, Tensor> = self.named_tensors().into_iter().collect();
         candle_core::safetensors::save(&map, path)
             .map_err(|e| TrainError::Io(format!("cannot write {}: {e}", path.display())))
     }
@@ -844,23 +716,12 @@ impl GanTrainer {
     /// Loads a checkpoint written by [`Self::save`]; a missing tensor or a wrong shape is an
     /// error naming it, and nothing is loaded then.
     pub fn load(&mut self, path: &std::path::Path) -> Result<(), TrainError> {
-        let map = candle_core::safetensors::load(path, &self.device).map_err(|e| {
-            TrainError::Io(format!("cannot read checkpoint {}: {e}", path.display()))
-        })?;
-        let check = |r: Result<(), String>| {
-            r.map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))
-        };
+        let map = candle_core::safetensors::load(path, &self.device)
+            .map_err(|e| TrainError::Io(format!("cannot read checkpoint {}: {e}", path.display())))?;
+        let check = |r: Result<(), String>| r.map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())));
         // Check both before loading either.
-        let g_probe = Mlp::new(
-            self.generator.shape(),
-            &mut StdRng::seed_from_u64(0),
-            &self.device,
-        )?;
-        let d_probe = Mlp::new(
-            self.discriminator.shape(),
-            &mut StdRng::seed_from_u64(0),
-            &self.device,
-        )?;
+        let g_probe = Mlp::new(self.generator.shape(), &mut StdRng::seed_from_u64(0), &self.device)?;
+        let d_probe = Mlp::new(self.discriminator.shape(), &mut StdRng::seed_from_u64(0), &self.device)?;
         check(g_probe.load_named("generator", &map))?;
         check(d_probe.load_named("discriminator", &map))?;
         check(self.generator.load_named("generator", &map))?;
@@ -916,9 +777,7 @@ pub fn d_loss(loss: GanLoss, out_real: &Tensor, out_fake: &Tensor) -> candle_cor
         GanLoss::Minimax | GanLoss::NonSaturating => {
             softplus(&out_real.neg()?)?.mean_all()? + softplus(out_fake)?.mean_all()?
         }
-        GanLoss::LeastSquares => {
-            ((out_real - 1.0)?.sqr()?.mean_all()? * 0.5)? + (out_fake.sqr()?.mean_all()? * 0.5)?
-        }
+        GanLoss::LeastSquares => ((out_real - 1.0)?.sqr()?.mean_all()? * 0.5)? + (out_fake.sqr()?.mean_all()? * 0.5)?,
     }
 }
 
@@ -949,9 +808,7 @@ fn forward_frozen(net: &Mlp, xs: &Tensor) -> candle_core::Result<Tensor> {
     let last = net.layers().len() - 1;
     let mut h = xs.clone();
     for (i, layer) in net.layers().iter().enumerate() {
-        h = h
-            .matmul(&layer.weight.as_tensor().detach())?
-            .broadcast_add(&layer.bias.as_tensor().detach())?;
+        h = h.matmul(&layer.weight.as_tensor().detach())?.broadcast_add(&layer.bias.as_tensor().detach())?;
         if i < last {
             h = net.shape().activation.apply(&h)?;
         }
@@ -959,13 +816,7 @@ fn forward_frozen(net: &Mlp, xs: &Tensor) -> candle_core::Result<Tensor> {
     Ok(h)
 }
 
-fn noise(
-    kind: NoiseKind,
-    n: usize,
-    dim: usize,
-    rng: &mut StdRng,
-    device: &Device,
-) -> Result<Tensor, TrainError> {
+fn noise(kind: NoiseKind, n: usize, dim: usize, rng: &mut StdRng, device: &Device) -> Result<Tensor, TrainError> {
     let values: Vec<f32> = (0..n * dim).map(|_| kind.sample(rng)).collect();
     Ok(Tensor::from_vec(values, (n, dim), device)?)
 }

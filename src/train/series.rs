@@ -53,13 +53,7 @@ impl Series {
         let merged: Vec<[f64; 2]> = self
             .points
             .chunks(2)
-            .map(|c| {
-                if c.len() == 2 {
-                    [(c[0][0] + c[1][0]) / 2.0, (c[0][1] + c[1][1]) / 2.0]
-                } else {
-                    c[0]
-                }
-            })
+            .map(|c| if c.len() == 2 { [(c[0][0] + c[1][0]) / 2.0, (c[0][1] + c[1][1]) / 2.0] } else { c[0] })
             .collect();
         self.points = merged;
         self.stride *= 2;

@@ -4,9 +4,7 @@
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{
-    sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError,
-};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -89,14 +87,10 @@ impl<L: Lab> Worker<L> {
     /// passes a closure calling `ctx.request_repaint()`).
     pub fn spawn(name: &str, lab: L, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
         let (tx, rx) = sync_channel(CHANNEL_CAPACITY);
-        let shared = Arc::new(Shared {
-            latest: Mutex::new(None),
-            status: Mutex::new(Status::default()),
-        });
+        let shared = Arc::new(Shared { latest: Mutex::new(None), status: Mutex::new(Status::default()) });
         let thread_shared = Arc::clone(&shared);
-        let handle = std::thread::Builder::new()
-            .name(name.to_owned())
-            .spawn(move || run(lab, &rx, &thread_shared, &wake))?;
+        let handle =
+            std::thread::Builder::new().name(name.to_owned()).spawn(move || run(lab, &rx, &thread_shared, &wake))?;
         Ok(Self {
             commands: Some(tx),
             pending: VecDeque::new(),
@@ -143,8 +137,7 @@ impl<L: Lab> Worker<L> {
         if let Ok(status) = self.shared.status.try_lock() {
             self.status = status.clone();
         }
-        if self.handle.as_ref().is_some_and(JoinHandle::is_finished) && self.status.error.is_none()
-        {
+        if self.handle.as_ref().is_some_and(JoinHandle::is_finished) && self.status.error.is_none() {
             self.status.error = Some("the trainer thread stopped unexpectedly".to_owned());
             self.status.playing = false;
         }
@@ -162,11 +155,7 @@ impl<L: Lab> Worker<L> {
 
     /// Blocks until a snapshot satisfying `pred` is published or `timeout` passes; for tests
     /// and scripts, never for the UI.
-    pub fn wait_for(
-        &mut self,
-        timeout: Duration,
-        pred: impl Fn(&L::Snapshot, &Status) -> bool,
-    ) -> bool {
+    pub fn wait_for(&mut self, timeout: Duration, pred: impl Fn(&L::Snapshot, &Status) -> bool) -> bool {
         let start = Instant::now();
         loop {
             self.poll();
@@ -203,9 +192,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, TrainError>) -> Result<T, String> {
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(format!(
-                "the trainer crashed ({what}); press Reset to start again"
-            ))
+            Err(format!("the trainer crashed ({what}); press Reset to start again"))
         }
     }
 }
@@ -226,12 +213,7 @@ struct Loop<'a, L: Lab> {
     snapshot_secs: f64,
 }
 
-fn run<L: Lab>(
-    lab: L,
-    rx: &Receiver<Control<L::Command>>,
-    shared: &Shared<L::Snapshot>,
-    wake: &dyn Fn(),
-) {
+fn run<L: Lab>(lab: L, rx: &Receiver<Control<L::Command>>, shared: &Shared<L::Snapshot>, wake: &dyn Fn()) {
     let now = Instant::now();
     let mut state = Loop {
         lab,
@@ -355,11 +337,7 @@ impl<L: Lab> Loop<'_, L> {
     }
 
     fn maybe_publish(&mut self) {
-        if !self.dirty
-            || self
-                .last_publish
-                .is_some_and(|t| t.elapsed() < self.publish_interval)
-        {
+        if !self.dirty || self.last_publish.is_some_and(|t| t.elapsed() < self.publish_interval) {
             return;
         }
         let start = Instant::now();
@@ -391,11 +369,7 @@ impl<L: Lab> Loop<'_, L> {
             *status = Status {
                 playing: self.playing,
                 steps: self.lab.steps(),
-                steps_per_sec: if self.playing {
-                    self.steps_per_sec
-                } else {
-                    0.0
-                },
+                steps_per_sec: if self.playing { self.steps_per_sec } else { 0.0 },
                 error: self.error.clone(),
                 snapshot_secs: self.snapshot_secs,
                 published_at: self.last_publish,

@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use eframe::egui::{self, Color32, Key, RichText};
-use egui_plot::{
-    Arrows, Bar, BarChart, HLine, Legend, Line, Plot, PlotImage, PlotPoint, PlotPoints, Points,
-};
+use egui_plot::{Arrows, Bar, BarChart, HLine, Legend, Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
 use super::widgets::{diverging, lr_slider, FileBrowser, FAKE, REAL};
 use crate::data::csv2d::load_points;
@@ -15,9 +13,7 @@ use crate::model::mlp::Activation;
 use crate::model::optim::{OptimizerConfig, OptimizerKind};
 use crate::theory::divergence::JS_METHOD;
 use crate::theory::modes::{COVERAGE_MIN_COUNT, DEFINITION};
-use crate::train::gan::{
-    limits, GanCommand, GanConfig, GanLoss, GanSnapshot, GanTrainer, NetConfig, NoiseKind,
-};
+use crate::train::gan::{limits, GanCommand, GanConfig, GanLoss, GanSnapshot, GanTrainer, NetConfig, NoiseKind};
 use crate::train::series::Series;
 use crate::train::worker::{Control, Worker};
 
@@ -40,14 +36,7 @@ pub struct Layers {
 
 impl Default for Layers {
     fn default() -> Self {
-        Self {
-            heatmap: true,
-            real: true,
-            fake: true,
-            arrows: true,
-            manifold: false,
-            modes: true,
-        }
+        Self { heatmap: true, real: true, fake: true, arrows: true, manifold: false, modes: true }
     }
 }
 
@@ -64,15 +53,8 @@ enum DataChoice {
 }
 
 impl DataChoice {
-    const ALL: [Self; 7] = [
-        Self::Ring8,
-        Self::Grid25,
-        Self::Spiral,
-        Self::Moons,
-        Self::Gaussian,
-        Self::Drawn,
-        Self::Csv,
-    ];
+    const ALL: [Self; 7] =
+        [Self::Ring8, Self::Grid25, Self::Spiral, Self::Moons, Self::Gaussian, Self::Drawn, Self::Csv];
 
     fn label(self) -> &'static str {
         match self {
@@ -191,11 +173,7 @@ impl GanView {
     }
 
     /// Blocks until the trainer publishes a snapshot satisfying `pred`, up to `timeout`; for tests.
-    pub fn wait_for(
-        &mut self,
-        timeout: std::time::Duration,
-        pred: impl Fn(&GanSnapshot) -> bool,
-    ) -> bool {
+    pub fn wait_for(&mut self, timeout: std::time::Duration, pred: impl Fn(&GanSnapshot) -> bool) -> bool {
         self.worker.wait_for(timeout, |s, _| pred(s))
     }
 
@@ -208,8 +186,7 @@ impl GanView {
             return;
         }
         self.config = config.clone();
-        self.worker
-            .send(Control::Lab(GanCommand::SetConfig(Box::new(config))));
+        self.worker.send(Control::Lab(GanCommand::SetConfig(Box::new(config))));
     }
 
     /// Loads points from a CSV file and trains on them; a bad file shows a message and
@@ -217,19 +194,10 @@ impl GanView {
     pub fn load_csv(&mut self, path: &std::path::Path) {
         match load_points(path) {
             Ok(points) => {
-                let name = path.file_name().map_or_else(
-                    || path.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                );
-                let data = Toy2d::Points {
-                    name,
-                    points,
-                    jitter: 0.0,
-                };
-                self.apply_config(GanConfig {
-                    data,
-                    ..self.config.clone()
-                });
+                let name =
+                    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+                let data = Toy2d::Points { name, points, jitter: 0.0 };
+                self.apply_config(GanConfig { data, ..self.config.clone() });
             }
             Err(e) => self.message = Some(e.to_string()),
         }
@@ -240,12 +208,9 @@ impl GanView {
         self.worker.poll();
         self.shortcuts(ui.ctx());
         egui::Panel::top("gan-controls").show(ui, |ui| self.controls_ui(ui));
-        egui::Panel::left("gan-settings")
-            .resizable(true)
-            .default_size(300.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
-            });
+        egui::Panel::left("gan-settings").resizable(true).default_size(300.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
+        });
         let snapshot = self.worker.snapshot().cloned();
         egui::CentralPanel::default().show(ui, |ui| match snapshot {
             Some(snap) => self.lab_ui(ui, &snap),
@@ -270,11 +235,7 @@ impl GanView {
     }
 
     fn toggle_play(&mut self) {
-        let cmd = if self.playing() {
-            Control::Pause
-        } else {
-            Control::Play
-        };
+        let cmd = if self.playing() { Control::Pause } else { Control::Play };
         self.worker.send(cmd);
     }
 
@@ -291,7 +252,11 @@ impl GanView {
             if ui.button("Step G").on_hover_text("One generator step").clicked() {
                 self.worker.send(Control::Lab(GanCommand::StepG));
             }
-            if ui.button("Step iteration").on_hover_text("D steps per G step discriminator steps, then one generator step").clicked() {
+            if ui
+                .button("Step iteration")
+                .on_hover_text("D steps per G step discriminator steps, then one generator step")
+                .clicked()
+            {
                 self.worker.send(Control::Lab(GanCommand::Iteration));
             }
             if ui.button("Reset").on_hover_text("New weights from the seed (R)").clicked() {
@@ -299,15 +264,19 @@ impl GanView {
             }
             ui.separator();
             if let Some(s) = self.worker.snapshot() {
-                ui.label(RichText::new(format!("Step {}", s.iterations)).strong())
-                    .on_hover_text("Generator steps; one step = D steps per G step discriminator steps + one generator step");
+                ui.label(RichText::new(format!("Step {}", s.iterations)).strong()).on_hover_text(
+                    "Generator steps; one step = D steps per G step discriminator steps + one generator step",
+                );
                 ui.label(format!("(D steps {}, G steps {})", s.d_steps, s.g_steps));
             }
             ui.label(format!("{:.0} steps/s", status.steps_per_sec));
             ui.separator();
             let mut changed = ui.checkbox(&mut self.speed_limited, "Limit to").changed();
             changed |= ui
-                .add_enabled(self.speed_limited, egui::DragValue::new(&mut self.speed_limit).range(0.5..=100_000.0).speed(1.0).suffix(" steps/s"))
+                .add_enabled(
+                    self.speed_limited,
+                    egui::DragValue::new(&mut self.speed_limit).range(0.5..=100_000.0).speed(1.0).suffix(" steps/s"),
+                )
                 .changed();
             if changed {
                 self.worker.send(Control::SetStepsPerSec(self.speed_limited.then_some(self.speed_limit)));
@@ -328,10 +297,7 @@ impl GanView {
         ui.heading("Data");
         let mut choice = DataChoice::of(&c.data);
         for option in DataChoice::ALL {
-            if ui
-                .radio_value(&mut choice, option, option.label())
-                .clicked()
-            {
+            if ui.radio_value(&mut choice, option, option.label()).clicked() {
                 match option {
                     DataChoice::Ring8 => c.data = Toy2d::ring8(),
                     DataChoice::Grid25 => c.data = Toy2d::grid25(),
@@ -339,38 +305,26 @@ impl GanView {
                     DataChoice::Moons => c.data = Toy2d::moons(),
                     DataChoice::Gaussian => c.data = Toy2d::gaussian(),
                     DataChoice::Drawn => self.drawing.active = true,
-                    DataChoice::Csv => self
-                        .browser
-                        .open_in(&std::env::current_dir().unwrap_or_default()),
+                    DataChoice::Csv => self.browser.open_in(&std::env::current_dir().unwrap_or_default()),
                 }
             }
         }
         match &mut c.data {
             Toy2d::Ring8 { sigma, .. } | Toy2d::Grid25 { sigma, .. } => {
-                ui.add(
-                    egui::Slider::new(sigma, 0.005..=0.5)
-                        .logarithmic(true)
-                        .text("σ of each mode *"),
-                );
+                ui.add(egui::Slider::new(sigma, 0.005..=0.5).logarithmic(true).text("σ of each mode *"));
             }
             _ => {}
         }
         if self.drawing.active || DataChoice::of(&c.data) == DataChoice::Drawn {
             ui.group(|ui| {
                 ui.checkbox(&mut self.drawing.active, "Draw on the plane");
-                ui.label(format!(
-                    "{} points drawn (drag on the plane)",
-                    self.drawing.points.len()
-                ));
+                ui.label(format!("{} points drawn (drag on the plane)", self.drawing.points.len()));
                 ui.horizontal(|ui| {
                     if ui.button("Clear").clicked() {
                         self.drawing.points.clear();
                     }
                     let ready = self.drawing.points.len() >= 2;
-                    if ui
-                        .add_enabled(ready, egui::Button::new("Train on these"))
-                        .clicked()
-                    {
+                    if ui.add_enabled(ready, egui::Button::new("Train on these")).clicked() {
                         let n = self.drawing.points.len();
                         c.data = Toy2d::Points {
                             name: format!("Drawn points ({n})"),
@@ -385,55 +339,32 @@ impl GanView {
         ui.separator();
         ui.heading("Objective");
         for loss in GanLoss::ALL {
-            ui.radio_value(&mut c.loss, loss, loss.label())
-                .on_hover_text(loss.formula());
+            ui.radio_value(&mut c.loss, loss, loss.label()).on_hover_text(loss.formula());
         }
         ui.separator();
         ui.heading("Training");
         ui.add(egui::Slider::new(&mut c.d_steps, limits::D_STEPS).text("D steps per G step"));
-        ui.add(
-            egui::Slider::new(&mut c.batch, 8..=1024)
-                .logarithmic(true)
-                .text("batch size"),
-        );
+        ui.add(egui::Slider::new(&mut c.batch, 8..=1024).logarithmic(true).text("batch size"));
         ui.horizontal(|ui| {
             ui.label("Seed *");
             ui.add(egui::DragValue::new(&mut c.seed));
         });
         ui.separator();
-        egui::CollapsingHeader::new("Generator")
-            .default_open(true)
-            .show(ui, |ui| {
-                net_ui(ui, "g", &mut c.generator);
-                ui.add(
-                    egui::Slider::new(&mut c.noise_dim, limits::NOISE_DIM)
-                        .text("noise dimension *"),
-                );
-                egui::ComboBox::from_id_salt("noise-kind")
-                    .selected_text(noise_label(c.noise))
-                    .show_ui(ui, |ui| {
-                        for kind in NoiseKind::ALL {
-                            ui.selectable_value(&mut c.noise, kind, noise_label(kind));
-                        }
-                    });
-                optimizer_ui(ui, "g", &mut c.opt_g);
+        egui::CollapsingHeader::new("Generator").default_open(true).show(ui, |ui| {
+            net_ui(ui, "g", &mut c.generator);
+            ui.add(egui::Slider::new(&mut c.noise_dim, limits::NOISE_DIM).text("noise dimension *"));
+            egui::ComboBox::from_id_salt("noise-kind").selected_text(noise_label(c.noise)).show_ui(ui, |ui| {
+                for kind in NoiseKind::ALL {
+                    ui.selectable_value(&mut c.noise, kind, noise_label(kind));
+                }
             });
-        egui::CollapsingHeader::new("Discriminator")
-            .default_open(true)
-            .show(ui, |ui| {
-                net_ui(ui, "d", &mut c.discriminator);
-                optimizer_ui(ui, "d", &mut c.opt_d);
-            });
+            optimizer_ui(ui, "g", &mut c.opt_g);
+        });
+        egui::CollapsingHeader::new("Discriminator").default_open(true).show(ui, |ui| {
+            net_ui(ui, "d", &mut c.discriminator);
+            optimizer_ui(ui, "d", &mut c.opt_d);
+        });
         ui.weak("* restarts the run; everything else applies live.");
-        ui.separator();
-        ui.heading("Show");
-        let l = &mut self.layers;
-        ui.checkbox(&mut l.heatmap, "D(x) heatmap");
-        ui.checkbox(&mut l.real, "Real samples");
-        ui.checkbox(&mut l.fake, "Generated samples");
-        ui.checkbox(&mut l.arrows, "Generator gradient arrows");
-        ui.checkbox(&mut l.manifold, "Generator manifold");
-        ui.checkbox(&mut l.modes, "Mode centres");
         self.apply_config(c);
     }
 
@@ -444,6 +375,7 @@ impl GanView {
             ui.vertical(|ui| {
                 ui.set_width(plane_side);
                 self.plane_ui(ui, snap, plane_side - 40.0);
+                self.layers_ui(ui, snap);
             });
             ui.vertical(|ui| {
                 coverage_ui(ui, snap);
@@ -451,6 +383,31 @@ impl GanView {
                 curves_ui(ui, snap);
             });
         });
+    }
+
+    fn layers_ui(&mut self, ui: &mut egui::Ui, snap: &GanSnapshot) {
+        let l = &mut self.layers;
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Show:");
+            ui.checkbox(&mut l.heatmap, "D(x) heatmap");
+            ui.checkbox(&mut l.real, "real samples");
+            ui.checkbox(&mut l.fake, "generated samples");
+            ui.checkbox(&mut l.arrows, "generator gradient arrows").on_hover_text(
+                "−∇ₓ of the generator's per-sample loss at 120 generated points: where the generator's loss \
+                 pushes each point. Lengths are relative to the longest arrow.",
+            );
+            ui.checkbox(&mut l.manifold, "generator manifold").on_hover_text(&snap.manifold_note);
+            ui.checkbox(&mut l.modes, "mode centres").on_hover_text("White: covered; red: missed.");
+        });
+        let heat = if snap.config.loss.outputs_probability() {
+            "D(x) = σ(logit), from 0 (purple) to 1 (green)"
+        } else {
+            "D's least-squares score"
+        };
+        ui.weak(format!(
+            "2500 real samples, and G applied to 2500 fixed noise vectors so that each generated point can be \
+             followed as it moves. Heatmap: {heat}."
+        ));
     }
 
     fn heat_texture(&mut self, ctx: &egui::Context, snap: &GanSnapshot) -> egui::TextureId {
@@ -485,17 +442,10 @@ impl GanView {
     fn plane_ui(&mut self, ui: &mut egui::Ui, snap: &GanSnapshot, side: f32) {
         let [lo, hi] = snap.bounds;
         let (w, h) = (f64::from(hi[0] - lo[0]), f64::from(hi[1] - lo[1]));
-        let what = if snap.config.loss.outputs_probability() {
-            "D(x)"
-        } else {
-            "D(x) (least-squares score)"
-        };
+        let what = if snap.config.loss.outputs_probability() { "D(x)" } else { "D(x) (least-squares score)" };
         ui.label(
-            RichText::new(format!(
-                "{} · green: D says real, purple: D says generated",
-                snap.config.data.label()
-            ))
-            .strong(),
+            RichText::new(format!("{} · green: D says real, purple: D says generated", snap.config.data.label()))
+                .strong(),
         )
         .on_hover_text(format!(
             "Heatmap: {what}, from {:.2} (purple) to {:.2} (green).",
@@ -515,71 +465,36 @@ impl GanView {
             .legend(Legend::default())
             .show(ui, |plot| {
                 if layers.heatmap {
-                    let centre =
-                        PlotPoint::new(f64::from(lo[0]) + w / 2.0, f64::from(lo[1]) + h / 2.0);
+                    let centre = PlotPoint::new(f64::from(lo[0]) + w / 2.0, f64::from(lo[1]) + h / 2.0);
                     plot.image(PlotImage::new(what, texture, centre, [w as f32, h as f32]));
                 }
                 if layers.manifold {
                     for (i, line) in snap.manifold.iter().enumerate() {
-                        let pts: Vec<[f64; 2]> = line
-                            .iter()
-                            .map(|p| [f64::from(p[0]), f64::from(p[1])])
-                            .collect();
-                        let name = if i == 0 {
-                            format!("manifold: {}", snap.manifold_note)
-                        } else {
-                            String::new()
-                        };
+                        let pts: Vec<[f64; 2]> = line.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect();
+                        let name = if i == 0 { format!("manifold: {}", snap.manifold_note) } else { String::new() };
                         plot.line(
-                            Line::new(name, pts)
-                                .color(Color32::from_rgba_unmultiplied(255, 200, 80, 110))
-                                .width(1.0),
+                            Line::new(name, pts).color(Color32::from_rgba_unmultiplied(255, 200, 80, 110)).width(1.0),
                         );
                     }
                 }
                 if layers.real {
-                    plot.points(
-                        Points::new("real", to_plot(&snap.real))
-                            .color(REAL)
-                            .radius(1.5),
-                    );
+                    plot.points(Points::new("real", to_plot(&snap.real)).color(REAL).radius(1.5));
                 }
                 if layers.fake {
-                    plot.points(
-                        Points::new("generated", to_plot(&snap.fake))
-                            .color(FAKE)
-                            .radius(1.5),
-                    );
+                    plot.points(Points::new("generated", to_plot(&snap.fake)).color(FAKE).radius(1.5));
                 }
                 if layers.arrows && !snap.arrows.is_empty() {
-                    let longest = snap
-                        .arrows
-                        .iter()
-                        .map(|(_, g)| g[0].hypot(g[1]))
-                        .fold(0.0f32, f32::max);
-                    let scale = if longest > 0.0 {
-                        0.08 * w as f32 / longest
-                    } else {
-                        0.0
-                    };
-                    let origins: Vec<[f64; 2]> = snap
-                        .arrows
-                        .iter()
-                        .map(|(p, _)| [f64::from(p[0]), f64::from(p[1])])
-                        .collect();
+                    let longest = snap.arrows.iter().map(|(_, g)| g[0].hypot(g[1])).fold(0.0f32, f32::max);
+                    let scale = if longest > 0.0 { 0.08 * w as f32 / longest } else { 0.0 };
+                    let origins: Vec<[f64; 2]> =
+                        snap.arrows.iter().map(|(p, _)| [f64::from(p[0]), f64::from(p[1])]).collect();
                     let tips: Vec<[f64; 2]> = snap
                         .arrows
                         .iter()
-                        .map(|(p, g)| {
-                            [
-                                f64::from(p[0] + scale * g[0]),
-                                f64::from(p[1] + scale * g[1]),
-                            ]
-                        })
+                        .map(|(p, g)| [f64::from(p[0] + scale * g[0]), f64::from(p[1] + scale * g[1])])
                         .collect();
                     plot.arrows(
-                        Arrows::new("−∇ generator loss", origins, tips)
-                            .color(Color32::from_rgb(255, 220, 120)),
+                        Arrows::new("−∇ generator loss", origins, tips).color(Color32::from_rgb(255, 220, 120)),
                     );
                 }
                 if layers.modes {
@@ -611,9 +526,7 @@ impl GanView {
                 }
                 if drawing {
                     plot.points(
-                        Points::new("drawn", to_plot(drawn))
-                            .color(Color32::from_rgb(90, 180, 255))
-                            .radius(2.5),
+                        Points::new("drawn", to_plot(drawn)).color(Color32::from_rgb(90, 180, 255)).radius(2.5),
                     );
                 }
                 plot.pointer_coordinate()
@@ -623,11 +536,8 @@ impl GanView {
             if r.dragged() || r.clicked() {
                 if let Some(p) = response.inner {
                     let p = [p.x as f32, p.y as f32];
-                    let far = self
-                        .drawing
-                        .points
-                        .last()
-                        .is_none_or(|q| (p[0] - q[0]).hypot(p[1] - q[1]) > 0.01 * w as f32);
+                    let far =
+                        self.drawing.points.last().is_none_or(|q| (p[0] - q[0]).hypot(p[1] - q[1]) > 0.01 * w as f32);
                     if far {
                         self.drawing.points.push(p);
                     }
@@ -637,10 +547,7 @@ impl GanView {
     }
 
     fn dialogs_ui(&mut self, ctx: &egui::Context) {
-        if let Some(path) = self
-            .browser
-            .show(ctx, "Open a CSV of 2-D points (x,y per row)", ".csv")
-        {
+        if let Some(path) = self.browser.show(ctx, "Open a CSV of 2-D points (x,y per row)", ".csv") {
             self.load_csv(&path);
         }
         if let Some(text) = self.message.clone() {
@@ -664,19 +571,16 @@ fn noise_label(kind: NoiseKind) -> &'static str {
 }
 
 fn net_ui(ui: &mut egui::Ui, id: &str, net: &mut NetConfig) {
-    ui.add(
-        egui::Slider::new(&mut net.hidden, limits::HIDDEN)
-            .logarithmic(true)
-            .text("hidden width *"),
-    );
+    ui.add(egui::Slider::new(&mut net.hidden, limits::HIDDEN).logarithmic(true).text("hidden width *"));
     ui.add(egui::Slider::new(&mut net.layers, limits::LAYERS).text("hidden layers *"));
-    egui::ComboBox::from_id_salt(format!("{id}-activation"))
-        .selected_text(activation_label(net.activation))
-        .show_ui(ui, |ui| {
+    egui::ComboBox::from_id_salt(format!("{id}-activation")).selected_text(activation_label(net.activation)).show_ui(
+        ui,
+        |ui| {
             for a in Activation::ALL {
                 ui.selectable_value(&mut net.activation, a, activation_label(a));
             }
-        });
+        },
+    );
 }
 
 fn activation_label(a: Activation) -> &'static str {
@@ -688,13 +592,14 @@ fn activation_label(a: Activation) -> &'static str {
 }
 
 fn optimizer_ui(ui: &mut egui::Ui, id: &str, opt: &mut OptimizerConfig) {
-    egui::ComboBox::from_id_salt(format!("{id}-optimizer"))
-        .selected_text(optimizer_label(opt.kind))
-        .show_ui(ui, |ui| {
+    egui::ComboBox::from_id_salt(format!("{id}-optimizer")).selected_text(optimizer_label(opt.kind)).show_ui(
+        ui,
+        |ui| {
             for k in OptimizerKind::ALL {
                 ui.selectable_value(&mut opt.kind, k, optimizer_label(k));
             }
-        });
+        },
+    );
     lr_slider(ui, &mut opt.lr, "learning rate");
     match opt.kind {
         OptimizerKind::Adam => {
@@ -717,10 +622,7 @@ fn optimizer_label(k: OptimizerKind) -> &'static str {
 }
 
 fn to_plot(points: &[Point2]) -> Vec<[f64; 2]> {
-    points
-        .iter()
-        .map(|p| [f64::from(p[0]), f64::from(p[1])])
-        .collect()
+    points.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect()
 }
 
 fn series_line<'a>(name: &str, s: &Series, color: Color32) -> Line<'a> {
@@ -728,47 +630,29 @@ fn series_line<'a>(name: &str, s: &Series, color: Color32) -> Line<'a> {
 }
 
 fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
-    ui.label(RichText::new("Mode coverage").strong())
-        .on_hover_text(DEFINITION);
+    ui.label(RichText::new("Mode coverage").strong()).on_hover_text(DEFINITION);
     let Some(cov) = &snap.metrics.coverage else {
         ui.weak("This data set has no known modes; see the JS estimate below.");
         return;
     };
     ui.horizontal(|ui| {
-        let colour = if cov.modes_covered == cov.modes_total {
-            REAL
-        } else {
-            Color32::from_rgb(255, 160, 80)
-        };
+        let colour = if cov.modes_covered == cov.modes_total { REAL } else { Color32::from_rgb(255, 160, 80) };
         ui.label(
-            RichText::new(format!(
-                "{} / {} modes covered",
-                cov.modes_covered, cov.modes_total
-            ))
-            .size(18.0)
-            .color(colour),
+            RichText::new(format!("{} / {} modes covered", cov.modes_covered, cov.modes_total))
+                .size(18.0)
+                .color(colour),
         )
         .on_hover_text(DEFINITION);
         ui.separator();
-        ui.label(
-            RichText::new(format!(
-                "{:.1} % high quality",
-                100.0 * cov.high_quality_fraction
-            ))
-            .size(18.0),
-        )
-        .on_hover_text(DEFINITION);
+        ui.label(RichText::new(format!("{:.1} % high quality", 100.0 * cov.high_quality_fraction)).size(18.0))
+            .on_hover_text(DEFINITION);
     });
     let bars: Vec<Bar> = cov
         .high_quality
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let colour = if *n >= COVERAGE_MIN_COUNT {
-                REAL
-            } else {
-                Color32::from_rgb(255, 90, 90)
-            };
+            let colour = if *n >= COVERAGE_MIN_COUNT { REAL } else { Color32::from_rgb(255, 90, 90) };
             Bar::new(i as f64, *n as f64).width(0.8).fill(colour)
         })
         .collect();
@@ -784,11 +668,8 @@ fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
         .show(ui, |plot| {
             plot.bar_chart(BarChart::new("high-quality samples per mode", bars));
             plot.hline(
-                HLine::new(
-                    format!("covered at ≥ {COVERAGE_MIN_COUNT}"),
-                    COVERAGE_MIN_COUNT as f64,
-                )
-                .color(Color32::GRAY),
+                HLine::new(format!("covered at ≥ {COVERAGE_MIN_COUNT}"), COVERAGE_MIN_COUNT as f64)
+                    .color(Color32::GRAY),
             );
         })
         .response
@@ -799,63 +680,40 @@ fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
     let h = &snap.history;
     let m = &snap.metrics;
     let link = egui::Id::unique("gan-curves");
-    let height = ((ui.available_height() - 120.0) / 3.0).clamp(90.0, 220.0);
+    let height = ((ui.available_height() - 110.0) / 4.0).clamp(70.0, 200.0);
+    let plot = |id: &str| Plot::new(id).height(height).link_axis(link, [true, false]).legend(Legend::default());
+    ui.label(RichText::new(format!("Losses   D {:.3}   G {:.3}", snap.last.d_loss, snap.last.g_loss)).strong())
+        .on_hover_text(snap.config.loss.formula());
+    plot("gan-losses").show(ui, |plot| {
+        plot.line(series_line("D loss", &h.d_loss, Color32::from_rgb(90, 170, 255)));
+        plot.line(series_line("G loss", &h.g_loss, FAKE));
+    });
+    ui.label(RichText::new(format!("Mean D(real) {:.3}   mean D(generated) {:.3}", m.d_real, m.d_fake)).strong())
+        .on_hover_text("Means over the 2500 real and 2500 generated evaluation samples.");
+    plot("gan-d-outputs").show(ui, |plot| {
+        plot.line(series_line("mean D(real)", &h.d_real, REAL));
+        plot.line(series_line("mean D(generated)", &h.d_fake, FAKE));
+    });
+    ui.label(RichText::new(format!("Mean gradient norm at generated points ‖∇ₓ ℓ_G‖ {:.3}", m.grad_norm)).strong())
+        .on_hover_text(
+            "Mean over the 2500 generated evaluation points of the norm of the gradient, in x, of the per-sample \
+             generator loss: how hard the generator is pushed. Near 0, the generator is starved of signal.",
+        );
+    plot("gan-grad").include_y(0.0).show(ui, |plot| {
+        plot.line(series_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, Color32::from_rgb(255, 220, 120)));
+    });
+    let js_d = m.js_from_d.map_or(String::new(), |v| format!("   via D {v:.3}"));
     ui.label(
-        RichText::new(format!(
-            "Losses   D {:.3}   G {:.3}",
-            snap.last.d_loss, snap.last.g_loss
-        ))
-        .strong(),
+        RichText::new(format!("JS estimate: grid {:.3}{js_d}   (log 2 = {:.3})", m.js_grid, std::f64::consts::LN_2))
+            .strong(),
     )
-    .on_hover_text(snap.config.loss.formula());
-    Plot::new("gan-losses")
-        .height(height)
-        .link_axis(link, [true, false])
-        .legend(Legend::default())
-        .show(ui, |plot| {
-            plot.line(series_line(
-                "D loss",
-                &h.d_loss,
-                Color32::from_rgb(90, 170, 255),
-            ));
-            plot.line(series_line("G loss", &h.g_loss, FAKE));
-        });
-    ui.label(RichText::new(format!("Mean D(real) {:.3}   mean D(generated) {:.3}   mean ‖∇ₓ ℓ_G‖ {:.3}", m.d_real, m.d_fake, m.grad_norm)).strong())
-        .on_hover_text("Means over 2500 real and 2500 generated evaluation samples; the gradient norm is that of the per-sample generator loss at each generated point.");
-    Plot::new("gan-d-outputs")
-        .height(height)
-        .link_axis(link, [true, false])
-        .legend(Legend::default())
-        .show(ui, |plot| {
-            plot.line(series_line("mean D(real)", &h.d_real, REAL));
-            plot.line(series_line("mean D(generated)", &h.d_fake, FAKE));
-            plot.line(series_line(
-                "mean ‖∇ₓ ℓ_G‖",
-                &h.grad_norm,
-                Color32::from_rgb(255, 220, 120),
-            ));
-        });
-    let js_d = m
-        .js_from_d
-        .map_or(String::new(), |v| format!("   via D {v:.3}"));
-    ui.label(RichText::new(format!("JS estimate: grid {:.3}{js_d}   (log 2 = {:.3})", m.js_grid, std::f64::consts::LN_2)).strong())
-        .on_hover_text(format!("{JS_METHOD}\n\nVia D: (V(D, G) + log 4) / 2 on the evaluation samples (task 3.3); equal to JS only when D is optimal."));
-    Plot::new("gan-js")
-        .height(height)
-        .link_axis(link, [true, false])
-        .include_y(0.0)
-        .legend(Legend::default())
-        .show(ui, |plot| {
-            plot.line(series_line(
-                "JS (grid)",
-                &h.js_grid,
-                Color32::from_rgb(255, 160, 80),
-            ));
-            plot.line(series_line(
-                "JS (via D)",
-                &h.js_from_d,
-                Color32::from_rgb(160, 160, 255),
-            ));
-            plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(Color32::GRAY));
-        });
+    .on_hover_text(format!(
+        "{JS_METHOD}\n\nVia D: (V(D, G) + log 4) / 2 on the evaluation samples (task 3.3); \
+         a lower bound on JS, equal to it only when D is optimal."
+    ));
+    plot("gan-js").include_y(0.0).show(ui, |plot| {
+        plot.line(series_line("JS (grid)", &h.js_grid, Color32::from_rgb(255, 160, 80)));
+        plot.line(series_line("JS (via D)", &h.js_from_d, Color32::from_rgb(160, 160, 255)));
+        plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(Color32::GRAY));
+    });
 }

@@ -54,21 +54,14 @@ pub fn install_fonts(ctx: &egui::Context) {
             priority: egui::epaint::text::FontPriority::Lowest,
         })
         .to_vec();
-    ctx.add_font(egui::epaint::text::FontInsert::new(
-        "DejaVuSans",
-        egui::FontData::from_static(MATH_FONT),
-        families,
-    ));
+    ctx.add_font(egui::epaint::text::FontInsert::new("DejaVuSans", egui::FontData::from_static(MATH_FONT), families));
 }
 
 impl App {
     /// Builds the app; `ctx` gets the fonts and is used by trainer threads to wake the UI.
     pub fn new(ctx: &egui::Context) -> Self {
         install_fonts(ctx);
-        Self {
-            tab: Tab::Gan,
-            gan: gan::GanView::new(ctx),
-        }
+        Self { tab: Tab::Gan, gan: gan::GanView::new(ctx) }
     }
 
     /// Draws one frame into `ui` (shared by eframe and the UI tests).
@@ -78,10 +71,7 @@ impl App {
                 ui.heading("Latent Lab");
                 ui.separator();
                 for tab in Tab::ALL {
-                    let response = ui.add_enabled(
-                        tab.ready(),
-                        egui::Button::selectable(self.tab == tab, tab.label()),
-                    );
+                    let response = ui.add_enabled(tab.ready(), egui::Button::selectable(self.tab == tab, tab.label()));
                     let response = response.on_disabled_hover_text("This lab is not built yet.");
                     if response.clicked() {
                         self.tab = tab;
@@ -105,15 +95,9 @@ impl eframe::App for App {
 /// Opens the window and runs until it is closed.
 pub fn run_app() -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_inner_size([1600.0, 1000.0])
-            .with_title("Latent Lab"),
+        viewport: egui::ViewportBuilder::default().with_inner_size([1600.0, 1000.0]).with_title("Latent Lab"),
         ..Default::default()
     };
-    eframe::run_native(
-        "Latent Lab",
-        options,
-        Box::new(|cc| Ok(Box::new(App::new(&cc.egui_ctx)))),
-    )
-    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+    eframe::run_native("Latent Lab", options, Box::new(|cc| Ok(Box::new(App::new(&cc.egui_ctx)))))
+        .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }

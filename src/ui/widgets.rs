@@ -68,8 +68,7 @@ impl FileBrowser {
                 }
             }
         }
-        self.entries
-            .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        self.entries.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         self.listed = Some(self.dir.clone());
     }
 
@@ -82,52 +81,42 @@ impl FileBrowser {
         let mut chosen = None;
         let mut open = self.open;
         let mut go_to = None;
-        egui::Window::new(title)
-            .open(&mut open)
-            .collapsible(false)
-            .default_width(420.0)
-            .show(ctx, |ui| {
-                ui.label(format!("Folder: {}", self.dir.display()));
-                egui::ScrollArea::vertical()
-                    .max_height(260.0)
-                    .show(ui, |ui| {
-                        if let Some(parent) = self.dir.parent() {
-                            if ui.selectable_label(false, "📁 ..").clicked() {
-                                go_to = Some(parent.to_path_buf());
-                            }
-                        }
-                        for (name, is_dir) in &self.entries {
-                            let label = if *is_dir {
-                                format!("📁 {name}")
-                            } else {
-                                name.clone()
-                            };
-                            if ui.selectable_label(false, label).clicked() {
-                                let path = self.dir.join(name);
-                                if *is_dir {
-                                    go_to = Some(path);
-                                } else {
-                                    self.path_text = path.display().to_string();
-                                }
-                            }
-                        }
-                        if self.entries.is_empty() {
-                            ui.weak(format!("(no folders or {extension} files here)"));
-                        }
-                    });
-                ui.horizontal(|ui| {
-                    ui.label("File:");
-                    ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(300.0));
-                });
-                ui.horizontal(|ui| {
-                    if ui.button("Open").clicked() && !self.path_text.trim().is_empty() {
-                        chosen = Some(PathBuf::from(self.path_text.trim()));
+        egui::Window::new(title).open(&mut open).collapsible(false).default_width(420.0).show(ctx, |ui| {
+            ui.label(format!("Folder: {}", self.dir.display()));
+            egui::ScrollArea::vertical().max_height(260.0).show(ui, |ui| {
+                if let Some(parent) = self.dir.parent() {
+                    if ui.selectable_label(false, "📁 ..").clicked() {
+                        go_to = Some(parent.to_path_buf());
                     }
-                    if ui.button("Cancel").clicked() {
-                        self.open = false;
+                }
+                for (name, is_dir) in &self.entries {
+                    let label = if *is_dir { format!("📁 {name}") } else { name.clone() };
+                    if ui.selectable_label(false, label).clicked() {
+                        let path = self.dir.join(name);
+                        if *is_dir {
+                            go_to = Some(path);
+                        } else {
+                            self.path_text = path.display().to_string();
+                        }
                     }
-                });
+                }
+                if self.entries.is_empty() {
+                    ui.weak(format!("(no folders or {extension} files here)"));
+                }
             });
+            ui.horizontal(|ui| {
+                ui.label("File:");
+                ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(300.0));
+            });
+            ui.horizontal(|ui| {
+                if ui.button("Open").clicked() && !self.path_text.trim().is_empty() {
+                    chosen = Some(PathBuf::from(self.path_text.trim()));
+                }
+                if ui.button("Cancel").clicked() {
+                    self.open = false;
+                }
+            });
+        });
         if let Some(dir) = go_to {
             self.dir = dir;
         }
@@ -141,12 +130,7 @@ impl FileBrowser {
 
 /// A logarithmic slider for a learning rate.
 pub fn lr_slider(ui: &mut egui::Ui, lr: &mut f64, label: &str) -> egui::Response {
-    ui.add(
-        egui::Slider::new(lr, 1e-5..=10.0)
-            .logarithmic(true)
-            .text(label)
-            .custom_formatter(|v, _| format!("{v:.1e}")),
-    )
+    ui.add(egui::Slider::new(lr, 1e-5..=10.0).logarithmic(true).text(label).custom_formatter(|v, _| format!("{v:.1e}")))
 }
 
 #[cfg(test)]
@@ -158,10 +142,7 @@ mod tests {
         let bg = Color32::from_rgb(30, 30, 30);
         assert_eq!(diverging(0.5, 0.0, 1.0, bg), bg);
         assert_eq!(diverging(1.0, 0.0, 1.0, bg), Color32::from_rgb(20, 130, 80));
-        assert_eq!(
-            diverging(0.0, 0.0, 1.0, bg),
-            Color32::from_rgb(120, 40, 160)
-        );
+        assert_eq!(diverging(0.0, 0.0, 1.0, bg), Color32::from_rgb(120, 40, 160));
         assert_eq!(diverging(f32::NAN, 0.0, 1.0, bg), Color32::RED);
     }
 }
