@@ -10,10 +10,12 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::data::csv2d::write_points;
 use crate::data::toy2d::Toy2d;
+use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::model::optim::{OptimizerConfig, OptimizerKind};
 use crate::theory::modes::COVERAGE_SAMPLES;
 use crate::train::gan::{GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
+use crate::train::vae::{ImageSource, VaeConfig, VaeTrainer};
 
 /// Latent Lab: watch autoencoders, VAEs and GANs learn, live.
 #[derive(Debug, Parser)]
@@ -40,6 +42,298 @@ pub enum Command {
 pub enum TrainLab {
     /// The GAN lab: 2-D toy data, MLP generator and discriminator.
     Gan(GanArgs),
+    /// The AE vs VAE lab: an autoencoder and a VAE trained side by side on real images.
+    Vae(VaeArgs),
+}
+
+/// Every setting of the AE vs VAE lab, as flags.
+#[derive(Debug, Args)]
+pub struct VaeArgs {
+    /// Images: mnist5k (bundled, 28x28), digits (bundled, 8x8) or idx:DIR (MNIST-format IDX files).
+    #[arg(long, default_value = "mnist5k")]
+    pub data: String,
+    /// Latent dimension K (1–32).
+    #[arg(long, default_value_t = 2)]
+    pub latent_dim: usize,
+    /// Hidden width of encoders and decoders.
+    #[arg(long, default_value_t = 256)]
+    pub hidden: usize,
+    /// Hidden layers of encoders and decoders (1–4).
+    #[arg(long, default_value_t = 2)]
+    pub layers: usize,
+    /// Activation: relu, leaky-relu or tanh.
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// Likelihood: bernoulli, or gaussian (with --sigma).
+    #[arg(long, default_value = "bernoulli")]
+    pub likelihood: String,
+    /// Pixel standard deviation of the Gaussian likelihood.
+    #[arg(long, default_value_t = 0.1)]
+    pub sigma: f32,
+    /// Weight of the KL term (0 drops it, 1 is the ELBO; 0–4).
+    #[arg(long, default_value_t = 1.0)]
+    pub beta: f64,
+    /// Monte-Carlo samples of z per input.
+    #[arg(long, default_value_t = 1)]
+    pub mc_samples: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Minibatch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch: usize,
+    /// Training steps.
+    #[arg(long, default_value_t = 3000)]
+    pub steps: u64,
+    /// Seed of weights, minibatches and noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Importance samples k for the final log p(x) estimate.
+    #[arg(long, default_value_t = 1000)]
+    pub iw_samples: usize,
+    /// Test images for the final log p(x) estimate (default: the whole test set).
+    #[arg(long)]
+    pub iw_images: Option<usize>,
+    /// Measure the test set every this many steps (a metrics row each time).
+    #[arg(long, default_value_t = 500)]
+    pub eval_every: u64,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl VaeArgs {
+    /// Turns the flags into a validated configuration (the data is loaded later).
+    pub fn config(&self) -> anyhow::Result<VaeConfig> {
+        let data = ImageSource::parse(&self.data)?;
+        let activation =
+            parse_named("activation", &self.activation, Activation::parse, &Activation::ALL.map(Activation::name))?;
+        let likelihood = match self.likelihood.as_str() {
+            "bernoulli" => Likelihood::Bernoulli,
+            "gaussian" => Likelihood::Gaussian { sigma: self.sigma },
+            other => bail!("unknown likelihood '{other}' (expected one of: bernoulli, gaussian)"),
+        };
+        let config = VaeConfig {
+            data,
+            latent_dim: self.latent_dim,
+            hidden: self.hidden,
+            layers: self.layers,
+            activation,
+            likelihood,
+            beta: self.beta,
+            mc_samples: self.mc_samples,
+            lr: self.lr,
+            batch: self.batch,
+            seed: self.seed,
+            iw_samples: self.iw_samples,
+            iw_images: self.iw_images.unwrap_or(usize::MAX),
+        };
+        config.validate()?;
+        if self.eval_every == 0 {
+            bail!("--eval-every must be at least 1");
+        }
+        Ok(config)
+    }
+}
+
+/// The final numbers of a headless AE vs VAE run (`summary.json`), nats per image.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct VaeSummary {
+    /// Test ELBO (one sample of z per image).
+    pub vae_test_elbo: f64,
+    /// Test reconstruction term.
+    pub vae_test_recon: f64,
+    /// Test KL term.
+    pub vae_test_kl: f64,
+    /// Importance-weighted log p(x) on `iw_images` test images.
+    pub vae_test_log_px_iw: f64,
+    /// The ELBO on the same images, for the gap.
+    pub vae_test_elbo_iw_images: f64,
+    /// log p̂(x) − ELBO ≈ KL(q(z|x) ‖ p(z|x)).
+    pub gap: f64,
+    /// k.
+    pub iw_samples: usize,
+    /// Test images of the estimate.
+    pub iw_images: usize,
+    /// The AE's test reconstruction loss.
+    pub ae_test_recon: f64,
+    /// Mean distance from a decoded prior sample (VAE) to its nearest training image.
+    pub vae_prior_nn_dist: f64,
+    /// The same for the AE.
+    pub ae_prior_nn_dist: f64,
+    /// Entropy (nats) of the classes a 1-NN classifier gives the VAE's prior samples.
+    pub vae_prior_class_entropy: f64,
+    /// The same for the AE.
+    pub ae_prior_class_entropy: f64,
+    /// KL weight used.
+    pub beta: f64,
+    /// Latent dimension.
+    pub latent_dim: usize,
+    /// Steps run.
+    pub steps: u64,
+    /// The seed.
+    pub seed: u64,
+    /// Training steps per second (both models; evaluation excluded).
+    pub steps_per_sec: f64,
+    /// Wall time of the whole run.
+    pub elapsed_secs: f64,
+    /// Training and test images.
+    pub train_images: usize,
+    /// Test images.
+    pub test_images: usize,
+}
+
+/// Runs a headless AE vs VAE training; writes `metrics.csv`, `latents.csv`, `summary.json`,
+/// `ae.safetensors` and `vae.safetensors` into `--out`.
+pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
+    let final_config = args.config()?;
+    // Intermediate rows use a cheap estimate of log p(x); the final one uses the flags.
+    let mut config = VaeConfig { iw_samples: final_config.iw_samples.min(100), iw_images: 200, ..final_config.clone() };
+    let out = &args.out;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let started = Instant::now();
+    let mut trainer = VaeTrainer::new(config.clone())?;
+    let split = std::sync::Arc::clone(trainer.split());
+    config.iw_images = config.iw_images.min(split.test.len());
+    trainer.set_config(config)?;
+    let metrics_path = out.join("metrics.csv");
+    let mut metrics = std::io::BufWriter::new(
+        std::fs::File::create(&metrics_path).with_context(|| format!("cannot write {}", metrics_path.display()))?,
+    );
+    writeln!(
+        metrics,
+        "step,vae_train_recon,vae_train_kl,vae_train_elbo,ae_train_recon,vae_test_recon,vae_test_kl,vae_test_elbo,ae_test_recon,vae_test_log_px_iw,iw_samples,vae_prior_nn_dist,ae_prior_nn_dist,vae_prior_class_entropy,ae_prior_class_entropy"
+    )?;
+    if !args.quiet {
+        eprintln!(
+            "training AE and VAE on {} ({} train, {} test images), K = {}, β = {}, {} steps, seed {}",
+            final_config.data.label(),
+            split.train.len(),
+            split.test.len(),
+            final_config.latent_dim,
+            final_config.beta,
+            args.steps,
+            final_config.seed
+        );
+    }
+    let mut train_secs = 0.0;
+    let (mut sums, mut n_sum) = ([0.0; 3], 0u64);
+    for step in 1..=args.steps {
+        let t = Instant::now();
+        let terms = trainer.step();
+        train_secs += t.elapsed().as_secs_f64();
+        let terms = match terms {
+            Ok(t) => t,
+            Err(e) => {
+                metrics.flush()?;
+                bail!("{e} (metrics up to here are in {})", metrics_path.display());
+            }
+        };
+        sums[0] += terms.vae_recon;
+        sums[1] += terms.vae_kl;
+        sums[2] += terms.ae_recon;
+        n_sum += 1;
+        let last = step == args.steps;
+        if step % args.eval_every == 0 || last {
+            if last {
+                let iw_images = final_config.iw_images.min(split.test.len());
+                trainer.set_config(VaeConfig { iw_images, ..final_config.clone() })?;
+            }
+            let e = trainer.evaluate()?;
+            let n = n_sum as f64;
+            let (recon, kl, ae) = (sums[0] / n, sums[1] / n, sums[2] / n);
+            (sums, n_sum) = ([0.0; 3], 0);
+            writeln!(
+                metrics,
+                "{step},{recon},{kl},{},{ae},{},{},{},{},{},{},{},{},{},{}",
+                -(recon + kl),
+                e.vae_test_recon,
+                e.vae_test_kl,
+                e.vae_test_elbo,
+                e.ae_test_recon,
+                e.log_px_iw,
+                e.iw_samples,
+                e.vae_prior.mean_nn_distance,
+                e.ae_prior.mean_nn_distance,
+                e.vae_prior.class_entropy,
+                e.ae_prior.class_entropy
+            )?;
+            metrics.flush()?;
+            if !args.quiet {
+                eprintln!(
+                    "step {step:>6}/{}  test ELBO {:.2}  (recon {:.2}, KL {:.2})  log p(x) ≥ {:.2} (k = {})  AE recon {:.2}  {:.0} steps/s",
+                    args.steps,
+                    e.vae_test_elbo,
+                    e.vae_test_recon,
+                    e.vae_test_kl,
+                    e.log_px_iw,
+                    e.iw_samples,
+                    e.ae_test_recon,
+                    step as f64 / train_secs.max(1e-9)
+                );
+            }
+        }
+    }
+    let Some(e) = trainer.evaluate().ok().filter(|_| args.steps > 0) else { bail!("--steps must be at least 1") };
+    write_latents(&out.join("latents.csv"), &trainer)?;
+    trainer.save(out)?;
+    let summary = VaeSummary {
+        vae_test_elbo: e.vae_test_elbo,
+        vae_test_recon: e.vae_test_recon,
+        vae_test_kl: e.vae_test_kl,
+        vae_test_log_px_iw: e.log_px_iw,
+        vae_test_elbo_iw_images: e.elbo_iw_images,
+        gap: e.gap(),
+        iw_samples: e.iw_samples,
+        iw_images: e.iw_images,
+        ae_test_recon: e.ae_test_recon,
+        vae_prior_nn_dist: e.vae_prior.mean_nn_distance,
+        ae_prior_nn_dist: e.ae_prior.mean_nn_distance,
+        vae_prior_class_entropy: e.vae_prior.class_entropy,
+        ae_prior_class_entropy: e.ae_prior.class_entropy,
+        beta: final_config.beta,
+        latent_dim: final_config.latent_dim,
+        steps: args.steps,
+        seed: final_config.seed,
+        steps_per_sec: args.steps as f64 / train_secs.max(1e-9),
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        train_images: split.train.len(),
+        test_images: split.test.len(),
+    };
+    write_json(&out.join("summary.json"), &summary)?;
+    if !args.quiet {
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(summary)
+}
+
+/// `latents.csv`: model, label, z1…zK for every test image (the VAE's posterior means).
+fn write_latents(path: &Path, trainer: &VaeTrainer) -> anyhow::Result<()> {
+    let split = trainer.split();
+    let k = trainer.config().latent_dim;
+    let x = candle_core::Tensor::from_slice(
+        &split.test.pixels,
+        (split.test.len(), split.test.dim()),
+        &candle_core::Device::Cpu,
+    )?;
+    let ae = trainer.ae().encoder.forward(&x)?.flatten_all()?.to_vec1::<f32>()?;
+    let vae = trainer.vae().encode(&x)?.0.flatten_all()?.to_vec1::<f32>()?;
+    let mut w = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+    );
+    let header: Vec<String> = (1..=k).map(|i| format!("z{i}")).collect();
+    writeln!(w, "model,label,{}", header.join(","))?;
+    for (model, codes) in [("ae", &ae), ("vae", &vae)] {
+        for (z, label) in codes.chunks_exact(k).zip(&split.test.labels) {
+            let z: Vec<String> = z.iter().map(f32::to_string).collect();
+            writeln!(w, "{model},{label},{}", z.join(","))?;
+        }
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Every setting of the GAN lab's side panel, as flags.

@@ -1,7 +1,7 @@
 //! `latent-lab`: no arguments opens the window; `latent-lab train …` runs headless.
 
 use clap::Parser as _;
-use latent_lab::cli::{train_gan, Cli, Command, TrainLab};
+use latent_lab::cli::{train_gan, train_vae, Cli, Command, TrainLab};
 
 fn main() -> std::process::ExitCode {
     // candle's matmul thread pool is slower than one thread on these small nets and would
@@ -13,6 +13,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         None => latent_lab::ui::run_app(),
         Some(Command::Train { lab: TrainLab::Gan(args) }) => train_gan(&args).map(|_| ()),
+        Some(Command::Train { lab: TrainLab::Vae(args) }) => train_vae(&args).map(|_| ()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

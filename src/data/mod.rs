@@ -2,6 +2,7 @@
 
 pub mod csv2d;
 mod error;
+pub mod images;
 pub mod toy2d;
 
 pub use error::DataError;

@@ -1,4 +1,6 @@
 //! candle building blocks: the MLP and the optimisers.
 
+pub mod autoencoder;
+pub mod frozen;
 pub mod mlp;
 pub mod optim;

@@ -1,4 +1,8 @@
 //! Closed forms and estimators: plain Rust, no candle, no egui.
 
 pub mod divergence;
+pub mod gaussian;
 pub mod modes;
+pub mod neighbors;
+pub mod normal;
+pub mod pca;

@@ -3,6 +3,7 @@
 
 pub mod gan;
 pub mod series;
+pub mod vae;
 pub mod worker;
 
 /// Why training stopped or a setting was refused.

@@ -56,7 +56,9 @@ pub struct Status {
     pub steps_per_sec: f64,
     /// The error that stopped training, if any; cleared by a reset.
     pub error: Option<String>,
-    /// Time the last snapshot took to build.
+    /// The last refused setting (the run goes on unchanged), numbered so each is shown once.
+    pub notice: Option<(u64, String)>,
+    /// Time a snapshot takes to build (smoothed).
     pub snapshot_secs: f64,
     /// When the newest snapshot was published.
     pub published_at: Option<Instant>,
@@ -81,6 +83,8 @@ pub struct Worker<L: Lab> {
 const CHANNEL_CAPACITY: usize = 64;
 /// Shortest time between two snapshots (about 30 per second).
 const MIN_PUBLISH_INTERVAL: Duration = Duration::from_millis(33);
+/// Longest time between two snapshots while training.
+const MAX_PUBLISH_INTERVAL: Duration = Duration::from_millis(250);
 
 impl<L: Lab> Worker<L> {
     /// Starts a named thread that owns `lab`. `wake` is called after each publish (the UI
@@ -181,18 +185,35 @@ impl<L: Lab> Drop for Worker<L> {
     }
 }
 
-/// Runs `f`, turning a panic into an error message.
-fn guarded<T>(f: impl FnOnce() -> Result<T, TrainError>) -> Result<T, String> {
+/// Why a call into the lab did not succeed.
+enum Failure {
+    /// A setting was refused; the lab is unchanged and goes on.
+    Refused(String),
+    /// Training cannot go on (divergence, a tensor error, a panic) until a reset.
+    Fatal(String),
+}
+
+impl Failure {
+    fn into_message(self) -> String {
+        match self {
+            Self::Refused(m) | Self::Fatal(m) => m,
+        }
+    }
+}
+
+/// Runs `f`, turning an error or a panic into a [`Failure`].
+fn guarded<T>(f: impl FnOnce() -> Result<T, TrainError>) -> Result<T, Failure> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(TrainError::Invalid(m))) => Err(Failure::Refused(m)),
+        Ok(Err(e)) => Err(Failure::Fatal(e.to_string())),
         Err(payload) => {
             let what = payload
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(format!("the trainer crashed ({what}); press Reset to start again"))
+            Err(Failure::Fatal(format!("the trainer crashed ({what}); press Reset to start again")))
         }
     }
 }
@@ -203,6 +224,7 @@ struct Loop<'a, L: Lab> {
     wake: &'a dyn Fn(),
     playing: bool,
     error: Option<String>,
+    notice: Option<(u64, String)>,
     dirty: bool,
     speed_limit: Option<f64>,
     limit_origin: (Instant, u64),
@@ -221,6 +243,7 @@ fn run<L: Lab>(lab: L, rx: &Receiver<Control<L::Command>>, shared: &Shared<L::Sn
         wake,
         playing: false,
         error: None,
+        notice: None,
         dirty: true,
         speed_limit: None,
         limit_origin: (now, 0),
@@ -287,7 +310,7 @@ impl<L: Lab> Loop<'_, L> {
                 let lab = &mut self.lab;
                 match guarded(|| lab.reset()) {
                     Ok(()) => self.error = None,
-                    Err(e) => self.fail(e),
+                    Err(e) => self.fail(e.into_message()),
                 }
                 self.limit_origin = (Instant::now(), self.lab.steps());
                 self.rate_window = self.limit_origin;
@@ -298,8 +321,13 @@ impl<L: Lab> Loop<'_, L> {
             }
             Control::Lab(c) => {
                 let lab = &mut self.lab;
-                if let Err(e) = guarded(|| lab.apply(c)) {
-                    self.fail(e);
+                match guarded(|| lab.apply(c)) {
+                    Ok(()) => {}
+                    Err(Failure::Refused(m)) => {
+                        let id = self.notice.as_ref().map_or(1, |(id, _)| id + 1);
+                        self.notice = Some((id, m));
+                    }
+                    Err(Failure::Fatal(m)) => self.fail(m),
                 }
             }
         }
@@ -323,7 +351,7 @@ impl<L: Lab> Loop<'_, L> {
             }
             let lab = &mut self.lab;
             if let Err(e) = guarded(|| lab.play_step()) {
-                self.fail(e);
+                self.fail(e.into_message());
                 break;
             }
             self.dirty = true;
@@ -351,13 +379,16 @@ impl<L: Lab> Loop<'_, L> {
                         *latest = Some(Arc::new(snap));
                     }
                 }
-                Err(e) => self.fail(e),
+                Err(e) => self.fail(e.into_message()),
             }
         }
-        let took = start.elapsed();
-        self.snapshot_secs = took.as_secs_f64();
-        // Spend at most a quarter of the time on snapshots.
-        self.publish_interval = MIN_PUBLISH_INTERVAL.max(took * 3);
+        let took = start.elapsed().as_secs_f64();
+        // Smooth the cost, so that one slow snapshot (a periodic test-set evaluation) does not
+        // freeze the picture; spend at most about a quarter of the time on snapshots, but
+        // never show the picture less than four times a second.
+        self.snapshot_secs = if self.snapshot_secs == 0.0 { took } else { 0.8 * self.snapshot_secs + 0.2 * took };
+        self.publish_interval =
+            Duration::from_secs_f64(3.0 * self.snapshot_secs).clamp(MIN_PUBLISH_INTERVAL, MAX_PUBLISH_INTERVAL);
         self.last_publish = Some(Instant::now());
         self.dirty = false;
         self.publish_status();
@@ -371,6 +402,7 @@ impl<L: Lab> Loop<'_, L> {
                 steps: self.lab.steps(),
                 steps_per_sec: if self.playing { self.steps_per_sec } else { 0.0 },
                 error: self.error.clone(),
+                notice: self.notice.clone(),
                 snapshot_secs: self.snapshot_secs,
                 published_at: self.last_publish,
             };

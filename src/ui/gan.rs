@@ -99,6 +99,8 @@ pub struct GanView {
     drawing: Drawing,
     browser: FileBrowser,
     message: Option<String>,
+    seen_notice: u64,
+    resume_on_show: bool,
     heat: Option<(egui::TextureHandle, usize)>,
 }
 
@@ -133,6 +135,8 @@ impl GanView {
             drawing: Drawing::default(),
             browser: FileBrowser::default(),
             message,
+            seen_notice: 0,
+            resume_on_show: false,
             heat: None,
         }
     }
@@ -167,9 +171,29 @@ impl GanView {
         self.worker.send(command);
     }
 
-    /// Reads the newest state from the trainer without waiting.
+    /// Reads the newest state from the trainer without waiting; a refused setting becomes a
+    /// message and the side panel goes back to the settings in force.
     pub fn poll(&mut self) {
         self.worker.poll();
+        if let Some((id, text)) = self.worker.status().notice.clone() {
+            if id > self.seen_notice {
+                self.seen_notice = id;
+                self.message = Some(text);
+                if let Some(s) = self.worker.snapshot() {
+                    self.config = s.config.clone();
+                }
+            }
+        }
+    }
+
+    /// Pauses training while the tab is hidden, and resumes it when shown again.
+    pub fn set_visible(&mut self, visible: bool) {
+        if !visible && self.playing() {
+            self.resume_on_show = true;
+            self.worker.send(Control::Pause);
+        } else if visible && std::mem::take(&mut self.resume_on_show) {
+            self.worker.send(Control::Play);
+        }
     }
 
     /// Blocks until the trainer publishes a snapshot satisfying `pred`, up to `timeout`; for tests.
@@ -203,9 +227,8 @@ impl GanView {
         }
     }
 
-    /// Draws the lab into `ui`.
+    /// Draws the lab (call [`Self::poll`] first).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.worker.poll();
         self.shortcuts(ui.ctx());
         egui::Panel::top("gan-controls").show(ui, |ui| self.controls_ui(ui));
         egui::Panel::left("gan-settings").resizable(true).default_size(300.0).show(ui, |ui| {
@@ -346,14 +369,14 @@ impl GanView {
         ui.add(egui::Slider::new(&mut c.d_steps, limits::D_STEPS).text("D steps per G step"));
         ui.add(egui::Slider::new(&mut c.batch, 8..=1024).logarithmic(true).text("batch size"));
         ui.horizontal(|ui| {
-            ui.label("Seed *");
-            ui.add(egui::DragValue::new(&mut c.seed));
+            let label = ui.label("Seed *");
+            ui.add(egui::DragValue::new(&mut c.seed)).labelled_by(label.id);
         });
         ui.separator();
         egui::CollapsingHeader::new("Generator").default_open(true).show(ui, |ui| {
             net_ui(ui, "g", &mut c.generator);
             ui.add(egui::Slider::new(&mut c.noise_dim, limits::NOISE_DIM).text("noise dimension *"));
-            egui::ComboBox::from_id_salt("noise-kind").selected_text(noise_label(c.noise)).show_ui(ui, |ui| {
+            egui::ComboBox::new("noise-kind", "noise *").selected_text(noise_label(c.noise)).show_ui(ui, |ui| {
                 for kind in NoiseKind::ALL {
                     ui.selectable_value(&mut c.noise, kind, noise_label(kind));
                 }
@@ -573,26 +596,25 @@ fn noise_label(kind: NoiseKind) -> &'static str {
 fn net_ui(ui: &mut egui::Ui, id: &str, net: &mut NetConfig) {
     ui.add(egui::Slider::new(&mut net.hidden, limits::HIDDEN).logarithmic(true).text("hidden width *"));
     ui.add(egui::Slider::new(&mut net.layers, limits::LAYERS).text("hidden layers *"));
-    egui::ComboBox::from_id_salt(format!("{id}-activation")).selected_text(activation_label(net.activation)).show_ui(
-        ui,
-        |ui| {
+    egui::ComboBox::new(format!("{id}-activation"), "activation *")
+        .selected_text(activation_label(net.activation))
+        .show_ui(ui, |ui| {
             for a in Activation::ALL {
                 ui.selectable_value(&mut net.activation, a, activation_label(a));
             }
-        },
-    );
+        });
 }
 
 fn activation_label(a: Activation) -> &'static str {
     match a {
-        Activation::Relu => "ReLU *",
-        Activation::LeakyRelu => "LeakyReLU(0.2) *",
-        Activation::Tanh => "tanh *",
+        Activation::Relu => "ReLU",
+        Activation::LeakyRelu => "LeakyReLU(0.2)",
+        Activation::Tanh => "tanh",
     }
 }
 
 fn optimizer_ui(ui: &mut egui::Ui, id: &str, opt: &mut OptimizerConfig) {
-    egui::ComboBox::from_id_salt(format!("{id}-optimizer")).selected_text(optimizer_label(opt.kind)).show_ui(
+    egui::ComboBox::new(format!("{id}-optimizer"), "optimiser").selected_text(optimizer_label(opt.kind)).show_ui(
         ui,
         |ui| {
             for k in OptimizerKind::ALL {

@@ -1,6 +1,8 @@
 //! The window: a tab per lab. Panels read snapshots, never tensors.
 
 pub mod gan;
+pub mod images;
+pub mod vae;
 pub mod widgets;
 
 use eframe::egui;
@@ -31,7 +33,7 @@ impl Tab {
     }
 
     fn ready(self) -> bool {
-        matches!(self, Self::Gan)
+        matches!(self, Self::Gan | Self::AeVae)
     }
 }
 
@@ -40,6 +42,8 @@ pub struct App {
     tab: Tab,
     /// The GAN lab.
     pub gan: gan::GanView,
+    /// The AE vs VAE lab.
+    pub vae: vae::VaeView,
 }
 
 /// DejaVu Sans, a fallback for the mathematical symbols (∇, ‖, ₓ, ≥ …) that egui's own font
@@ -61,11 +65,26 @@ impl App {
     /// Builds the app; `ctx` gets the fonts and is used by trainer threads to wake the UI.
     pub fn new(ctx: &egui::Context) -> Self {
         install_fonts(ctx);
-        Self { tab: Tab::Gan, gan: gan::GanView::new(ctx) }
+        Self { tab: Tab::Gan, gan: gan::GanView::new(ctx), vae: vae::VaeView::new(ctx) }
+    }
+
+    /// Switches to another lab; the hidden lab pauses (and resumes when shown again), so the
+    /// visible one has the core.
+    pub fn show_tab(&mut self, tab: Tab) {
+        if tab == self.tab {
+            return;
+        }
+        self.gan.set_visible(tab == Tab::Gan);
+        self.vae.set_visible(tab == Tab::AeVae);
+        self.tab = tab;
     }
 
     /// Draws one frame into `ui` (shared by eframe and the UI tests).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        // Every lab reads its trainer's state each frame, shown or not, so that queued
+        // commands go out and statuses stay current.
+        self.gan.poll();
+        self.vae.poll();
         egui::Panel::top("tabs").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Latent Lab");
@@ -74,14 +93,15 @@ impl App {
                     let response = ui.add_enabled(tab.ready(), egui::Button::selectable(self.tab == tab, tab.label()));
                     let response = response.on_disabled_hover_text("This lab is not built yet.");
                     if response.clicked() {
-                        self.tab = tab;
+                        self.show_tab(tab);
                     }
                 }
             });
         });
         match self.tab {
             Tab::Gan => self.gan.ui(ui),
-            Tab::AeVae | Tab::OptimalD | Tab::JsW1 => {}
+            Tab::AeVae => self.vae.ui(ui),
+            Tab::OptimalD | Tab::JsW1 => {}
         }
     }
 }

@@ -1,0 +1,271 @@
+//! The autoencoder and the variational autoencoder of sheet tasks 1 and 2, with the same MLP
+//! shapes, and their losses in nats per image (sums over pixels and latent dimensions,
+//! averaged over the batch).
+
+use candle_core::{Device, Result, Tensor, D};
+use rand::Rng;
+
+use super::mlp::{Activation, Mlp, MlpShape};
+
+/// How a decoded image explains the data: log p(x | z).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Likelihood {
+    /// Independent Bernoulli pixels with means σ(a): −log p = binary cross-entropy with logits.
+    Bernoulli,
+    /// Independent Gaussian pixels with means σ(a) and a fixed standard deviation.
+    Gaussian {
+        /// The pixels' standard deviation.
+        sigma: f32,
+    },
+}
+
+impl Likelihood {
+    /// Short name for the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bernoulli => "bernoulli",
+            Self::Gaussian { .. } => "gaussian",
+        }
+    }
+
+    /// A formula for tooltips.
+    pub fn describe(self) -> String {
+        match self {
+            Self::Bernoulli => "Bernoulli: −log p(x|z) = Σⱼ BCE(xⱼ, σ(aⱼ)), pixels in [0, 1]".to_owned(),
+            Self::Gaussian { sigma } => {
+                format!("Gaussian, σ = {sigma}: −log p(x|z) = Σⱼ (xⱼ − σ(aⱼ))²/(2σ²) + ½ log(2πσ²)")
+            }
+        }
+    }
+
+    /// −log p(x | z) per image (shape (n)), from decoder logits `a` (n, d) and images `x` (n, d).
+    pub fn nll(self, logits: &Tensor, x: &Tensor) -> Result<Tensor> {
+        match self {
+            // softplus(a) − x·a, summed over pixels.
+            Self::Bernoulli => (softplus(logits)? - (x * logits)?)?.sum(D::Minus1),
+            Self::Gaussian { sigma } => {
+                let sigma = f64::from(sigma);
+                let d = logits.dim(D::Minus1)? as f64;
+                let mean = candle_nn::ops::sigmoid(logits)?;
+                let sq = (x - mean)?.sqr()?.sum(D::Minus1)?;
+                (sq / (2.0 * sigma * sigma))? + 0.5 * d * (2.0 * std::f64::consts::PI * sigma * sigma).ln()
+            }
+        }
+    }
+}
+
+/// softplus(x) = log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|), never overflowing.
+pub fn softplus(x: &Tensor) -> Result<Tensor> {
+    x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?
+}
+
+/// Shapes shared by the AE and the VAE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AeShape {
+    /// Pixels per image.
+    pub input: usize,
+    /// Width of each hidden layer.
+    pub hidden: usize,
+    /// Hidden layers in the encoder and in the decoder.
+    pub layers: usize,
+    /// Latent dimension K.
+    pub latent: usize,
+    /// Non-linearity.
+    pub activation: Activation,
+}
+
+impl AeShape {
+    fn encoder(&self, outputs: usize) -> MlpShape {
+        MlpShape {
+            input: self.input,
+            hidden: self.hidden,
+            layers: self.layers,
+            output: outputs,
+            activation: self.activation,
+        }
+    }
+
+    fn decoder(&self) -> MlpShape {
+        MlpShape {
+            input: self.latent,
+            hidden: self.hidden,
+            layers: self.layers,
+            output: self.input,
+            activation: self.activation,
+        }
+    }
+}
+
+/// A plain autoencoder: z = g(x), x̂ = f(z) (task 1.1).
+pub struct Autoencoder {
+    /// The encoder g: x ↦ z.
+    pub encoder: Mlp,
+    /// The decoder f: z ↦ logits of x̂.
+    pub decoder: Mlp,
+}
+
+impl Autoencoder {
+    /// A fresh autoencoder.
+    pub fn new<R: Rng + ?Sized>(shape: AeShape, rng: &mut R, device: &Device) -> Result<Self> {
+        Ok(Self {
+            encoder: Mlp::new(shape.encoder(shape.latent), rng, device)?,
+            decoder: Mlp::new(shape.decoder(), rng, device)?,
+        })
+    }
+
+    /// Reconstruction loss per image: −log p(x | z = g(x)) (task 1.1's objective, in the
+    /// likelihood's units so it compares with the VAE's reconstruction term).
+    pub fn recon(&self, x: &Tensor, likelihood: Likelihood) -> Result<Tensor> {
+        let z = self.encoder.forward(x)?;
+        likelihood.nll(&self.decoder.forward(&z)?, x)
+    }
+
+    /// Every trainable variable.
+    pub fn vars(&self) -> Vec<candle_core::Var> {
+        let mut v = self.encoder.vars();
+        v.extend(self.decoder.vars());
+        v
+    }
+}
+
+/// The terms of a VAE minibatch, each averaged over the batch, in nats per image.
+#[derive(Clone, Debug)]
+pub struct VaeTerms {
+    /// E_q[−log p(x|z)], Monte-Carlo over L samples per input.
+    pub recon: Tensor,
+    /// KL(q(z|x) ‖ p(z)) in closed form (task 2.7).
+    pub kl: Tensor,
+    /// recon + β·KL, the loss minimised.
+    pub loss: Tensor,
+}
+
+/// A variational autoencoder: q(z|x) = N(μ(x), diag σ²(x)), p(z) = N(0, I), p(x|z) from the decoder.
+pub struct Vae {
+    /// The encoder: x ↦ (μ, log σ²), concatenated.
+    pub encoder: Mlp,
+    /// The decoder: z ↦ logits of x.
+    pub decoder: Mlp,
+    latent: usize,
+}
+
+impl Vae {
+    /// A fresh VAE.
+    pub fn new<R: Rng + ?Sized>(shape: AeShape, rng: &mut R, device: &Device) -> Result<Self> {
+        Ok(Self {
+            encoder: Mlp::new(shape.encoder(2 * shape.latent), rng, device)?,
+            decoder: Mlp::new(shape.decoder(), rng, device)?,
+            latent: shape.latent,
+        })
+    }
+
+    /// Latent dimension K.
+    pub fn latent(&self) -> usize {
+        self.latent
+    }
+
+    /// μ and log σ² of q(z|x), each (n, K).
+    pub fn encode(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        let h = self.encoder.forward(x)?;
+        Ok((h.narrow(1, 0, self.latent)?, h.narrow(1, self.latent, self.latent)?))
+    }
+
+    /// The minibatch terms with the noise ε given: `eps` has shape (L·n, K), L samples per
+    /// input stacked sample-major; z = μ + σ ⊙ ε (the reparameterisation of task 2.5).
+    pub fn terms(&self, x: &Tensor, eps: &Tensor, likelihood: Likelihood, beta: f64) -> Result<VaeTerms> {
+        let (n, d) = x.dims2()?;
+        let samples = eps.dim(0)? / n.max(1);
+        let (mu, logvar) = self.encode(x)?;
+        let std = (&logvar * 0.5)?.exp()?;
+        let k = self.latent;
+        let tile =
+            |t: &Tensor, width: usize| t.unsqueeze(0)?.broadcast_as((samples, n, width))?.reshape((samples * n, width));
+        let z = (tile(&mu, k)? + (tile(&std, k)? * eps)?)?;
+        let logits = self.decoder.forward(&z)?;
+        let recon = (likelihood.nll(&logits, &tile(x, d)?)?.sum_all()? / (samples * n) as f64)?;
+        let kl = (((mu.sqr()? + logvar.exp()?)? - 1.0)? - &logvar)?.sum(D::Minus1)?;
+        let kl = (kl.mean_all()? * 0.5)?;
+        let loss = recon.add(&(&kl * beta)?)?;
+        Ok(VaeTerms { recon, kl, loss })
+    }
+
+    /// Log importance weights w = log p(x|z) + log p(z) − log q(z|x) for `k` samples of z per
+    /// image, as a (k, n) tensor; the importance-weighted bound is logsumexp over k − log k.
+    pub fn log_weights(&self, x: &Tensor, eps: &Tensor, likelihood: Likelihood) -> Result<Tensor> {
+        let (n, d) = x.dims2()?;
+        let kdim = self.latent;
+        let samples = eps.dim(0)? / n.max(1);
+        let (mu, logvar) = self.encode(x)?;
+        let std = (&logvar * 0.5)?.exp()?;
+        let tile =
+            |t: &Tensor, width: usize| t.unsqueeze(0)?.broadcast_as((samples, n, width))?.reshape((samples * n, width));
+        let z = (tile(&mu, kdim)? + (tile(&std, kdim)? * eps)?)?;
+        let log_px_z = likelihood.nll(&self.decoder.forward(&z)?, &tile(x, d)?)?.neg()?;
+        let log_2pi = (2.0 * std::f64::consts::PI).ln();
+        let log_pz = ((z.sqr()? + log_2pi)?.sum(D::Minus1)? * -0.5)?;
+        let log_qz = ((eps.sqr()? + log_2pi)? + tile(&logvar, kdim)?)?.sum(D::Minus1)?;
+        let log_qz = (log_qz * -0.5)?;
+        ((log_px_z + log_pz)? - log_qz)?.reshape((samples, n))
+    }
+
+    /// Every trainable variable.
+    pub fn vars(&self) -> Vec<candle_core::Var> {
+        let mut v = self.encoder.vars();
+        v.extend(self.decoder.vars());
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng as _;
+
+    #[test]
+    fn bernoulli_nll_matches_the_direct_formula() {
+        let dev = Device::Cpu;
+        let a = Tensor::from_vec(vec![0.5f32, -2.0, 3.0], (1, 3), &dev).unwrap();
+        let x = Tensor::from_vec(vec![1.0f32, 0.25, 0.0], (1, 3), &dev).unwrap();
+        let got = Likelihood::Bernoulli.nll(&a, &x).unwrap().to_vec1::<f32>().unwrap()[0];
+        let s = |v: f32| 1.0 / (1.0 + (-v).exp());
+        let want: f32 = [(0.5f32, 1.0f32), (-2.0, 0.25), (3.0, 0.0)]
+            .iter()
+            .map(|&(a, x)| -(x * s(a).ln() + (1.0 - x) * (1.0 - s(a)).ln()))
+            .sum();
+        assert!((got - want).abs() < 1e-5, "{got} vs {want}");
+    }
+
+    #[test]
+    fn gaussian_nll_matches_the_direct_formula() {
+        let dev = Device::Cpu;
+        let a = Tensor::from_vec(vec![0.0f32, 1.0], (1, 2), &dev).unwrap();
+        let x = Tensor::from_vec(vec![0.5f32, 0.0], (1, 2), &dev).unwrap();
+        let sigma = 0.1f32;
+        let got = Likelihood::Gaussian { sigma }.nll(&a, &x).unwrap().to_vec1::<f32>().unwrap()[0];
+        let m1 = 1.0 / (1.0 + (-1.0f64).exp());
+        let s2 = f64::from(sigma).powi(2);
+        let want = (0.0 + m1 * m1) / (2.0 * s2) + (2.0 * std::f64::consts::PI * s2).ln();
+        assert!((f64::from(got) - want).abs() < 1e-3, "{got} vs {want}");
+    }
+
+    #[test]
+    fn terms_kl_is_the_closed_form() {
+        let dev = Device::Cpu;
+        let shape = AeShape { input: 4, hidden: 8, layers: 1, latent: 3, activation: Activation::Tanh };
+        let vae = Vae::new(shape, &mut rand::rngs::StdRng::seed_from_u64(1), &dev).unwrap();
+        let x = Tensor::from_vec(vec![0.1f32, 0.9, 0.5, 0.0, 1.0, 0.2, 0.3, 0.7], (2, 4), &dev).unwrap();
+        let eps = Tensor::zeros((2, 3), candle_core::DType::F32, &dev).unwrap();
+        let t = vae.terms(&x, &eps, Likelihood::Bernoulli, 2.0).unwrap();
+        let (mu, lv) = vae.encode(&x).unwrap();
+        let (mu, lv) = (mu.to_vec2::<f32>().unwrap(), lv.to_vec2::<f32>().unwrap());
+        let want: f64 = mu
+            .iter()
+            .zip(&lv)
+            .map(|(m, l)| m.iter().zip(l).map(|(m, l)| 0.5 * f64::from(m * m + l.exp() - 1.0 - l)).sum::<f64>())
+            .sum::<f64>()
+            / 2.0;
+        let kl = f64::from(t.kl.to_vec0::<f32>().unwrap());
+        assert!((kl - want).abs() < 1e-5);
+        let (recon, loss) = (t.recon.to_vec0::<f32>().unwrap(), t.loss.to_vec0::<f32>().unwrap());
+        assert!((f64::from(loss) - (f64::from(recon) + 2.0 * kl)).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,103 @@
+//! `latent-lab train vae` as a user runs it.
+
+use std::process::Command;
+
+fn latent_lab() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_latent-lab"))
+}
+
+#[test]
+fn train_vae_writes_metrics_latents_summary_and_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let s = latent_lab()
+        .args([
+            "train",
+            "vae",
+            "--data",
+            "digits",
+            "--latent-dim",
+            "2",
+            "--beta",
+            "1",
+            "--steps",
+            "200",
+            "--eval-every",
+            "100",
+            "--iw-samples",
+            "50",
+            "--seed",
+            "0",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "vae_test_elbo",
+        "vae_test_recon",
+        "vae_test_kl",
+        "vae_test_log_px_iw",
+        "iw_samples",
+        "ae_test_recon",
+        "vae_prior_nn_dist",
+        "ae_prior_nn_dist",
+        "vae_prior_class_entropy",
+        "ae_prior_class_entropy",
+        "steps",
+        "seed",
+        "steps_per_sec",
+    ] {
+        assert!(summary.get(key).is_some_and(|v| !v.is_null()), "summary lacks {key}");
+    }
+    assert_eq!(summary["iw_samples"], 50);
+    assert_eq!(summary["steps"], 200);
+    let elbo = summary["vae_test_elbo"].as_f64().unwrap();
+    let recon = summary["vae_test_recon"].as_f64().unwrap();
+    let kl = summary["vae_test_kl"].as_f64().unwrap();
+    assert!((elbo + recon + kl).abs() < 1e-6, "ELBO = −(recon + KL)");
+    assert!(summary["vae_test_log_px_iw"].as_f64().unwrap() > elbo - 1.0);
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 3);
+    let latents = std::fs::read_to_string(out.join("latents.csv")).unwrap();
+    let mut lines = latents.lines();
+    assert_eq!(lines.next(), Some("model,label,z1,z2"));
+    assert_eq!(lines.count(), 2 * 270);
+    assert!(out.join("ae.safetensors").exists() && out.join("vae.safetensors").exists());
+}
+
+#[test]
+fn a_missing_idx_folder_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = latent_lab()
+        .args(["train", "vae", "--steps", "1", "--data"])
+        .arg(format!("idx:{}", dir.path().display()))
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(!s.status.success());
+    let err = String::from_utf8_lossy(&s.stderr);
+    assert!(err.contains("missing train-images-idx3-ubyte"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn impossible_vae_settings_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, needle) in [
+        ("--beta", "5", "β"),
+        ("--latent-dim", "0", "latent dimension"),
+        ("--likelihood", "poisson", "likelihood"),
+        ("--data", "cifar", "cifar"),
+    ] {
+        let s =
+            latent_lab().args(["train", "vae", "--steps", "1", flag, value, "--out"]).arg(dir.path()).output().unwrap();
+        assert!(!s.status.success());
+        let err = String::from_utf8_lossy(&s.stderr);
+        assert!(err.contains(needle), "{flag} {value}: {err}");
+    }
+}

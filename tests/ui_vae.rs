@@ -1,0 +1,82 @@
+//! The AE vs VAE lab's window through egui_kittest, with a real trainer behind it.
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use eframe::egui::Role;
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::Harness;
+use latent_lab::ui::vae::Model;
+use latent_lab::ui::App;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn harness() -> Harness<'static, App> {
+    let app = App::new(&egui::Context::default());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_context_setup(latent_lab::ui::install_fonts)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.get_by_label("AE vs VAE").click();
+    step_until(&mut h, "first VAE snapshot", |a| a.vae.snapshot().is_some());
+    h
+}
+
+fn step_until(h: &mut Harness<'static, App>, what: &str, pred: impl Fn(&App) -> bool) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if pred(h.state()) {
+            return;
+        }
+        assert!(start.elapsed() < TIMEOUT, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn hovering_the_latent_plot_changes_the_decoded_image() {
+    let mut h = harness();
+    // Train a little so that the decoder depends on z.
+    h.get_by_label("Play").click();
+    step_until(&mut h, "some training", |a| a.vae.snapshot().is_some_and(|s| s.steps > 200));
+    h.get_by_label("Pause").click();
+    step_until(&mut h, "paused", |a| !a.vae.playing());
+    let rect = h.state().vae.scatter_rect(Model::Vae).expect("the VAE scatter is drawn");
+    h.hover_at(rect.center() + egui::vec2(-rect.width() * 0.3, -rect.height() * 0.3));
+    h.run_steps(2);
+    let first = h.state().vae.hover().expect("hovering decodes").clone();
+    assert_eq!(first.model, Model::Vae);
+    h.hover_at(rect.center() + egui::vec2(rect.width() * 0.3, rect.height() * 0.3));
+    h.run_steps(2);
+    let second = h.state().vae.hover().expect("hovering decodes").clone();
+    assert_ne!(first.z, second.z);
+    assert_ne!(first.vae_image, second.vae_image, "a different latent point decodes to a different image");
+    let dim = 28 * 28;
+    assert_eq!(second.vae_image.len(), dim);
+    assert!(second.vae_image.iter().all(|p| (0.0..=1.0).contains(p)));
+    h.get_by_label("Under the mouse");
+}
+
+#[test]
+fn moving_the_beta_slider_to_zero_changes_the_weight_the_trainer_uses() {
+    let mut h = harness();
+    h.get_by_label("Step").click();
+    step_until(&mut h, "one step at β = 1", |a| a.vae.snapshot().is_some_and(|s| s.steps == 1 && s.last.beta == 1.0));
+    h.get_by_role_and_label(Role::Slider, "KL weight β").set_value_accesskit(0.0);
+    h.run_steps(2);
+    assert_eq!(h.state().vae.config().beta, 0.0);
+    h.get_by_label("Step").click();
+    step_until(&mut h, "a step at β = 0", |a| a.vae.snapshot().is_some_and(|s| s.steps == 2 && s.last.beta == 0.0));
+}
+
+#[test]
+fn switching_tabs_pauses_the_hidden_lab() {
+    let mut h = harness();
+    h.get_by_label("Play").click();
+    step_until(&mut h, "training", |a| a.vae.playing());
+    h.get_by_label("GAN").click();
+    step_until(&mut h, "VAE paused while hidden", |a| !a.vae.playing());
+    h.get_by_label("AE vs VAE").click();
+    step_until(&mut h, "VAE resumed", |a| a.vae.playing());
+}
