@@ -377,7 +377,7 @@ pub const RECON_IMAGES: usize = 8;
 /// Test points drawn on the latent scatter at most.
 pub const SCATTER_POINTS: usize = 2000;
 /// Time between test evaluations while the window trains.
-const EVAL_INTERVAL: Duration = Duration::from_secs(3);
+const EVAL_INTERVAL: Duration = Duration::from_secs(5);
 const INIT_STREAM: u64 = 0x5851_f42d_4c95_7f2d;
 const EVAL_STREAM: u64 = 0x1405_7b7e_f767_814f;
 
@@ -768,5 +768,9 @@ impl Lab for VaeTrainer {
 
     fn steps(&self) -> u64 {
         self.steps
+    }
+
+    fn min_publish_interval(&self) -> Duration {
+        Duration::from_millis(100)
     }
 }

@@ -28,6 +28,10 @@ pub trait Lab: Send + 'static {
     fn snapshot(&mut self) -> Result<Self::Snapshot, TrainError>;
     /// Training steps done so far (the number the step counter shows).
     fn steps(&self) -> u64;
+    /// Shortest time between two snapshots; labs with costly snapshots ask for less.
+    fn min_publish_interval(&self) -> Duration {
+        MIN_PUBLISH_INTERVAL
+    }
 }
 
 /// A message to the worker.
@@ -384,11 +388,12 @@ impl<L: Lab> Loop<'_, L> {
         }
         let took = start.elapsed().as_secs_f64();
         // Smooth the cost, so that one slow snapshot (a periodic test-set evaluation) does not
-        // freeze the picture; spend at most about a quarter of the time on snapshots, but
-        // never show the picture less than four times a second.
+        // freeze the picture; spend at most about a sixth of the time on snapshots, but never
+        // show the picture less than four times a second.
         self.snapshot_secs = if self.snapshot_secs == 0.0 { took } else { 0.8 * self.snapshot_secs + 0.2 * took };
+        let floor = self.lab.min_publish_interval();
         self.publish_interval =
-            Duration::from_secs_f64(3.0 * self.snapshot_secs).clamp(MIN_PUBLISH_INTERVAL, MAX_PUBLISH_INTERVAL);
+            Duration::from_secs_f64(5.0 * self.snapshot_secs).clamp(floor, MAX_PUBLISH_INTERVAL.max(floor));
         self.last_publish = Some(Instant::now());
         self.dirty = false;
         self.publish_status();

@@ -293,6 +293,8 @@ impl GanView {
                 ui.label(format!("(D steps {}, G steps {})", s.d_steps, s.g_steps));
             }
             ui.label(format!("{:.0} steps/s", status.steps_per_sec));
+            ui.weak(format!("snapshot {:.0} ms", 1000.0 * status.snapshot_secs))
+                .on_hover_text("Time the trainer spends building each picture; it publishes at most every 5× that, so training keeps most of the core.");
             ui.separator();
             let mut changed = ui.checkbox(&mut self.speed_limited, "Limit to").changed();
             changed |= ui

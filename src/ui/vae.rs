@@ -288,7 +288,7 @@ impl VaeView {
             }
             if ui
                 .button("Measure test set now")
-                .on_hover_text("Test ELBO, log p(x) and prior samples are measured every 3 s while training")
+                .on_hover_text("Test ELBO, log p(x) and prior samples are measured every 5 s while training")
                 .clicked()
             {
                 self.worker.send(Control::Lab(VaeCommand::EvaluateNow));
@@ -298,6 +298,8 @@ impl VaeView {
                 ui.label(RichText::new(format!("Step {}", s.steps)).strong());
             }
             ui.label(format!("{:.0} steps/s", status.steps_per_sec));
+            ui.weak(format!("snapshot {:.0} ms", 1000.0 * status.snapshot_secs))
+                .on_hover_text("Time the trainer spends building each picture; it publishes at most every 5× that, so training keeps most of the core.");
             ui.separator();
             ui.weak("All losses are sums over pixels and latent dimensions, averaged over images: nats per image.");
         });
