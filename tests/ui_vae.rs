@@ -80,3 +80,35 @@ fn switching_tabs_pauses_the_hidden_lab() {
     h.get_by_label("AE vs VAE").click();
     step_until(&mut h, "VAE resumed", |a| a.vae.playing());
 }
+
+#[test]
+fn a_folder_without_idx_files_gives_a_message_and_training_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness();
+    h.state_mut().vae.choose_idx_folder(dir.path().to_path_buf());
+    step_until(&mut h, "a message", |a| a.vae.message().is_some());
+    let message = h.state().vae.message().unwrap().to_owned();
+    assert!(message.contains("missing train-images-idx3-ubyte"), "{message}");
+    assert_eq!(
+        h.state().vae.config().data,
+        latent_lab::train::vae::ImageSource::Mnist5k,
+        "the side panel shows the data in force"
+    );
+    assert!(h.state().vae.error().is_none(), "the run is not stopped");
+    h.run_steps(2);
+    h.get_by_label("OK").click();
+    h.run_steps(2);
+    assert!(h.state().vae.message().is_none());
+    h.get_by_label("Step").click();
+    step_until(&mut h, "a step on MNIST-5k", |a| a.vae.snapshot().is_some_and(|s| s.steps == 1 && s.width == 28));
+}
+
+#[test]
+fn fashion_mnist_can_be_chosen_in_the_window() {
+    let mut h = harness();
+    h.state_mut().vae.choose_idx_folder("/usr/share/datasets/fashion-mnist".into());
+    step_until(&mut h, "Fashion-MNIST loaded", |a| {
+        a.vae.snapshot().is_some_and(|s| matches!(s.config.data, latent_lab::train::vae::ImageSource::Idx(_)))
+    });
+    assert!(h.state().vae.message().is_none());
+}

@@ -572,7 +572,13 @@ impl GanView {
     }
 
     fn dialogs_ui(&mut self, ctx: &egui::Context) {
-        if let Some(path) = self.browser.show(ctx, "Open a CSV of 2-D points (x,y per row)", ".csv") {
+        if let Some(path) = self.browser.show(
+            ctx,
+            "Open a CSV of 2-D points (x,y per row)",
+            ".csv files",
+            &|n| n.ends_with(".csv"),
+            false,
+        ) {
             self.load_csv(&path);
         }
         if let Some(text) = self.message.clone() {

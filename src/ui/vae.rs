@@ -194,6 +194,12 @@ impl VaeView {
         }
     }
 
+    /// Trains on the IDX files of `dir` (loaded by the trainer thread); a folder that cannot
+    /// be read gives a message and changes nothing.
+    pub fn choose_idx_folder(&mut self, dir: std::path::PathBuf) {
+        self.apply_config(VaeConfig { data: ImageSource::Idx(dir), ..self.config.clone() });
+    }
+
     fn apply_config(&mut self, config: VaeConfig) {
         if config == self.config {
             return;
@@ -253,8 +259,14 @@ impl VaeView {
                 ui.spinner();
             }
         });
-        if let Some(dir) = self.browser.show(ui.ctx(), "Open a folder of MNIST-format IDX files", "-ubyte") {
-            self.apply_config(VaeConfig { data: ImageSource::Idx(dir), ..self.config.clone() });
+        if let Some(dir) = self.browser.show(
+            ui.ctx(),
+            "Choose a folder of MNIST-format IDX files",
+            "IDX files",
+            &|n| n.contains("-ubyte") || n.contains(".idx"),
+            true,
+        ) {
+            self.choose_idx_folder(dir);
         }
         if let Some(text) = self.message.clone() {
             let modal = egui::Modal::new(egui::Id::unique("vae-message")).show(ui.ctx(), |ui| {

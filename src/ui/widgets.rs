@@ -51,7 +51,7 @@ impl FileBrowser {
         self.listed = None;
     }
 
-    fn refresh(&mut self, extension: &str) {
+    fn refresh(&mut self, accept: &dyn Fn(&str) -> bool) {
         if self.listed.as_deref() == Some(self.dir.as_path()) {
             return;
         }
@@ -63,7 +63,7 @@ impl FileBrowser {
                 if name.starts_with('.') {
                     continue;
                 }
-                if is_dir || name.to_ascii_lowercase().ends_with(extension) {
+                if is_dir || accept(&name.to_ascii_lowercase()) {
                     self.entries.push((name, is_dir));
                 }
             }
@@ -72,12 +72,21 @@ impl FileBrowser {
         self.listed = Some(self.dir.clone());
     }
 
-    /// Shows the browser; returns the chosen path when the user presses Open.
-    pub fn show(&mut self, ctx: &egui::Context, title: &str, extension: &str) -> Option<PathBuf> {
+    /// Shows the browser, listing folders and the files `accept` takes (by lower-case name);
+    /// returns the chosen file when the user presses Open, or with `pick_folder` the folder
+    /// shown when the user presses "Use this folder".
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        title: &str,
+        what: &str,
+        accept: &dyn Fn(&str) -> bool,
+        pick_folder: bool,
+    ) -> Option<PathBuf> {
         if !self.open {
             return None;
         }
-        self.refresh(extension);
+        self.refresh(accept);
         let mut chosen = None;
         let mut open = self.open;
         let mut go_to = None;
@@ -101,12 +110,18 @@ impl FileBrowser {
                     }
                 }
                 if self.entries.is_empty() {
-                    ui.weak(format!("(no folders or {extension} files here)"));
+                    ui.weak(format!("(no folders or {what} here)"));
                 }
             });
+            if pick_folder {
+                if ui.button("Use this folder").clicked() {
+                    chosen = Some(self.dir.clone());
+                }
+                return;
+            }
             ui.horizontal(|ui| {
-                ui.label("File:");
-                ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(300.0));
+                let label = ui.label("File:");
+                ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(300.0)).labelled_by(label.id);
             });
             ui.horizontal(|ui| {
                 if ui.button("Open").clicked() && !self.path_text.trim().is_empty() {
