@@ -14,7 +14,9 @@ use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::model::optim::{OptimizerConfig, OptimizerKind};
 use crate::theory::modes::COVERAGE_SAMPLES;
+use crate::theory::optimal_d::Mixture1d;
 use crate::train::gan::{GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
+use crate::train::optimal_d::{Generator1d, OptimalDConfig, OptimalDTrainer};
 use crate::train::vae::{ImageSource, VaeConfig, VaeTrainer};
 
 /// Latent Lab: watch autoencoders, VAEs and GANs learn, live.
@@ -44,6 +46,219 @@ pub enum TrainLab {
     Gan(GanArgs),
     /// The AE vs VAE lab: an autoencoder and a VAE trained side by side on real images.
     Vae(VaeArgs),
+    /// The optimal-discriminator lab: a GAN on a line, D against D* = p_data/(p_data + p_g).
+    #[command(name = "optimal-d")]
+    OptimalD(OptimalDArgs),
+}
+
+/// Every setting of the optimal-discriminator lab, as flags.
+#[derive(Debug, Args)]
+pub struct OptimalDArgs {
+    /// p_data: gaussian, mix2, mix3, or mix:w,m,s;w,m,s (1–3 Gaussian modes).
+    #[arg(long, default_value = "mix2")]
+    pub data: String,
+    /// Hold the generator fixed and train only D.
+    #[arg(long)]
+    pub freeze_g: bool,
+    /// Generator: affine (x = a·z + b, p_g exact) or mlp (p_g by KDE).
+    #[arg(long, default_value = "affine")]
+    pub generator: String,
+    /// Hidden width of an MLP generator.
+    #[arg(long, default_value_t = 32)]
+    pub hidden_g: usize,
+    /// Hidden layers of an MLP generator.
+    #[arg(long, default_value_t = 2)]
+    pub layers_g: usize,
+    /// Discriminator hidden width.
+    #[arg(long, default_value_t = 64)]
+    pub hidden_d: usize,
+    /// Discriminator hidden layers.
+    #[arg(long, default_value_t = 2)]
+    pub layers_d: usize,
+    /// Discriminator activation: relu, leaky-relu or tanh.
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// Generator objective: minimax or ns.
+    #[arg(long, default_value = "ns")]
+    pub loss: String,
+    /// Discriminator learning rate (Adam, β1 = 0.5).
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr_d: f64,
+    /// Generator learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr_g: f64,
+    /// Minibatch size.
+    #[arg(long, default_value_t = 1024)]
+    pub batch: usize,
+    /// Discriminator steps per generator step.
+    #[arg(long, default_value_t = 1)]
+    pub d_steps: usize,
+    /// Iterations (each: --d-steps D steps, then a G step unless --freeze-g).
+    #[arg(long, default_value_t = 3000)]
+    pub steps: u64,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write a metrics row every this many iterations.
+    #[arg(long, default_value_t = 100)]
+    pub eval_every: u64,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl OptimalDArgs {
+    /// Turns the flags into a validated configuration.
+    pub fn config(&self) -> anyhow::Result<OptimalDConfig> {
+        let data = Mixture1d::parse(&self.data).map_err(|e| anyhow::anyhow!("--data: {e}"))?;
+        let generator = match self.generator.as_str() {
+            "affine" => Generator1d::Affine,
+            "mlp" => Generator1d::Mlp { hidden: self.hidden_g, layers: self.layers_g },
+            other => bail!("unknown generator '{other}' (expected one of: affine, mlp)"),
+        };
+        let activation =
+            parse_named("activation", &self.activation, Activation::parse, &Activation::ALL.map(Activation::name))?;
+        let loss = match self.loss.as_str() {
+            "minimax" => GanLoss::Minimax,
+            "ns" => GanLoss::NonSaturating,
+            other => bail!("unknown loss '{other}' (expected one of: minimax, ns)"),
+        };
+        let config = OptimalDConfig {
+            data,
+            generator,
+            discriminator: NetConfig { hidden: self.hidden_d, layers: self.layers_d, activation },
+            loss,
+            lr_d: self.lr_d,
+            lr_g: self.lr_g,
+            batch: self.batch,
+            d_steps: self.d_steps,
+            freeze_g: self.freeze_g,
+            seed: self.seed,
+        };
+        config.validate()?;
+        if self.eval_every == 0 {
+            bail!("--eval-every must be at least 1");
+        }
+        Ok(config)
+    }
+}
+
+/// The final numbers of a headless optimal-discriminator run (`summary.json`).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct OptimalDSummary {
+    /// sup |D − D*| where p_data + p_g ≥ 1 % of its peak.
+    pub max_abs_d_minus_dstar: f64,
+    /// V(D, G) on 5000 + 5000 samples.
+    pub v_d_g: f64,
+    /// V(D, G) by quadrature.
+    pub v_d_g_quadrature: f64,
+    /// C(G) = V(D*, G) by quadrature, from its definition.
+    pub v_dstar_g: f64,
+    /// −log 4 + 2·JSD by quadrature.
+    pub minus_log4_plus_2jsd: f64,
+    /// JSD(p_data ‖ p_g), nats.
+    pub jsd: f64,
+    /// D's loss (softplus form).
+    pub d_loss: f64,
+    /// D's loss as binary cross-entropy with labels 1/0.
+    pub d_loss_as_bce: f64,
+    /// The affine generator's a, if affine.
+    pub generator_a: Option<f64>,
+    /// The affine generator's b, if affine.
+    pub generator_b: Option<f64>,
+    /// Whether G was frozen.
+    pub freeze_g: bool,
+    /// Iterations run.
+    pub steps: u64,
+    /// D steps run.
+    pub d_steps: u64,
+    /// G steps run.
+    pub g_steps: u64,
+    /// The seed.
+    pub seed: u64,
+    /// Wall time.
+    pub elapsed_secs: f64,
+}
+
+/// Runs the optimal-discriminator lab headless; writes `metrics.csv` and `summary.json`.
+pub fn train_optimal_d(args: &OptimalDArgs) -> anyhow::Result<OptimalDSummary> {
+    let config = args.config()?;
+    let out = &args.out;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let metrics_path = out.join("metrics.csv");
+    let mut metrics = std::io::BufWriter::new(
+        std::fs::File::create(&metrics_path).with_context(|| format!("cannot write {}", metrics_path.display()))?,
+    );
+    writeln!(metrics, "step,d_steps,g_steps,max_abs_d_minus_dstar,v_d_g,v_dstar_g,minus_log4_plus_2jsd,jsd,d_loss")?;
+    let started = Instant::now();
+    let mut trainer = OptimalDTrainer::new(config.clone())?;
+    if !args.quiet {
+        eprintln!(
+            "optimal discriminator: {} steps{}, seed {}",
+            args.steps,
+            if config.freeze_g { " with G frozen" } else { "" },
+            config.seed
+        );
+    }
+    let mut last = None;
+    for step in 1..=args.steps {
+        if let Err(e) = trainer.iteration() {
+            metrics.flush()?;
+            bail!("{e} (metrics up to here are in {})", metrics_path.display());
+        }
+        if step % args.eval_every == 0 || step == args.steps {
+            let s = trainer.build_snapshot()?;
+            let m = &s.metrics;
+            writeln!(
+                metrics,
+                "{step},{},{},{},{},{},{},{},{}",
+                s.d_steps,
+                s.g_steps,
+                m.max_abs_d_minus_dstar,
+                m.v_d_g,
+                m.v_dstar_g,
+                m.minus_log4_plus_2jsd,
+                m.jsd,
+                m.d_loss
+            )?;
+            metrics.flush()?;
+            if !args.quiet {
+                eprintln!(
+                    "step {step:>6}/{}  sup|D − D*| {:.4}  V(D,G) {:.4}  −log 4 + 2·JSD {:.4}  JSD {:.4}",
+                    args.steps, m.max_abs_d_minus_dstar, m.v_d_g, m.minus_log4_plus_2jsd, m.jsd
+                );
+            }
+            last = Some(s);
+        }
+    }
+    let Some(s) = last else { bail!("--steps must be at least 1") };
+    let m = s.metrics;
+    let summary = OptimalDSummary {
+        max_abs_d_minus_dstar: m.max_abs_d_minus_dstar,
+        v_d_g: m.v_d_g,
+        v_d_g_quadrature: m.v_d_g_quadrature,
+        v_dstar_g: m.v_dstar_g,
+        minus_log4_plus_2jsd: m.minus_log4_plus_2jsd,
+        jsd: m.jsd,
+        d_loss: m.d_loss,
+        d_loss_as_bce: m.d_loss_as_bce,
+        generator_a: s.affine.map(|a| a.0),
+        generator_b: s.affine.map(|a| a.1),
+        freeze_g: config.freeze_g,
+        steps: args.steps,
+        d_steps: s.d_steps,
+        g_steps: s.g_steps,
+        seed: config.seed,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+    };
+    write_json(&out.join("summary.json"), &summary)?;
+    if !args.quiet {
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(summary)
 }
 
 /// Every setting of the AE vs VAE lab, as flags.

@@ -1,7 +1,7 @@
 //! `latent-lab`: no arguments opens the window; `latent-lab train …` runs headless.
 
 use clap::Parser as _;
-use latent_lab::cli::{train_gan, train_vae, Cli, Command, TrainLab};
+use latent_lab::cli::{train_gan, train_optimal_d, train_vae, Cli, Command, TrainLab};
 
 fn main() -> std::process::ExitCode {
     // candle's matmul thread pool is slower than one thread on these small nets and would
@@ -14,6 +14,7 @@ fn main() -> std::process::ExitCode {
         None => latent_lab::ui::run_app(),
         Some(Command::Train { lab: TrainLab::Gan(args) }) => train_gan(&args).map(|_| ()),
         Some(Command::Train { lab: TrainLab::Vae(args) }) => train_vae(&args).map(|_| ()),
+        Some(Command::Train { lab: TrainLab::OptimalD(args) }) => train_optimal_d(&args).map(|_| ()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

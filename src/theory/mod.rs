@@ -5,4 +5,5 @@ pub mod gaussian;
 pub mod modes;
 pub mod neighbors;
 pub mod normal;
+pub mod optimal_d;
 pub mod pca;

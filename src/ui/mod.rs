@@ -2,6 +2,7 @@
 
 pub mod gan;
 pub mod images;
+pub mod optimal_d;
 pub mod vae;
 pub mod widgets;
 
@@ -33,7 +34,7 @@ impl Tab {
     }
 
     fn ready(self) -> bool {
-        matches!(self, Self::Gan | Self::AeVae)
+        matches!(self, Self::Gan | Self::AeVae | Self::OptimalD)
     }
 }
 
@@ -44,6 +45,8 @@ pub struct App {
     pub gan: gan::GanView,
     /// The AE vs VAE lab.
     pub vae: vae::VaeView,
+    /// The optimal-discriminator lab.
+    pub optimal_d: optimal_d::OptimalDView,
 }
 
 /// DejaVu Sans, a fallback for the mathematical symbols (∇, ‖, ₓ, ≥ …) that egui's own font
@@ -65,7 +68,12 @@ impl App {
     /// Builds the app; `ctx` gets the fonts and is used by trainer threads to wake the UI.
     pub fn new(ctx: &egui::Context) -> Self {
         install_fonts(ctx);
-        Self { tab: Tab::Gan, gan: gan::GanView::new(ctx), vae: vae::VaeView::new(ctx) }
+        Self {
+            tab: Tab::Gan,
+            gan: gan::GanView::new(ctx),
+            vae: vae::VaeView::new(ctx),
+            optimal_d: optimal_d::OptimalDView::new(ctx),
+        }
     }
 
     /// Switches to another lab; the hidden lab pauses (and resumes when shown again), so the
@@ -76,6 +84,7 @@ impl App {
         }
         self.gan.set_visible(tab == Tab::Gan);
         self.vae.set_visible(tab == Tab::AeVae);
+        self.optimal_d.set_visible(tab == Tab::OptimalD);
         self.tab = tab;
     }
 
@@ -85,6 +94,7 @@ impl App {
         // commands go out and statuses stay current.
         self.gan.poll();
         self.vae.poll();
+        self.optimal_d.poll();
         egui::Panel::top("tabs").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Latent Lab");
@@ -101,7 +111,8 @@ impl App {
         match self.tab {
             Tab::Gan => self.gan.ui(ui),
             Tab::AeVae => self.vae.ui(ui),
-            Tab::OptimalD | Tab::JsW1 => {}
+            Tab::OptimalD => self.optimal_d.ui(ui),
+            Tab::JsW1 => {}
         }
     }
 }

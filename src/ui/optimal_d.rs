@@ -1,0 +1,373 @@
+//! The optimal-discriminator lab's panels: p_data, p_g, D and D* on one line plot, the sample
+//! histograms under it, and the value of the game against −log 4 + 2·JSD.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints};
+
+use super::widgets::{lr_slider, FAKE, REAL};
+use crate::model::mlp::Activation;
+use crate::theory::optimal_d::{Component, Mixture1d, MINUS_LOG_4};
+use crate::train::gan::GanLoss;
+use crate::train::optimal_d::{
+    Generator1d, OptimalDCommand, OptimalDConfig, OptimalDSnapshot, OptimalDTrainer, MASS_THRESHOLD,
+};
+use crate::train::series::Series;
+use crate::train::worker::{Control, Worker};
+
+/// Colour of the trained D(x).
+const D_COLOUR: Color32 = Color32::from_rgb(255, 170, 60);
+
+/// The optimal-discriminator lab.
+pub struct OptimalDView {
+    worker: Worker<OptimalDTrainer>,
+    config: OptimalDConfig,
+    message: Option<String>,
+    seen_notice: u64,
+    resume_on_show: bool,
+}
+
+impl OptimalDView {
+    /// Starts the trainer with the default settings.
+    pub fn new(ctx: &egui::Context) -> Self {
+        let config = OptimalDConfig::default();
+        let trainer = OptimalDTrainer::new(config.clone()).expect("the default settings are valid");
+        let ctx = ctx.clone();
+        let worker = Worker::spawn("optimal-d-trainer", trainer, move || ctx.request_repaint())
+            .expect("cannot start the trainer thread");
+        Self { worker, config, message: None, seen_notice: 0, resume_on_show: false }
+    }
+
+    /// The newest snapshot.
+    pub fn snapshot(&self) -> Option<&Arc<OptimalDSnapshot>> {
+        self.worker.snapshot()
+    }
+
+    /// The settings the side panel shows.
+    pub fn config(&self) -> &OptimalDConfig {
+        &self.config
+    }
+
+    /// Whether the trainer is playing.
+    pub fn playing(&self) -> bool {
+        self.worker.status().playing
+    }
+
+    /// Reads the trainer's newest state without waiting.
+    pub fn poll(&mut self) {
+        self.worker.poll();
+        if let Some((id, text)) = self.worker.status().notice.clone() {
+            if id > self.seen_notice {
+                self.seen_notice = id;
+                self.message = Some(text);
+                if let Some(s) = self.worker.snapshot() {
+                    self.config = s.config.clone();
+                }
+            }
+        }
+    }
+
+    /// Pauses while hidden, resumes when shown.
+    pub fn set_visible(&mut self, visible: bool) {
+        if !visible && self.playing() {
+            self.resume_on_show = true;
+            self.worker.send(Control::Pause);
+        } else if visible && std::mem::take(&mut self.resume_on_show) {
+            self.worker.send(Control::Play);
+        }
+    }
+
+    fn apply_config(&mut self, config: OptimalDConfig) {
+        if config == self.config {
+            return;
+        }
+        if let Err(e) = config.validate() {
+            self.message = Some(e.to_string());
+            return;
+        }
+        self.config = config.clone();
+        self.worker.send(Control::Lab(OptimalDCommand::SetConfig(Box::new(config))));
+    }
+
+    /// Draws the lab (call [`Self::poll`] first).
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if !ui.ctx().egui_wants_keyboard_input() {
+            let (space, r) = ui.ctx().input(|i| (i.key_pressed(egui::Key::Space), i.key_pressed(egui::Key::R)));
+            if space {
+                self.toggle_play();
+            }
+            if r {
+                self.worker.send(Control::Reset);
+            }
+        }
+        egui::Panel::top("optd-controls").show(ui, |ui| self.controls_ui(ui));
+        egui::Panel::left("optd-settings").resizable(true).default_size(300.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
+        });
+        let snapshot = self.worker.snapshot().cloned();
+        egui::Panel::right("optd-numbers").resizable(true).default_size(380.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                if let Some(s) = &snapshot {
+                    numbers_ui(ui, s);
+                }
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| match &snapshot {
+            Some(s) => plots_ui(ui, s),
+            None => {
+                ui.spinner();
+            }
+        });
+        if let Some(text) = self.message.clone() {
+            let modal = egui::Modal::new(egui::Id::unique("optd-message")).show(ui.ctx(), |ui| {
+                ui.heading("Cannot use that");
+                ui.label(text);
+                ui.button("OK").clicked()
+            });
+            if modal.inner || modal.should_close() {
+                self.message = None;
+            }
+        }
+    }
+
+    fn toggle_play(&mut self) {
+        let cmd = if self.playing() { Control::Pause } else { Control::Play };
+        self.worker.send(cmd);
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        let status = self.worker.status().clone();
+        ui.horizontal(|ui| {
+            let label = if status.playing { "Pause" } else { "Play" };
+            if ui.add_enabled(status.error.is_none(), egui::Button::new(label)).on_hover_text("Space").clicked() {
+                self.toggle_play();
+            }
+            if ui.button("Step D").clicked() {
+                self.worker.send(Control::Lab(OptimalDCommand::StepD));
+            }
+            if ui.button("Step G").clicked() {
+                self.worker.send(Control::Lab(OptimalDCommand::StepG));
+            }
+            if ui.button("Reset").on_hover_text("R").clicked() {
+                self.worker.send(Control::Reset);
+            }
+            ui.separator();
+            let mut frozen = self.config.freeze_g;
+            if ui
+                .toggle_value(&mut frozen, RichText::new("Freeze G, train D").strong())
+                .on_hover_text(
+                    "Hold the generator fixed and let D train: watch D approach D* = p_data/(p_data + p_g) (task 3.2).",
+                )
+                .changed()
+            {
+                self.apply_config(OptimalDConfig { freeze_g: frozen, ..self.config.clone() });
+            }
+            ui.separator();
+            if let Some(s) = self.worker.snapshot() {
+                ui.label(RichText::new(format!("D steps {}   G steps {}", s.d_steps, s.g_steps)).strong());
+            }
+            ui.label(format!("{:.0} steps/s", status.steps_per_sec));
+        });
+        if let Some(error) = status.error {
+            ui.horizontal(|ui| {
+                ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
+                if ui.button("Reset run").clicked() {
+                    self.worker.send(Control::Reset);
+                }
+            });
+        }
+    }
+
+    fn settings_ui(&mut self, ui: &mut egui::Ui) {
+        let mut c = self.config.clone();
+        ui.heading("p_data");
+        ui.horizontal(|ui| {
+            for (name, preset) in [
+                ("one Gaussian", Mixture1d::gaussian()),
+                ("two modes", Mixture1d::mix2()),
+                ("three modes", Mixture1d::mix3()),
+            ] {
+                if ui.selectable_label(c.data == preset, name).clicked() {
+                    c.data = preset;
+                }
+            }
+        });
+        egui::Grid::new("optd-components").num_columns(4).show(ui, |ui| {
+            ui.label("");
+            ui.label("weight");
+            ui.label("mean");
+            ui.label("std");
+            ui.end_row();
+            let mut remove = None;
+            let n = c.data.components.len();
+            for (i, comp) in c.data.components.iter_mut().enumerate() {
+                let label = ui.label(format!("mode {}", i + 1));
+                ui.add(egui::DragValue::new(&mut comp.weight).range(0.01..=10.0).speed(0.01)).labelled_by(label.id);
+                ui.add(egui::DragValue::new(&mut comp.mean).range(-10.0..=10.0).speed(0.02)).labelled_by(label.id);
+                ui.add(egui::DragValue::new(&mut comp.std).range(0.05..=5.0).speed(0.01)).labelled_by(label.id);
+                if n > 1 && ui.small_button("✕").on_hover_text("Remove this mode").clicked() {
+                    remove = Some(i);
+                }
+                ui.end_row();
+            }
+            if let Some(i) = remove {
+                c.data.components.remove(i);
+            }
+        });
+        if c.data.components.len() < 3 && ui.small_button("Add a mode").clicked() {
+            c.data.components.push(Component { weight: 0.5, mean: 4.0, std: 0.5 });
+        }
+        ui.separator();
+        ui.heading("Generator");
+        let affine = c.generator == Generator1d::Affine;
+        if ui.radio(affine, "affine: x = a·z + b (p_g exact)").clicked() {
+            c.generator = Generator1d::Affine;
+        }
+        if ui.radio(!affine, "MLP (p_g by kernel density estimate)").clicked() && affine {
+            c.generator = Generator1d::Mlp { hidden: 32, layers: 2 };
+        }
+        if let Generator1d::Mlp { hidden, layers } = &mut c.generator {
+            ui.add(egui::Slider::new(hidden, 2..=256).logarithmic(true).text("hidden width *"));
+            ui.add(egui::Slider::new(layers, 1..=4).text("hidden layers *"));
+        }
+        ui.label("G's objective:");
+        for loss in [GanLoss::Minimax, GanLoss::NonSaturating] {
+            ui.radio_value(&mut c.loss, loss, loss.label()).on_hover_text(loss.formula());
+        }
+        lr_slider(ui, &mut c.lr_g, "G learning rate");
+        ui.separator();
+        ui.heading("Discriminator");
+        ui.add(egui::Slider::new(&mut c.discriminator.hidden, 2..=256).logarithmic(true).text("hidden width *"));
+        ui.add(egui::Slider::new(&mut c.discriminator.layers, 1..=4).text("hidden layers *"));
+        egui::ComboBox::new("optd-activation", "activation *")
+            .selected_text(c.discriminator.activation.name())
+            .show_ui(ui, |ui| {
+                for a in Activation::ALL {
+                    ui.selectable_value(&mut c.discriminator.activation, a, a.name());
+                }
+            });
+        lr_slider(ui, &mut c.lr_d, "D learning rate");
+        ui.separator();
+        ui.heading("Training (Adam, β1 = 0.5)");
+        ui.add(egui::Slider::new(&mut c.d_steps, 1..=10).text("D steps per G step"));
+        ui.add(egui::Slider::new(&mut c.batch, 8..=4096).logarithmic(true).text("batch size"));
+        ui.horizontal(|ui| {
+            let label = ui.label("Seed *");
+            ui.add(egui::DragValue::new(&mut c.seed)).labelled_by(label.id);
+        });
+        ui.weak("* restarts the run; everything else applies live.");
+        self.apply_config(c);
+    }
+}
+
+fn line<'a>(name: &str, xs: &[f64], ys: &[f64], colour: Color32) -> Line<'a> {
+    let pts: Vec<[f64; 2]> = xs.iter().zip(ys).filter(|(_, y)| y.is_finite()).map(|(x, y)| [*x, *y]).collect();
+    Line::new(name.to_owned(), PlotPoints::from(pts)).color(colour)
+}
+
+fn plots_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
+    let link = egui::Id::unique("optd-x");
+    let p_g_label = match s.metrics.kde_bandwidth {
+        None => "p_g (exact: N(b, a²))".to_owned(),
+        Some(h) => format!("p_g (Gaussian KDE of 5000 samples, bandwidth {h:.3})"),
+    };
+    ui.label(RichText::new("Densities, D(x) and D*(x) = p_data(x) / (p_data(x) + p_g(x))").strong());
+    let height = ui.available_height();
+    Plot::new("optd-main")
+        .height(height * 0.62)
+        .link_axis(link, [true, false])
+        .include_y(0.0)
+        .include_y(1.05)
+        .legend(Legend::default())
+        .show(ui, |plot| {
+            plot.line(line("p_data", &s.xs, &s.p_data, REAL).width(2.0));
+            plot.line(line(&p_g_label, &s.xs, &s.p_g, FAKE).width(2.0));
+            plot.line(line("D*(x)", &s.xs, &s.d_star, Color32::WHITE).style(LineStyle::dashed_loose()).width(2.0));
+            plot.line(line("D(x), trained", &s.xs, &s.d, D_COLOUR).width(3.0));
+            plot.hline(HLine::new("½", 0.5).color(Color32::from_gray(110)));
+        });
+    ui.label(RichText::new("Histograms of 5000 real and 5000 generated samples (densities)").strong());
+    let (lo, hi, bins) = s.hist_range;
+    let width = (hi - lo) / bins as f64;
+    let bars = |h: &[f64], colour: Color32| -> Vec<Bar> {
+        h.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                Bar::new(lo + (i as f64 + 0.5) * width, *v)
+                    .width(width * 0.95)
+                    .fill(colour.gamma_multiply(0.5))
+                    .stroke(egui::Stroke::new(0.5, colour))
+            })
+            .collect()
+    };
+    Plot::new("optd-hist")
+        .height(ui.available_height() - 8.0)
+        .link_axis(link, [true, false])
+        .include_y(0.0)
+        .legend(Legend::default())
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("real", bars(&s.hist_real, REAL)).color(REAL));
+            plot.bar_chart(BarChart::new("generated", bars(&s.hist_fake, FAKE)).color(FAKE));
+        });
+}
+
+fn series_line<'a>(name: &str, s: &Series, colour: Color32) -> Line<'a> {
+    Line::new(name.to_owned(), PlotPoints::from(s.points().to_vec())).color(colour)
+}
+
+fn numbers_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
+    let m = &s.metrics;
+    ui.heading("D against D*");
+    ui.label(RichText::new(format!("sup |D − D*| = {:.4}", m.max_abs_d_minus_dstar)).size(18.0).color(D_COLOUR))
+        .on_hover_text(format!("Largest |D(x) − D*(x)| over the plotted x where p_data + p_g is at least {:.0} % of its peak (elsewhere D* is 0/0 in the limit and no sample teaches D anything).", 100.0 * MASS_THRESHOLD));
+    if let Some((a, b)) = s.affine {
+        ui.label(format!("G: x = {a:.3}·z + {b:.3}, so p_g = N({b:.3}, {:.3}²)", a.abs()));
+    }
+    ui.separator();
+    ui.heading("The value of the game (task 3.3)");
+    egui::Grid::new("optd-values").num_columns(2).striped(true).show(ui, |ui| {
+        ui.label("V(D, G) on samples");
+        ui.label(format!("{:.4}", m.v_d_g));
+        ui.end_row();
+        ui.label("V(D, G) by quadrature");
+        ui.label(format!("{:.4}", m.v_d_g_quadrature));
+        ui.end_row();
+        ui.label("C(G) = max_D V = V(D*, G)");
+        ui.label(RichText::new(format!("{:.4}", m.v_dstar_g)).strong());
+        ui.end_row();
+        ui.label("−log 4 + 2·JSD(p_data ‖ p_g)");
+        ui.label(RichText::new(format!("{:.4}", m.minus_log4_plus_2jsd)).strong());
+        ui.end_row();
+        ui.label("JSD(p_data ‖ p_g)");
+        ui.label(format!("{:.4} nats", m.jsd));
+        ui.end_row();
+        ui.label("−log 4");
+        ui.label(format!("{MINUS_LOG_4:.4}"));
+        ui.end_row();
+    });
+    ui.weak("V(D, G) = E_p_data log D(x) + E_z log(1 − D(G(z))) ≤ C(G); C(G) is computed from its definition ∫ p_data log D* + ∫ p_g log(1 − D*) and, separately, as −log 4 + 2·JSD, both by Simpson's rule on 8000 intervals over ±10σ of every mode. C(G) reaches its minimum −log 4 exactly when p_g = p_data.");
+    ui.separator();
+    ui.heading("D's loss is a cross-entropy (task 3.1)");
+    egui::Grid::new("optd-bce").num_columns(2).striped(true).show(ui, |ui| {
+        ui.label("−E log D(x) − E log(1 − D(G(z)))");
+        ui.label(format!("{:.5}", m.d_loss));
+        ui.end_row();
+        ui.label("BCE(D(x), 1) + BCE(D(G(z)), 0)");
+        ui.label(format!("{:.5}", m.d_loss_as_bce));
+        ui.end_row();
+        ui.label("−V(D, G)");
+        ui.label(format!("{:.5}", -m.v_d_g));
+        ui.end_row();
+    });
+    ui.weak("The same 5000 + 5000 samples through two formulas: the stable softplus form the trainer minimises, and candle's binary cross-entropy with label 1 for real and 0 for generated samples.");
+    ui.separator();
+    let h = &s.history;
+    ui.label(RichText::new("Over steps").strong());
+    Plot::new("optd-curves").height(220.0).legend(Legend::default()).show(ui, |plot| {
+        plot.line(series_line("sup |D − D*|", &h.max_gap, D_COLOUR));
+        plot.line(series_line("V(D, G)", &h.v_d_g, Color32::from_rgb(120, 180, 255)));
+        plot.line(series_line("−log 4 + 2·JSD", &h.c_g, Color32::WHITE));
+        plot.hline(HLine::new("−log 4", MINUS_LOG_4).color(Color32::from_gray(110)));
+    });
+}

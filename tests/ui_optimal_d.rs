@@ -1,0 +1,49 @@
+//! The optimal-discriminator lab through egui_kittest.
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::Harness;
+use latent_lab::ui::App;
+
+fn step_until(h: &mut Harness<'static, App>, what: &str, pred: impl Fn(&App) -> bool) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if pred(h.state()) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn freeze_g_stops_p_g_while_d_keeps_training() {
+    let app = App::new(&egui::Context::default());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_context_setup(latent_lab::ui::install_fonts)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.get_by_label("Optimal discriminator").click();
+    step_until(&mut h, "first snapshot", |a| a.optimal_d.snapshot().is_some());
+    // Both networks train first: p_g moves.
+    h.get_by_label("Play").click();
+    step_until(&mut h, "G trains", |a| a.optimal_d.snapshot().is_some_and(|s| s.g_steps > 50));
+    h.get_by_label("Freeze G, train D").click();
+    step_until(&mut h, "frozen", |a| a.optimal_d.config().freeze_g);
+    // Wait until the trainer has taken the setting: G steps stop growing.
+    let g_then = h.state().optimal_d.snapshot().unwrap().g_steps;
+    step_until(&mut h, "a snapshot after freezing", |a| {
+        a.optimal_d.snapshot().is_some_and(|s| s.config.freeze_g && s.d_steps > g_then + 200)
+    });
+    let first = h.state().optimal_d.snapshot().unwrap().clone();
+    step_until(&mut h, "D keeps training", |a| a.optimal_d.snapshot().is_some_and(|s| s.d_steps > first.d_steps + 200));
+    let later = h.state().optimal_d.snapshot().unwrap().clone();
+    assert_eq!(later.g_steps, first.g_steps, "no G step while frozen");
+    assert_eq!(later.p_g, first.p_g, "p_g does not change");
+    assert_eq!(later.affine, first.affine);
+    assert_ne!(later.d, first.d, "D keeps training");
+    h.get_by_label_contains("sup |D − D*| = ");
+}
