@@ -12,10 +12,11 @@ use crate::data::csv2d::write_points;
 use crate::data::toy2d::Toy2d;
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
-use crate::model::optim::{OptimizerConfig, OptimizerKind};
+use crate::model::optim::OptimizerKind;
 use crate::theory::modes::COVERAGE_SAMPLES;
 use crate::theory::optimal_d::Mixture1d;
 use crate::train::gan::{GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
+use crate::train::lines::{Constraint, LinesConfig, LinesTrainer};
 use crate::train::optimal_d::{Generator1d, OptimalDConfig, OptimalDTrainer};
 use crate::train::vae::{ImageSource, VaeConfig, VaeTrainer};
 
@@ -37,6 +38,157 @@ pub enum Command {
         #[command(subcommand)]
         lab: TrainLab,
     },
+    /// The JS vs W1 lab: the parallel lines (0, Y) and (θ, Y); closed forms, learned estimates
+    /// and their gradients in θ, or (with --race) gradient descent on θ under each objective.
+    Lines(LinesArgs),
+}
+
+/// Settings of the JS vs W1 lab.
+#[derive(Debug, Args)]
+pub struct LinesArgs {
+    /// The offset θ of the second line, in [−2, 2].
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub theta: f64,
+    /// Run the race: θ from θ0 by gradient descent against a GAN discriminator and a critic.
+    #[arg(long)]
+    pub race: bool,
+    /// θ's start in the race.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub theta0: f64,
+    /// Training steps: of the estimators at θ, or race steps with --race.
+    #[arg(long, default_value_t = 2000)]
+    pub steps: u64,
+    /// The critic's constraint: gp, clip or sn.
+    #[arg(long, default_value = "gp")]
+    pub constraint: String,
+    /// λ of the gradient penalty.
+    #[arg(long, default_value_t = 10.0)]
+    pub gp_lambda: f64,
+    /// c of weight clipping.
+    #[arg(long, default_value_t = 0.01)]
+    pub clip: f64,
+    /// Learning rate of the discriminator and the critic.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// θ's learning rate in the race.
+    #[arg(long, default_value_t = 0.02)]
+    pub lr_theta: f64,
+    /// Discriminator and critic steps per θ step in the race.
+    #[arg(long, default_value_t = 5)]
+    pub inner_steps: usize,
+    /// Samples per line per step.
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl LinesArgs {
+    /// Turns the flags into a validated configuration.
+    pub fn config(&self) -> anyhow::Result<LinesConfig> {
+        let constraint = match self.constraint.as_str() {
+            "gp" => Constraint::GradientPenalty { lambda: self.gp_lambda },
+            "clip" => Constraint::Clip { c: self.clip },
+            "sn" => Constraint::SpectralNorm,
+            other => bail!("unknown constraint '{other}' (expected one of: gp, clip, sn)"),
+        };
+        let config = LinesConfig {
+            theta: self.theta,
+            constraint,
+            batch: self.batch,
+            lr: self.lr,
+            theta0: self.theta0,
+            lr_theta: self.lr_theta,
+            inner_steps: self.inner_steps,
+            seed: self.seed,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// A number or the string "inf", as `summary.json` writes divergences that can be infinite.
+fn finite_or_inf(v: f64) -> serde_json::Value {
+    if v.is_infinite() {
+        serde_json::Value::from("inf")
+    } else {
+        serde_json::Value::from(v)
+    }
+}
+
+/// Runs the JS vs W1 lab headless: estimates at θ (`summary.json`), or the race
+/// (`race.csv` and `summary.json`).
+pub fn lines(args: &LinesArgs) -> anyhow::Result<serde_json::Value> {
+    let config = args.config()?;
+    let out = &args.out;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let mut trainer = LinesTrainer::new(config.clone())?;
+    let summary = if args.race {
+        let path = out.join("race.csv");
+        let mut race = std::io::BufWriter::new(
+            std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?,
+        );
+        writeln!(race, "step,theta_gan,theta_wgan")?;
+        writeln!(race, "0,{},{}", config.theta0, config.theta0)?;
+        for step in 1..=args.steps {
+            trainer.race_step()?;
+            let (g, w) = trainer.race_theta()?;
+            writeln!(race, "{step},{g},{w}")?;
+            if !args.quiet && (step % 200 == 0 || step == args.steps) {
+                eprintln!("race step {step:>6}/{}  θ_GAN {g:+.4}  θ_WGAN {w:+.4}", args.steps);
+            }
+        }
+        race.flush()?;
+        let (g, w) = trainer.race_theta()?;
+        serde_json::json!({
+            "theta0": config.theta0,
+            "final_theta_gan": g,
+            "final_theta_wgan": w,
+            "steps": args.steps,
+            "seed": config.seed,
+            "constraint": config.constraint.label(),
+        })
+    } else {
+        for step in 1..=args.steps {
+            trainer.estimator_step()?;
+            if !args.quiet && (step % 500 == 0 || step == args.steps) {
+                let e = trainer.estimates()?;
+                eprintln!(
+                    "step {step:>6}/{}  JS ≈ {:.4} (closed form {:.4})  W1 ≈ {:.4} (closed form {:.4})",
+                    args.steps, e.js_estimate, e.js, e.w1_estimate, e.w1
+                );
+            }
+        }
+        let e = trainer.estimates()?;
+        serde_json::json!({
+            "theta": e.theta,
+            "js": e.js,
+            "kl": finite_or_inf(e.kl),
+            "kl_reverse": finite_or_inf(e.kl_reverse),
+            "tv": e.tv,
+            "w1": e.w1,
+            "js_estimate": e.js_estimate,
+            "w1_estimate": e.w1_estimate,
+            "js_grad_theta": e.js_grad_theta,
+            "w1_grad_theta": e.w1_grad_theta,
+            "lipschitz_estimate": e.lipschitz_estimate,
+            "steps": args.steps,
+            "seed": config.seed,
+            "constraint": config.constraint.label(),
+        })
+    };
+    write_json(&out.join("summary.json"), &summary)?;
+    if !args.quiet {
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(summary)
 }
 
 /// Labs that train headless.
@@ -560,7 +712,7 @@ pub struct GanArgs {
     /// Standard deviation of each mode, for ring8 and grid25 (defaults 0.02 and 0.05).
     #[arg(long)]
     pub data_sigma: Option<f32>,
-    /// Objective: minimax, ns (non-saturating) or lsgan.
+    /// Objective: minimax, ns (non-saturating), lsgan, wgan-clip, wgan-gp or hinge.
     #[arg(long, default_value = "ns")]
     pub loss: String,
     /// Generator steps (iterations) to run.
@@ -599,27 +751,37 @@ pub struct GanArgs {
     /// Noise distribution: gaussian or uniform.
     #[arg(long, default_value = "gaussian")]
     pub noise: String,
-    /// Discriminator optimiser: sgd, adam or rmsprop.
-    #[arg(long, default_value = "adam")]
-    pub optimizer_d: String,
-    /// Generator optimiser: sgd, adam or rmsprop.
-    #[arg(long, default_value = "adam")]
-    pub optimizer_g: String,
-    /// Discriminator learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr_d: f64,
-    /// Generator learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr_g: f64,
-    /// Adam β1 of both optimisers.
-    #[arg(long, default_value_t = 0.5)]
-    pub beta1: f64,
-    /// Adam β2 (RMSProp α) of both optimisers.
-    #[arg(long, default_value_t = 0.999)]
-    pub beta2: f64,
-    /// Discriminator steps per generator step (1–10).
-    #[arg(long, default_value_t = 1)]
-    pub d_steps: usize,
+    /// Discriminator optimiser: sgd, adam or rmsprop (default: the objective's customary one:
+    /// Adam for minimax, ns, lsgan, wgan-gp and hinge, RMSProp for wgan-clip).
+    #[arg(long)]
+    pub optimizer_d: Option<String>,
+    /// Generator optimiser: sgd, adam or rmsprop (default: as --optimizer-d's default).
+    #[arg(long)]
+    pub optimizer_g: Option<String>,
+    /// Discriminator learning rate (default: 1e-3; wgan-clip 5e-5, wgan-gp 1e-4, hinge 2e-4).
+    #[arg(long)]
+    pub lr_d: Option<f64>,
+    /// Generator learning rate (default: as --lr-d's default).
+    #[arg(long)]
+    pub lr_g: Option<f64>,
+    /// Adam β1 of both optimisers (default: 0.5; hinge 0).
+    #[arg(long)]
+    pub beta1: Option<f64>,
+    /// Adam β2 (RMSProp α) of both optimisers (default: 0.999; wgan-gp and hinge 0.9, wgan-clip 0.99).
+    #[arg(long)]
+    pub beta2: Option<f64>,
+    /// Discriminator steps per generator step, 1–10 (default: 1; 5 for the critics).
+    #[arg(long)]
+    pub d_steps: Option<usize>,
+    /// Divide D's weights by their spectral norms (one power iteration per step).
+    #[arg(long)]
+    pub spectral_norm: bool,
+    /// Weight-clipping bound c of wgan-clip.
+    #[arg(long, default_value_t = 0.01)]
+    pub clip: f64,
+    /// Gradient-penalty weight λ of wgan-gp.
+    #[arg(long, default_value_t = 10.0)]
+    pub gp_lambda: f64,
     /// Minibatch size.
     #[arg(long, default_value_t = 128)]
     pub batch: usize,
@@ -654,12 +816,8 @@ impl GanArgs {
             parse_named("activation", &self.activation, Activation::parse, &Activation::ALL.map(Activation::name))?;
         let noise = parse_named("noise", &self.noise, NoiseKind::parse, &NoiseKind::ALL.map(NoiseKind::name))?;
         let opt_names = OptimizerKind::ALL.map(OptimizerKind::name);
-        let kind_d = parse_named("optimizer", &self.optimizer_d, OptimizerKind::parse, &opt_names)?;
-        let kind_g = parse_named("optimizer", &self.optimizer_g, OptimizerKind::parse, &opt_names)?;
-        let opt = |kind, lr| OptimizerConfig { kind, lr, beta1: self.beta1, beta2: self.beta2, eps: 1e-8 };
-        let config = GanConfig {
+        let mut config = GanConfig {
             data,
-            loss,
             generator: NetConfig {
                 hidden: self.hidden_g.unwrap_or(self.hidden),
                 layers: self.layers_g.unwrap_or(self.layers),
@@ -672,12 +830,28 @@ impl GanArgs {
             },
             noise_dim: self.noise_dim,
             noise,
-            opt_g: opt(kind_g, self.lr_g),
-            opt_d: opt(kind_d, self.lr_d),
-            d_steps: self.d_steps,
             batch: self.batch,
             seed: self.seed,
+            spectral_norm: self.spectral_norm,
+            clip: self.clip,
+            gp_lambda: self.gp_lambda,
+            ..GanConfig::default()
         };
+        // The objective's customary optimisers and step ratio, then whatever flags say.
+        loss.apply_defaults(&mut config);
+        if let Some(name) = &self.optimizer_d {
+            config.opt_d.kind = parse_named("optimizer", name, OptimizerKind::parse, &opt_names)?;
+        }
+        if let Some(name) = &self.optimizer_g {
+            config.opt_g.kind = parse_named("optimizer", name, OptimizerKind::parse, &opt_names)?;
+        }
+        for opt in [&mut config.opt_d, &mut config.opt_g] {
+            opt.beta1 = self.beta1.unwrap_or(opt.beta1);
+            opt.beta2 = self.beta2.unwrap_or(opt.beta2);
+        }
+        config.opt_d.lr = self.lr_d.unwrap_or(config.opt_d.lr);
+        config.opt_g.lr = self.lr_g.unwrap_or(config.opt_g.lr);
+        config.d_steps = self.d_steps.unwrap_or(config.d_steps);
         config.validate()?;
         if self.eval_every == 0 {
             bail!("--eval-every must be at least 1");
@@ -717,6 +891,10 @@ pub struct GanSummary {
     pub loss: String,
     /// The data set's name.
     pub data: String,
+    /// The largest ‖∇ₓD‖ over real and generated samples and interpolates.
+    pub lipschitz_estimate: f64,
+    /// Whether D was spectrally normalised.
+    pub spectral_norm: bool,
 }
 
 /// Runs a headless GAN training and writes `metrics.csv`, `summary.json`, `samples.csv`
@@ -812,6 +990,8 @@ pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
         elapsed_secs: started.elapsed().as_secs_f64(),
         loss: config.loss.name().to_owned(),
         data: config.data.label(),
+        lipschitz_estimate: m.lipschitz,
+        spectral_norm: config.spectral_norm,
     };
     write_json(&out.join("summary.json"), &summary)?;
     if !args.quiet {

@@ -2,6 +2,7 @@
 
 pub mod divergence;
 pub mod gaussian;
+pub mod lines;
 pub mod modes;
 pub mod neighbors;
 pub mod normal;

@@ -15,8 +15,9 @@ use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
+use crate::model::critic::{clip_weights, gradient_penalty, input_gradient, lipschitz_estimate, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
-use crate::model::optim::{Optimizer, OptimizerConfig};
+use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 use crate::theory::divergence::{js_histogram_2d, Grid2, JS_GRID_BINS};
 use crate::theory::modes::{mode_coverage, ModeCoverage, COVERAGE_MIN_COUNT, COVERAGE_SAMPLES};
 
@@ -29,11 +30,18 @@ pub enum GanLoss {
     NonSaturating,
     /// Least squares (Mao et al.): D regresses real to 1 and fake to 0, G pushes fakes to 1.
     LeastSquares,
+    /// Wasserstein critic with weight clipping (Arjovsky et al.).
+    WganClip,
+    /// Wasserstein critic with a gradient penalty (Gulrajani et al.).
+    WganGp,
+    /// Hinge loss (as in SN-GAN): D minimises E relu(1 − f(x)) + E relu(1 + f(G(z))).
+    Hinge,
 }
 
 impl GanLoss {
     /// Every objective, in menu order.
-    pub const ALL: [Self; 3] = [Self::Minimax, Self::NonSaturating, Self::LeastSquares];
+    pub const ALL: [Self; 6] =
+        [Self::Minimax, Self::NonSaturating, Self::LeastSquares, Self::WganClip, Self::WganGp, Self::Hinge];
 
     /// Command-line name.
     pub fn name(self) -> &'static str {
@@ -41,6 +49,9 @@ impl GanLoss {
             Self::Minimax => "minimax",
             Self::NonSaturating => "ns",
             Self::LeastSquares => "lsgan",
+            Self::WganClip => "wgan-clip",
+            Self::WganGp => "wgan-gp",
+            Self::Hinge => "hinge",
         }
     }
 
@@ -55,6 +66,9 @@ impl GanLoss {
             Self::Minimax => "Minimax (saturating)",
             Self::NonSaturating => "Non-saturating",
             Self::LeastSquares => "Least squares (LSGAN)",
+            Self::WganClip => "Wasserstein, weight clipping",
+            Self::WganGp => "Wasserstein, gradient penalty",
+            Self::Hinge => "Hinge",
         }
     }
 
@@ -64,12 +78,47 @@ impl GanLoss {
             Self::Minimax => "D: −E log D(x) − E log(1 − D(G(z)))   G: min E log(1 − D(G(z)))",
             Self::NonSaturating => "D: −E log D(x) − E log(1 − D(G(z)))   G: min −E log D(G(z))",
             Self::LeastSquares => "D: ½E (D(x) − 1)² + ½E D(G(z))²   G: min ½E (D(G(z)) − 1)²",
+            Self::WganClip => "critic: max E f(x) − E f(G(z)), weights clipped to [−c, c]   G: min −E f(G(z))",
+            Self::WganGp => {
+                "critic: max E f(x) − E f(G(z)) − λ E (‖∇f(x̂)‖ − 1)², x̂ on random interpolates   G: min −E f(G(z))"
+            }
+            Self::Hinge => "D: E relu(1 − f(x)) + E relu(1 + f(G(z)))   G: min −E f(G(z))",
         }
+    }
+
+    /// Whether D is a critic whose output is an unbounded score (Wasserstein, hinge).
+    pub fn is_critic(self) -> bool {
+        matches!(self, Self::WganClip | Self::WganGp | Self::Hinge)
+    }
+
+    /// Puts the objective's customary optimisers and step ratio into `config`: WGAN with
+    /// clipping RMSProp 5e-5 and 5 critic steps; WGAN-GP Adam 1e-4 with β = (0.5, 0.9) and 5
+    /// critic steps; hinge Adam 2e-4 with β = (0, 0.9) and 5 steps; the others Adam 1e-3 with
+    /// β = (0.5, 0.999) and 1 step.
+    pub fn apply_defaults(self, config: &mut GanConfig) {
+        let (opt, d_steps) = match self {
+            Self::WganClip => {
+                (OptimizerConfig { kind: OptimizerKind::RmsProp, lr: 5e-5, beta1: 0.0, beta2: 0.99, eps: 1e-8 }, 5)
+            }
+            Self::WganGp => {
+                (OptimizerConfig { kind: OptimizerKind::Adam, lr: 1e-4, beta1: 0.5, beta2: 0.9, eps: 1e-8 }, 5)
+            }
+            Self::Hinge => {
+                (OptimizerConfig { kind: OptimizerKind::Adam, lr: 2e-4, beta1: 0.0, beta2: 0.9, eps: 1e-8 }, 5)
+            }
+            Self::Minimax | Self::NonSaturating | Self::LeastSquares => {
+                (OptimizerConfig { beta1: 0.5, ..OptimizerConfig::adam(1e-3) }, 1)
+            }
+        };
+        config.loss = self;
+        config.opt_d = opt;
+        config.opt_g = opt;
+        config.d_steps = d_steps;
     }
 
     /// Whether D's output is a probability (σ of a logit) rather than an unbounded score.
     pub fn outputs_probability(self) -> bool {
-        !matches!(self, Self::LeastSquares)
+        matches!(self, Self::Minimax | Self::NonSaturating)
     }
 }
 
@@ -152,6 +201,12 @@ pub struct GanConfig {
     pub batch: usize,
     /// Seed of the weights, the data and the noise.
     pub seed: u64,
+    /// Divide each of D's weight matrices by its spectral norm (one power iteration per step).
+    pub spectral_norm: bool,
+    /// Weight-clipping bound c of the WGAN critic.
+    pub clip: f64,
+    /// Gradient-penalty weight λ of WGAN-GP.
+    pub gp_lambda: f64,
 }
 
 impl Default for GanConfig {
@@ -170,6 +225,9 @@ impl Default for GanConfig {
             d_steps: 1,
             batch: 128,
             seed: 0,
+            spectral_norm: false,
+            clip: 0.01,
+            gp_lambda: 10.0,
         }
     }
 }
@@ -209,6 +267,12 @@ impl GanConfig {
         for (who, opt) in [("generator", &self.opt_g), ("discriminator", &self.opt_d)] {
             opt.validate().map_err(|e| TrainError::Invalid(format!("{who} optimiser: {e}")))?;
         }
+        if !(self.clip.is_finite() && self.clip > 0.0) {
+            return Err(TrainError::Invalid(format!("the clipping bound c must be positive, got {}", self.clip)));
+        }
+        if !(self.gp_lambda.is_finite() && self.gp_lambda >= 0.0) {
+            return Err(TrainError::Invalid(format!("the penalty weight λ must be ≥ 0, got {}", self.gp_lambda)));
+        }
         if self.data.is_empty_set() {
             return Err(TrainError::Invalid("the data set has no points (draw some first)".to_owned()));
         }
@@ -231,6 +295,7 @@ impl GanConfig {
             || self.seed != other.seed
             || self.generator_shape() != other.generator_shape()
             || self.discriminator_shape() != other.discriminator_shape()
+            || self.spectral_norm != other.spectral_norm
     }
 }
 
@@ -263,6 +328,9 @@ pub struct EvalMetrics {
     pub grad_norm: f64,
     /// Mode coverage, on mixtures with known centres.
     pub coverage: Option<ModeCoverage>,
+    /// The largest ‖∇ₓD‖ (of the critic's score, or of D's logit) over real and generated
+    /// samples and random interpolates: an estimate of D's Lipschitz constant.
+    pub lipschitz: f64,
 }
 
 /// Histories of every curve the lab draws.
@@ -377,6 +445,7 @@ pub struct GanTrainer {
     noise_eval: Tensor,
     history: GanHistory,
     pending_panic: bool,
+    spectral: Option<SpectralNorm>,
 }
 
 /// Seed offsets so that weights, training noise and evaluation sets use separate streams.
@@ -393,6 +462,8 @@ impl GanTrainer {
         let discriminator = Mlp::new(config.discriminator_shape(), &mut init_rng, &device)?;
         let opt_g = Optimizer::new(generator.vars(), config.opt_g);
         let opt_d = Optimizer::new(discriminator.vars(), config.opt_d);
+        let spectral =
+            if config.spectral_norm { Some(SpectralNorm::new(&discriminator, &mut init_rng)?) } else { None };
         let mut eval_rng = StdRng::seed_from_u64(config.seed ^ EVAL_STREAM);
         let real_eval = Arc::new(config.data.sample(COVERAGE_SAMPLES, &mut eval_rng));
         let noise_eval = noise(config.noise, COVERAGE_SAMPLES, config.noise_dim, &mut eval_rng, &device)?;
@@ -411,6 +482,7 @@ impl GanTrainer {
             noise_eval,
             history: GanHistory::default(),
             pending_panic: false,
+            spectral,
         })
     }
 
@@ -478,10 +550,22 @@ impl GanTrainer {
         let real = self.real_batch()?;
         let z = self.noise_batch()?;
         let fake = self.generator.forward(&z)?.detach();
-        let out_real = self.discriminator.forward(&real)?;
-        let out_fake = self.discriminator.forward(&fake)?;
-        let loss = d_loss(self.config.loss, &out_real, &out_fake)?;
+        if let Some(sn) = &mut self.spectral {
+            sn.update(&self.discriminator)?;
+        }
+        let out_real = self.d_forward(&real)?;
+        let out_fake = self.d_forward(&fake)?;
+        let mut loss = d_loss(self.config.loss, &out_real, &out_fake)?;
+        if self.config.loss == GanLoss::WganGp {
+            let n = self.config.batch;
+            let alpha: Vec<f32> = (0..n).map(|_| self.rng.random_range(0.0f32..1.0)).collect();
+            let alpha = Tensor::from_vec(alpha, (n, 1), &self.device)?;
+            loss = (loss + gradient_penalty(&self.discriminator, &real, &fake, &alpha, self.config.gp_lambda)?)?;
+        }
         self.opt_d.backward_step(&loss)?;
+        if self.config.loss == GanLoss::WganClip {
+            clip_weights(&self.discriminator, self.config.clip)?;
+        }
         self.d_steps += 1;
         let d_loss = f64::from(loss.to_vec0::<f32>()?);
         let (d_real, d_fake) = (mean_output(self.config.loss, &out_real)?, mean_output(self.config.loss, &out_fake)?);
@@ -497,7 +581,7 @@ impl GanTrainer {
         self.check_panic();
         let z = self.noise_batch()?;
         let fake = self.generator.forward(&z)?;
-        let out_fake = forward_frozen(&self.discriminator, &fake)?;
+        let out_fake = self.d_forward_frozen(&fake)?;
         let loss = g_loss(self.config.loss, &out_fake)?.mean_all()?;
         self.opt_g.backward_step(&loss)?;
         self.g_steps += 1;
@@ -522,6 +606,31 @@ impl GanTrainer {
             self.step_d()?;
         }
         self.step_g()
+    }
+
+    /// D's output: through the spectrally normalised weights when that switch is on.
+    fn d_forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        match &self.spectral {
+            Some(sn) => sn.forward(&self.discriminator, x),
+            None => self.discriminator.forward(x),
+        }
+    }
+
+    /// D's output with its weights held fixed (gradients flow only to the input).
+    fn d_forward_frozen(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        match &self.spectral {
+            Some(sn) => sn.forward(&self.discriminator, x),
+            None => forward_frozen(&self.discriminator, x),
+        }
+    }
+
+    /// The largest ‖∇ₓD‖ over the given points.
+    fn lipschitz(&self, points: &Tensor) -> Result<f64, TrainError> {
+        let grad = match &self.spectral {
+            Some(sn) => sn.input_gradient(&self.discriminator, points)?.1,
+            None => input_gradient(&self.discriminator, points)?.1,
+        };
+        Ok(lipschitz_estimate(&grad)?)
     }
 
     fn check_panic(&mut self) {
@@ -556,7 +665,7 @@ impl GanTrainer {
         let fake_t = self.generator.forward(&self.noise_eval)?;
         let fake = tensor_points(&fake_t)?;
         let real_t = points_tensor(&self.real_eval, &self.device)?;
-        let out_real = forward_frozen(&self.discriminator, &real_t)?;
+        let out_real = self.d_forward_frozen(&real_t)?;
         let (per_point_grad, out_fake) = self.generator_loss_gradient(&fake_t)?;
         let loss = self.config.loss;
         let d_real = mean_output(loss, &out_real)?;
@@ -573,7 +682,12 @@ impl GanTrainer {
         let [min, max] = self.config.data.view_bounds();
         let js_grid = js_histogram_2d(&self.real_eval, &fake, &Grid2 { min, max, bins: JS_GRID_BINS });
         let coverage = self.config.data.modes().map(|m| mode_coverage(&fake, &m.centres, m.sigma, COVERAGE_MIN_COUNT));
-        let metrics = EvalMetrics { d_real, d_fake, js_grid, js_from_d, grad_norm, coverage };
+        let mut eval_rng = StdRng::seed_from_u64(self.config.seed ^ self.g_steps);
+        let alpha: Vec<f32> = (0..fake.len()).map(|_| eval_rng.random_range(0.0f32..1.0)).collect();
+        let alpha = Tensor::from_vec(alpha, (fake.len(), 1), &self.device)?;
+        let mixed = (real_t.broadcast_mul(&alpha)? + fake_t.detach().broadcast_mul(&(1.0 - &alpha)?)?)?;
+        let lipschitz = self.lipschitz(&Tensor::cat(&[&real_t, &fake_t.detach(), &mixed], 0)?)?;
+        let metrics = EvalMetrics { d_real, d_fake, js_grid, js_from_d, grad_norm, coverage, lipschitz };
         self.record(&metrics);
         Ok((metrics, fake))
     }
@@ -598,7 +712,7 @@ impl GanTrainer {
     /// there. The negative of each row is where that point is pushed.
     pub fn generator_loss_gradient(&self, points: &Tensor) -> Result<(Vec<Point2>, Tensor), TrainError> {
         let x = Var::from_tensor(&points.detach())?;
-        let out = forward_frozen(&self.discriminator, x.as_tensor())?;
+        let out = self.d_forward_frozen(x.as_tensor())?;
         let per_sample = g_loss(self.config.loss, &out)?;
         let grads = per_sample.sum_all()?.backward()?;
         let grad = grads.get(x.as_tensor()).cloned().unwrap_or(x.as_tensor().zeros_like()?);
@@ -616,12 +730,16 @@ impl GanTrainer {
                 pts.push([x, y]);
             }
         }
-        let out = forward_frozen(&self.discriminator, &points_tensor(&pts, &self.device)?)?;
+        let out = self.d_forward_frozen(&points_tensor(&pts, &self.device)?)?;
         let probability = self.config.loss.outputs_probability();
         let out = if probability { candle_nn::ops::sigmoid(&out)? } else { out };
         let values = out.flatten_all()?.to_vec1::<f32>()?;
         let (low, high) = if probability {
             (0.0, 1.0)
+        } else if self.config.loss.is_critic() {
+            // A critic's score has no natural scale: a colour map symmetric about 0.
+            let m = values.iter().map(|v| v.abs()).fold(0.0f32, f32::max).max(1e-6);
+            (-m, m)
         } else {
             let lo = values.iter().copied().fold(f32::INFINITY, f32::min).min(0.0);
             let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max).max(1.0);
@@ -778,6 +896,9 @@ pub fn d_loss(loss: GanLoss, out_real: &Tensor, out_fake: &Tensor) -> candle_cor
             softplus(&out_real.neg()?)?.mean_all()? + softplus(out_fake)?.mean_all()?
         }
         GanLoss::LeastSquares => ((out_real - 1.0)?.sqr()?.mean_all()? * 0.5)? + (out_fake.sqr()?.mean_all()? * 0.5)?,
+        // The critic maximises E f(x) − E f(G(z)): it minimises the negative.
+        GanLoss::WganClip | GanLoss::WganGp => out_fake.mean_all()? - out_real.mean_all()?,
+        GanLoss::Hinge => (1.0 - out_real)?.relu()?.mean_all()? + (out_fake + 1.0)?.relu()?.mean_all()?,
     }
 }
 
@@ -788,6 +909,7 @@ pub fn g_loss(loss: GanLoss, out_fake: &Tensor) -> candle_core::Result<Tensor> {
         GanLoss::Minimax => softplus(out_fake)?.neg(),
         GanLoss::NonSaturating => softplus(&out_fake.neg()?),
         GanLoss::LeastSquares => (out_fake - 1.0)?.sqr()? * 0.5,
+        GanLoss::WganClip | GanLoss::WganGp | GanLoss::Hinge => out_fake.neg(),
     }
 }
 

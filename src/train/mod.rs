@@ -2,6 +2,7 @@
 //! thread that runs a lab in the background.
 
 pub mod gan;
+pub mod lines;
 pub mod optimal_d;
 pub mod series;
 pub mod vae;

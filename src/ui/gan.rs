@@ -364,8 +364,22 @@ impl GanView {
         ui.separator();
         ui.heading("Objective");
         for loss in GanLoss::ALL {
-            ui.radio_value(&mut c.loss, loss, loss.label()).on_hover_text(loss.formula());
+            if ui.radio(c.loss == loss, loss.label()).on_hover_text(loss.formula()).clicked() && c.loss != loss {
+                // Each objective comes with its customary optimisers and step ratio.
+                loss.apply_defaults(&mut c);
+            }
         }
+        match c.loss {
+            GanLoss::WganClip => {
+                ui.add(egui::Slider::new(&mut c.clip, 0.001..=1.0).logarithmic(true).text("clip c"));
+            }
+            GanLoss::WganGp => {
+                ui.add(egui::Slider::new(&mut c.gp_lambda, 0.0..=100.0).text("penalty λ"));
+            }
+            _ => {}
+        }
+        ui.checkbox(&mut c.spectral_norm, "spectral normalisation of D *")
+            .on_hover_text("Each of D's weight matrices divided by its largest singular value (one power iteration per step, persistent vectors): D is then at most 1-Lipschitz.");
         ui.separator();
         ui.heading("Training");
         ui.add(egui::Slider::new(&mut c.d_steps, limits::D_STEPS).text("D steps per G step"));
@@ -426,6 +440,8 @@ impl GanView {
         });
         let heat = if snap.config.loss.outputs_probability() {
             "D(x) = σ(logit), from 0 (purple) to 1 (green)"
+        } else if snap.config.loss.is_critic() {
+            "the critic's unbounded score f(x), symmetric about 0 (green high, purple low)"
         } else {
             "D's least-squares score"
         };
@@ -467,7 +483,13 @@ impl GanView {
     fn plane_ui(&mut self, ui: &mut egui::Ui, snap: &GanSnapshot, side: f32) {
         let [lo, hi] = snap.bounds;
         let (w, h) = (f64::from(hi[0] - lo[0]), f64::from(hi[1] - lo[1]));
-        let what = if snap.config.loss.outputs_probability() { "D(x)" } else { "D(x) (least-squares score)" };
+        let what = if snap.config.loss.outputs_probability() {
+            "D(x)"
+        } else if snap.config.loss.is_critic() {
+            "the critic's score f(x)"
+        } else {
+            "D(x) (least-squares score)"
+        };
         ui.label(
             RichText::new(format!("{} · green: D says real, purple: D says generated", snap.config.data.label()))
                 .strong(),
@@ -724,11 +746,17 @@ fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
         plot.line(series_line("mean D(real)", &h.d_real, REAL));
         plot.line(series_line("mean D(generated)", &h.d_fake, FAKE));
     });
-    ui.label(RichText::new(format!("Mean gradient norm at generated points ‖∇ₓ ℓ_G‖ {:.3}", m.grad_norm)).strong())
-        .on_hover_text(
-            "Mean over the 2500 generated evaluation points of the norm of the gradient, in x, of the per-sample \
+    ui.label(
+        RichText::new(format!(
+            "Mean gradient norm at generated points ‖∇ₓ ℓ_G‖ {:.3}   ·   Lipschitz estimate max ‖∇ₓD‖ {:.3}",
+            m.grad_norm, m.lipschitz
+        ))
+        .strong(),
+    )
+    .on_hover_text(
+        "Mean over the 2500 generated evaluation points of the norm of the gradient, in x, of the per-sample \
              generator loss: how hard the generator is pushed. Near 0, the generator is starved of signal.",
-        );
+    );
     plot("gan-grad").include_y(0.0).show(ui, |plot| {
         plot.line(series_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, Color32::from_rgb(255, 220, 120)));
     });

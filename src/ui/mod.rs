@@ -2,6 +2,7 @@
 
 pub mod gan;
 pub mod images;
+pub mod lines;
 pub mod optimal_d;
 pub mod vae;
 pub mod widgets;
@@ -34,7 +35,7 @@ impl Tab {
     }
 
     fn ready(self) -> bool {
-        matches!(self, Self::Gan | Self::AeVae | Self::OptimalD)
+        matches!(self, Self::Gan | Self::AeVae | Self::OptimalD | Self::JsW1)
     }
 }
 
@@ -47,6 +48,8 @@ pub struct App {
     pub vae: vae::VaeView,
     /// The optimal-discriminator lab.
     pub optimal_d: optimal_d::OptimalDView,
+    /// The JS vs W1 lab.
+    pub lines: lines::LinesView,
 }
 
 /// DejaVu Sans, a fallback for the mathematical symbols (∇, ‖, ₓ, ≥ …) that egui's own font
@@ -73,6 +76,7 @@ impl App {
             gan: gan::GanView::new(ctx),
             vae: vae::VaeView::new(ctx),
             optimal_d: optimal_d::OptimalDView::new(ctx),
+            lines: lines::LinesView::new(ctx),
         }
     }
 
@@ -85,6 +89,7 @@ impl App {
         self.gan.set_visible(tab == Tab::Gan);
         self.vae.set_visible(tab == Tab::AeVae);
         self.optimal_d.set_visible(tab == Tab::OptimalD);
+        self.lines.set_visible(tab == Tab::JsW1);
         self.tab = tab;
     }
 
@@ -95,6 +100,7 @@ impl App {
         self.gan.poll();
         self.vae.poll();
         self.optimal_d.poll();
+        self.lines.poll();
         egui::Panel::top("tabs").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Latent Lab");
@@ -112,7 +118,7 @@ impl App {
             Tab::Gan => self.gan.ui(ui),
             Tab::AeVae => self.vae.ui(ui),
             Tab::OptimalD => self.optimal_d.ui(ui),
-            Tab::JsW1 => {}
+            Tab::JsW1 => self.lines.ui(ui),
         }
     }
 }

@@ -1,0 +1,175 @@
+//! The JS vs W1 lab: learned estimates against the closed forms, the race, and the
+//! Wasserstein objectives of the GAN lab.
+
+use std::process::Command;
+
+use latent_lab::model::critic::weight_clip_lipschitz_bound;
+use latent_lab::train::gan::{GanConfig, GanLoss, GanTrainer};
+use latent_lab::train::lines::{Constraint, LinesConfig, LinesTrainer};
+
+fn estimates_at(theta: f64, constraint: Constraint) -> latent_lab::train::lines::Estimates {
+    let mut t = LinesTrainer::new(LinesConfig { theta, constraint, ..LinesConfig::default() }).unwrap();
+    for _ in 0..1500 {
+        t.estimator_step().unwrap();
+    }
+    t.estimates().unwrap()
+}
+
+/// At θ ∈ {0.25, 1} (and −1) after 1500 steps: the discriminator's JS estimate is within 0.01
+/// of log 2 and its gradient in θ within 0.02 of 0; the gradient-penalty critic's W1 estimate
+/// is within 0.1 of |θ| and its gradient within 0.15 of sign(θ).
+#[test]
+fn learned_estimates_match_the_closed_forms() {
+    for theta in [0.25, 1.0, -1.0] {
+        let e = estimates_at(theta, Constraint::GradientPenalty { lambda: 10.0 });
+        assert_eq!(e.js, std::f64::consts::LN_2);
+        assert_eq!(e.w1, f64::abs(theta));
+        assert!(e.kl.is_infinite() && e.tv == 1.0);
+        assert!((e.js_estimate - std::f64::consts::LN_2).abs() < 0.01, "θ = {theta}: JS ≈ {}", e.js_estimate);
+        assert!(e.js_grad_theta.abs() < 0.02, "θ = {theta}: dJS/dθ ≈ {}", e.js_grad_theta);
+        assert!((e.w1_estimate - theta.abs()).abs() < 0.1, "θ = {theta}: W1 ≈ {}", e.w1_estimate);
+        assert!((e.w1_grad_theta - theta.signum()).abs() < 0.15, "θ = {theta}: dW1/dθ ≈ {}", e.w1_grad_theta);
+    }
+    let e = estimates_at(0.0, Constraint::GradientPenalty { lambda: 10.0 });
+    assert_eq!((e.js, e.kl, e.tv, e.w1), (0.0, 0.0, 0.0, 0.0));
+    assert!(e.js_estimate.abs() < 0.01 && e.w1_estimate.abs() < 0.05, "θ = 0: {} {}", e.js_estimate, e.w1_estimate);
+}
+
+/// A spectrally normalised critic is at most 1-Lipschitz, so it never overestimates W1.
+#[test]
+fn a_spectrally_normalised_critic_stays_one_lipschitz() {
+    let e = estimates_at(1.0, Constraint::SpectralNorm);
+    assert!(e.lipschitz_estimate <= 1.05, "{}", e.lipschitz_estimate);
+    assert!(e.w1_estimate <= 1.05 && e.w1_estimate > 0.3, "{}", e.w1_estimate);
+}
+
+/// The race from θ0 = 1 (seed 0, 300 steps of θ at learning rate 0.02, 5 inner steps): the
+/// GAN's θ stalls once D saturates (measured 0.89 after 2000 steps), the WGAN's θ goes to 0.
+#[test]
+fn the_race_the_gan_stalls_and_the_wgan_reaches_zero() {
+    let mut t = LinesTrainer::new(LinesConfig { theta0: 1.0, seed: 0, ..LinesConfig::default() }).unwrap();
+    for _ in 0..300 {
+        t.race_step().unwrap();
+    }
+    let (gan, wgan) = t.race_theta().unwrap();
+    assert!(gan > 0.8, "θ_GAN = {gan}");
+    assert!(wgan.abs() < 0.1, "θ_WGAN = {wgan}");
+}
+
+fn gan(loss: GanLoss, spectral_norm: bool, steps: usize) -> GanTrainer {
+    let mut config = GanConfig { spectral_norm, ..GanConfig::default() };
+    loss.apply_defaults(&mut config);
+    let mut t = GanTrainer::new(config).unwrap();
+    for _ in 0..steps {
+        t.iteration().unwrap();
+    }
+    t
+}
+
+#[test]
+fn choosing_an_objective_sets_its_customary_defaults() {
+    let mut c = GanConfig::default();
+    GanLoss::WganClip.apply_defaults(&mut c);
+    assert_eq!((c.opt_d.kind, c.opt_d.lr, c.d_steps), (latent_lab::model::optim::OptimizerKind::RmsProp, 5e-5, 5));
+    GanLoss::WganGp.apply_defaults(&mut c);
+    assert_eq!(
+        (c.opt_d.kind, c.opt_d.lr, c.opt_d.beta1, c.opt_d.beta2, c.d_steps),
+        (latent_lab::model::optim::OptimizerKind::Adam, 1e-4, 0.5, 0.9, 5)
+    );
+}
+
+/// A clipped critic's Lipschitz estimate stays under the clipping bound; a spectrally
+/// normalised D's under 1; the gradient-penalty critic's near 1.
+#[test]
+fn critics_in_the_gan_lab_respect_their_lipschitz_constraints() {
+    let mut clipped = gan(GanLoss::WganClip, false, 50);
+    let (m, _) = clipped.evaluate().unwrap();
+    let bound = weight_clip_lipschitz_bound(clipped.discriminator(), 0.01);
+    assert!(m.lipschitz <= bound, "{} > {bound}", m.lipschitz);
+    let mut sn = gan(GanLoss::Hinge, true, 50);
+    let (m, _) = sn.evaluate().unwrap();
+    assert!(m.lipschitz <= 1.05, "spectral norm: {}", m.lipschitz);
+    let mut gp = gan(GanLoss::WganGp, false, 300);
+    let (m, _) = gp.evaluate().unwrap();
+    assert!(m.lipschitz > 0.3 && m.lipschitz < 3.0, "gradient penalty: {}", m.lipschitz);
+    let heat = gp.heat_grid(8).unwrap();
+    assert!(heat.low < 0.0 && (heat.low + heat.high).abs() < 1e-6, "a critic's colour map is symmetric about 0");
+}
+
+#[test]
+fn lines_cli_writes_the_closed_forms_and_estimates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lines");
+    let s = Command::new(env!("CARGO_BIN_EXE_latent-lab"))
+        .args(["lines", "--theta", "0.5", "--steps", "300", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(v["theta"], 0.5);
+    assert_eq!(v["kl"], "inf");
+    assert_eq!(v["w1"], 0.5);
+    assert_eq!(v["tv"], 1.0);
+    assert!((v["js"].as_f64().unwrap() - std::f64::consts::LN_2).abs() < 1e-12);
+    for key in ["js_estimate", "w1_estimate", "js_grad_theta", "w1_grad_theta"] {
+        assert!(v[key].is_number(), "{key}");
+    }
+    let race = dir.path().join("race");
+    let s = Command::new(env!("CARGO_BIN_EXE_latent-lab"))
+        .args(["lines", "--race", "--theta0", "1", "--steps", "60", "--seed", "0", "--quiet", "--out"])
+        .arg(&race)
+        .output()
+        .unwrap();
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    let csv = std::fs::read_to_string(race.join("race.csv")).unwrap();
+    assert!(csv.starts_with("step,theta_gan,theta_wgan\n"));
+    assert_eq!(csv.lines().count(), 62);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(race.join("summary.json")).unwrap()).unwrap();
+    assert!(v["final_theta_gan"].is_number() && v["final_theta_wgan"].is_number());
+    let bad = Command::new(env!("CARGO_BIN_EXE_latent-lab"))
+        .args(["lines", "--theta", "3", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("θ must be in"));
+}
+
+#[test]
+fn gan_cli_with_a_critic_writes_a_lipschitz_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let s = Command::new(env!("CARGO_BIN_EXE_latent-lab"))
+        .args(["train", "gan", "--loss", "wgan-gp", "--steps", "40", "--eval-every", "20", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(v["lipschitz_estimate"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["loss"], "wgan-gp");
+    let s = Command::new(env!("CARGO_BIN_EXE_latent-lab"))
+        .args([
+            "train",
+            "gan",
+            "--loss",
+            "hinge",
+            "--spectral-norm",
+            "--steps",
+            "20",
+            "--eval-every",
+            "20",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(v["lipschitz_estimate"].as_f64().unwrap() <= 1.05);
+}
