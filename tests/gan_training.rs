@@ -213,3 +213,16 @@ fn memory_stays_flat_while_training() {
     let grown = resident_bytes().saturating_sub(before);
     assert!(grown < 64 << 20, "resident memory grew by {} MB over 1500 steps", grown >> 20);
 }
+
+/// A step can leave non-finite weights that no loss has seen yet (the update after the last
+/// finite loss); the snapshot refuses to measure or draw them.
+#[test]
+fn non_finite_weights_never_reach_a_snapshot() {
+    let mut t = GanTrainer::new(GanConfig::default()).unwrap();
+    t.iteration().unwrap();
+    let w = &t.generator().layers().last().unwrap().bias;
+    let nan = candle_core::Tensor::full(f32::NAN, w.dims(), &candle_core::Device::Cpu).unwrap();
+    w.set(&nan).unwrap();
+    let err = t.build_snapshot().err().expect("a diverged snapshot is refused").to_string();
+    assert!(err.contains("diverged") && err.contains("non-finite"), "{err}");
+}

@@ -664,6 +664,11 @@ impl GanTrainer {
     pub fn evaluate(&mut self) -> Result<(EvalMetrics, Vec<Point2>), TrainError> {
         let fake_t = self.generator.forward(&self.noise_eval)?;
         let fake = tensor_points(&fake_t)?;
+        // An update can leave non-finite weights that no loss has seen yet: never measure or
+        // draw them.
+        if fake.iter().any(|p| !(p[0].is_finite() && p[1].is_finite())) {
+            return Err(self.diverged("the generator's weights became non-finite".to_owned()));
+        }
         let real_t = points_tensor(&self.real_eval, &self.device)?;
         let out_real = self.d_forward_frozen(&real_t)?;
         let (per_point_grad, out_fake) = self.generator_loss_gradient(&fake_t)?;

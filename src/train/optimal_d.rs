@@ -391,6 +391,9 @@ impl OptimalDTrainer {
     /// Builds the snapshot: densities, D, D*, histograms and the numbers.
     pub fn build_snapshot(&mut self) -> Result<OptimalDSnapshot, TrainError> {
         let fakes = self.eval_fakes()?;
+        if fakes.iter().any(|x| !x.is_finite()) {
+            return Err(TrainError::Diverged { step: self.g_steps, what: "the generator's weights became non-finite".to_owned() });
+        }
         let affine = self.affine_params();
         let kde = if affine.is_some() { None } else { Kde::new(&fakes, None) };
         let p_g_at = |x: f64| match (affine, &kde) {
