@@ -742,9 +742,11 @@ impl GanTrainer {
         let (low, high) = if probability {
             (0.0, 1.0)
         } else if self.config.loss.is_critic() {
-            // A critic's score has no natural scale: a colour map symmetric about 0.
-            let m = values.iter().map(|v| v.abs()).fold(0.0f32, f32::max).max(1e-6);
-            (-m, m)
+            // A critic's score is defined up to a constant: the diverging map spans its range
+            // over the plane, its middle colour at the middle of that range.
+            let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
+            let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            (lo, hi.max(lo + 1e-6))
         } else {
             let lo = values.iter().copied().fold(f32::INFINITY, f32::min).min(0.0);
             let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max).max(1.0);

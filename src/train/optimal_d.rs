@@ -392,7 +392,10 @@ impl OptimalDTrainer {
     pub fn build_snapshot(&mut self) -> Result<OptimalDSnapshot, TrainError> {
         let fakes = self.eval_fakes()?;
         if fakes.iter().any(|x| !x.is_finite()) {
-            return Err(TrainError::Diverged { step: self.g_steps, what: "the generator's weights became non-finite".to_owned() });
+            return Err(TrainError::Diverged {
+                step: self.g_steps,
+                what: "the generator's weights became non-finite".to_owned(),
+            });
         }
         let affine = self.affine_params();
         let kde = if affine.is_some() { None } else { Kde::new(&fakes, None) };

@@ -681,7 +681,10 @@ impl VaeTrainer {
         let (ae_latents, vae_latents) = self.latents()?;
         let finite = |v: &LatentView| v.codes.iter().chain(&v.logvar).all(|x| x.is_finite());
         if !(finite(&ae_latents) && finite(&vae_latents)) {
-            return Err(TrainError::Diverged { step: self.steps, what: "an encoder's weights became non-finite".to_owned() });
+            return Err(TrainError::Diverged {
+                step: self.steps,
+                what: "an encoder's weights became non-finite".to_owned(),
+            });
         }
         let coords: Vec<f32> = manifold_grid_coords(GRID_SIDE).into_iter().map(|c| c as f32).collect();
         let k = self.config.latent_dim;

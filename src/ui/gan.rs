@@ -441,7 +441,7 @@ impl GanView {
         let heat = if snap.config.loss.outputs_probability() {
             "D(x) = σ(logit), from 0 (purple) to 1 (green)"
         } else if snap.config.loss.is_critic() {
-            "the critic's unbounded score f(x), symmetric about 0 (green high, purple low)"
+            "the critic's unbounded score f(x), a diverging map over its range on the plane (green high, purple low; f is defined up to a constant)"
         } else {
             "D's least-squares score"
         };
