@@ -1,35 +1,12 @@
 //! The GAN lab's window driven through egui_kittest: clicks and data choices change what is
 //! shown, with a real trainer thread behind the panels.
 
-use std::time::{Duration, Instant};
-
 use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
-use egui_kittest::Harness;
 use latent_lab::ui::App;
 
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn harness() -> Harness<'static, App> {
-    let app = App::new(&egui::Context::default());
-    Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_context_setup(latent_lab::ui::install_fonts)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
-}
-
-/// Steps frames until `pred` holds for the app, or fails after the timeout.
-fn step_until(h: &mut Harness<'static, App>, what: &str, pred: impl Fn(&App) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if pred(h.state()) {
-            return;
-        }
-        assert!(start.elapsed() < TIMEOUT, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+mod common;
+use common::{harness, step_until};
 
 fn iterations(app: &App) -> u64 {
     app.gan.snapshot().map_or(0, |s| s.iterations)

@@ -1,31 +1,14 @@
 //! The JS vs W1 lab through egui_kittest: the θ slider drives the readouts.
 
-use std::time::{Duration, Instant};
-
 use eframe::egui::{self, Role};
 use egui_kittest::kittest::Queryable as _;
-use egui_kittest::Harness;
-use latent_lab::ui::App;
 
-fn step_until(h: &mut Harness<'static, App>, what: &str, pred: impl Fn(&App) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if pred(h.state()) {
-            return;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+mod common;
+use common::{harness, step_until};
 
 #[test]
 fn dragging_theta_changes_the_readouts() {
-    let app = App::new(&egui::Context::default());
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_context_setup(latent_lab::ui::install_fonts)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let mut h = harness();
     h.get_by_label("JS vs W1").click();
     step_until(&mut h, "first snapshot", |a| a.lines.snapshot().is_some());
     let slider = "θ, the offset of the second line (← → keys)";

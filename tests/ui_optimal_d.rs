@@ -1,31 +1,13 @@
 //! The optimal-discriminator lab through egui_kittest.
 
-use std::time::{Duration, Instant};
-
-use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
-use egui_kittest::Harness;
-use latent_lab::ui::App;
 
-fn step_until(h: &mut Harness<'static, App>, what: &str, pred: impl Fn(&App) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if pred(h.state()) {
-            return;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+mod common;
+use common::{harness, step_until};
 
 #[test]
 fn freeze_g_stops_p_g_while_d_keeps_training() {
-    let app = App::new(&egui::Context::default());
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_context_setup(latent_lab::ui::install_fonts)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let mut h = harness();
     h.get_by_label("Optimal discriminator").click();
     step_until(&mut h, "first snapshot", |a| a.optimal_d.snapshot().is_some());
     // Both networks train first: p_g moves.

@@ -1,7 +1,5 @@
 //! The AE vs VAE lab's window through egui_kittest, with a real trainer behind it.
 
-use std::time::{Duration, Instant};
-
 use eframe::egui;
 use eframe::egui::Role;
 use egui_kittest::kittest::Queryable as _;
@@ -9,29 +7,15 @@ use egui_kittest::Harness;
 use latent_lab::ui::vae::Model;
 use latent_lab::ui::App;
 
-const TIMEOUT: Duration = Duration::from_secs(60);
+mod common;
+use common::step_until;
 
+/// The app with the AE vs VAE tab shown and its first snapshot in.
 fn harness() -> Harness<'static, App> {
-    let app = App::new(&egui::Context::default());
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_context_setup(latent_lab::ui::install_fonts)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let mut h = common::harness();
     h.get_by_label("AE vs VAE").click();
     step_until(&mut h, "first VAE snapshot", |a| a.vae.snapshot().is_some());
     h
-}
-
-fn step_until(h: &mut Harness<'static, App>, what: &str, pred: impl Fn(&App) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if pred(h.state()) {
-            return;
-        }
-        assert!(start.elapsed() < TIMEOUT, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]

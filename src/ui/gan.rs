@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use eframe::egui::{self, Color32, Key, RichText};
+use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Arrows, Bar, BarChart, HLine, Legend, Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
+use super::lab::LabHandle;
 use super::widgets::{diverging, lr_slider, FileBrowser, FAKE, REAL};
 use crate::data::csv2d::load_points;
 use crate::data::toy2d::{Point2, Toy2d};
@@ -15,7 +16,7 @@ use crate::theory::divergence::JS_METHOD;
 use crate::theory::modes::{COVERAGE_MIN_COUNT, DEFINITION};
 use crate::train::gan::{limits, GanCommand, GanConfig, GanLoss, GanSnapshot, GanTrainer, NetConfig, NoiseKind};
 use crate::train::series::Series;
-use crate::train::worker::{Control, Worker};
+use crate::train::worker::Control;
 
 /// Which layers of the data plane are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,7 +91,7 @@ struct Drawing {
 
 /// The GAN lab: a trainer thread and what the panels need between frames.
 pub struct GanView {
-    worker: Worker<GanTrainer>,
+    lab: LabHandle<GanTrainer>,
     config: GanConfig,
     /// Which plane layers are drawn.
     pub layers: Layers,
@@ -98,9 +99,6 @@ pub struct GanView {
     speed_limit: f64,
     drawing: Drawing,
     browser: FileBrowser,
-    message: Option<String>,
-    seen_notice: u64,
-    resume_on_show: bool,
     heat: Option<(egui::TextureHandle, usize)>,
 }
 
@@ -123,27 +121,25 @@ impl GanView {
                 )
             }
         };
-        let ctx = ctx.clone();
-        let worker = Worker::spawn("gan-trainer", trainer, move || ctx.request_repaint())
-            .expect("cannot start the trainer thread");
+        let mut lab = LabHandle::spawn(ctx, "gan-trainer", trainer);
+        if let Some(text) = message {
+            lab.show_message(text);
+        }
         Self {
-            worker,
+            lab,
             config,
             layers: Layers::default(),
             speed_limited: false,
             speed_limit: 30.0,
             drawing: Drawing::default(),
             browser: FileBrowser::default(),
-            message,
-            seen_notice: 0,
-            resume_on_show: false,
             heat: None,
         }
     }
 
     /// The newest snapshot the panels draw from.
     pub fn snapshot(&self) -> Option<&Arc<GanSnapshot>> {
-        self.worker.snapshot()
+        self.lab.snapshot()
     }
 
     /// The settings the side panel shows.
@@ -153,64 +149,41 @@ impl GanView {
 
     /// Whether the trainer last reported that it is playing.
     pub fn playing(&self) -> bool {
-        self.worker.status().playing
+        self.lab.playing()
     }
 
     /// The error that stopped training, if any.
     pub fn error(&self) -> Option<&str> {
-        self.worker.status().error.as_deref()
+        self.lab.error()
     }
 
     /// The message box's text, if one is shown.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.lab.message()
     }
 
     /// Sends a command to the trainer (used by the panels and by tests).
     pub fn send(&mut self, command: Control<GanCommand>) {
-        self.worker.send(command);
+        self.lab.send(command);
     }
 
-    /// Reads the newest state from the trainer without waiting; a refused setting becomes a
-    /// message and the side panel goes back to the settings in force.
+    /// Reads the newest state from the trainer without waiting; after a refused setting the
+    /// side panel goes back to the settings in force.
     pub fn poll(&mut self) {
-        self.worker.poll();
-        if let Some((id, text)) = self.worker.status().notice.clone() {
-            if id > self.seen_notice {
-                self.seen_notice = id;
-                self.message = Some(text);
-                if let Some(s) = self.worker.snapshot() {
-                    self.config = s.config.clone();
-                }
+        if self.lab.poll() {
+            if let Some(s) = self.lab.snapshot() {
+                self.config = s.config.clone();
             }
         }
     }
 
     /// Pauses training while the tab is hidden, and resumes it when shown again.
     pub fn set_visible(&mut self, visible: bool) {
-        if !visible && self.playing() {
-            self.resume_on_show = true;
-            self.worker.send(Control::Pause);
-        } else if visible && std::mem::take(&mut self.resume_on_show) {
-            self.worker.send(Control::Play);
-        }
-    }
-
-    /// Blocks until the trainer publishes a snapshot satisfying `pred`, up to `timeout`; for tests.
-    pub fn wait_for(&mut self, timeout: std::time::Duration, pred: impl Fn(&GanSnapshot) -> bool) -> bool {
-        self.worker.wait_for(timeout, |s, _| pred(s))
+        self.lab.set_visible(visible);
     }
 
     fn apply_config(&mut self, config: GanConfig) {
-        if config == self.config {
-            return;
-        }
-        if let Err(e) = config.validate() {
-            self.message = Some(e.to_string());
-            return;
-        }
-        self.config = config.clone();
-        self.worker.send(Control::Lab(GanCommand::SetConfig(Box::new(config))));
+        self.lab.apply(&mut self.config, config, GanConfig::validate, |c| GanCommand::SetConfig(Box::new(c)));
     }
 
     /// Loads points from a CSV file and trains on them; a bad file shows a message and
@@ -223,18 +196,18 @@ impl GanView {
                 let data = Toy2d::Points { name, points, jitter: 0.0 };
                 self.apply_config(GanConfig { data, ..self.config.clone() });
             }
-            Err(e) => self.message = Some(e.to_string()),
+            Err(e) => self.lab.show_message(e.to_string()),
         }
     }
 
     /// Draws the lab (call [`Self::poll`] first).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.shortcuts(ui.ctx());
+        self.lab.shortcuts(ui.ctx());
         egui::Panel::top("gan-controls").show(ui, |ui| self.controls_ui(ui));
         egui::Panel::left("gan-settings").resizable(true).default_size(300.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
         });
-        let snapshot = self.worker.snapshot().cloned();
+        let snapshot = self.lab.snapshot().cloned();
         egui::CentralPanel::default().show(ui, |ui| match snapshot {
             Some(snap) => self.lab_ui(ui, &snap),
             None => {
@@ -244,57 +217,33 @@ impl GanView {
         self.dialogs_ui(ui.ctx());
     }
 
-    fn shortcuts(&mut self, ctx: &egui::Context) {
-        if ctx.egui_wants_keyboard_input() {
-            return;
-        }
-        let (space, r) = ctx.input(|i| (i.key_pressed(Key::Space), i.key_pressed(Key::R)));
-        if space {
-            self.toggle_play();
-        }
-        if r {
-            self.worker.send(Control::Reset);
-        }
-    }
-
-    fn toggle_play(&mut self) {
-        let cmd = if self.playing() { Control::Pause } else { Control::Play };
-        self.worker.send(cmd);
-    }
-
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        let status = self.worker.status().clone();
         ui.horizontal(|ui| {
-            let play_label = if status.playing { "Pause" } else { "Play" };
-            if ui.add_enabled(status.error.is_none(), egui::Button::new(play_label)).on_hover_text("Space").clicked() {
-                self.toggle_play();
-            }
+            self.lab.play_button(ui);
             if ui.button("Step D").on_hover_text("One discriminator step").clicked() {
-                self.worker.send(Control::Lab(GanCommand::StepD));
+                self.lab.send(Control::Lab(GanCommand::StepD));
             }
             if ui.button("Step G").on_hover_text("One generator step").clicked() {
-                self.worker.send(Control::Lab(GanCommand::StepG));
+                self.lab.send(Control::Lab(GanCommand::StepG));
             }
             if ui
                 .button("Step iteration")
                 .on_hover_text("D steps per G step discriminator steps, then one generator step")
                 .clicked()
             {
-                self.worker.send(Control::Lab(GanCommand::Iteration));
+                self.lab.send(Control::Lab(GanCommand::Iteration));
             }
             if ui.button("Reset").on_hover_text("New weights from the seed (R)").clicked() {
-                self.worker.send(Control::Reset);
+                self.lab.send(Control::Reset);
             }
             ui.separator();
-            if let Some(s) = self.worker.snapshot() {
+            if let Some(s) = self.lab.snapshot() {
                 ui.label(RichText::new(format!("Step {}", s.iterations)).strong()).on_hover_text(
                     "Generator steps; one step = D steps per G step discriminator steps + one generator step",
                 );
                 ui.label(format!("(D steps {}, G steps {})", s.d_steps, s.g_steps));
             }
-            ui.label(format!("{:.0} steps/s", status.steps_per_sec));
-            ui.weak(format!("snapshot {:.0} ms", 1000.0 * status.snapshot_secs))
-                .on_hover_text("Time the trainer spends building each picture; it publishes at most every 5× that, so training keeps most of the core.");
+            self.lab.speed_ui(ui);
             ui.separator();
             let mut changed = ui.checkbox(&mut self.speed_limited, "Limit to").changed();
             changed |= ui
@@ -304,17 +253,10 @@ impl GanView {
                 )
                 .changed();
             if changed {
-                self.worker.send(Control::SetStepsPerSec(self.speed_limited.then_some(self.speed_limit)));
+                self.lab.send(Control::SetStepsPerSec(self.speed_limited.then_some(self.speed_limit)));
             }
         });
-        if let Some(error) = status.error {
-            ui.horizontal(|ui| {
-                ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
-                if ui.button("Reset run").clicked() {
-                    self.worker.send(Control::Reset);
-                }
-            });
-        }
+        self.lab.error_ui(ui);
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
@@ -603,16 +545,7 @@ impl GanView {
         ) {
             self.load_csv(&path);
         }
-        if let Some(text) = self.message.clone() {
-            let modal = egui::Modal::new(egui::Id::unique("gan-message")).show(ctx, |ui| {
-                ui.heading("Cannot use that");
-                ui.label(text);
-                ui.button("OK").clicked()
-            });
-            if modal.inner || modal.should_close() {
-                self.message = None;
-            }
-        }
+        self.lab.message_ui(ctx, "gan-message");
     }
 }
 

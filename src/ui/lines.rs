@@ -6,11 +6,12 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotPoints, Points, Text, VLine};
 
+use super::lab::LabHandle;
 use super::widgets::{FAKE, REAL};
 use crate::theory::lines;
 use crate::train::lines::{Constraint, LinesCommand, LinesConfig, LinesSnapshot, LinesTrainer};
 use crate::train::series::Series;
-use crate::train::worker::{Control, Worker};
+use crate::train::worker::Control;
 
 const JS_COLOUR: Color32 = Color32::from_rgb(255, 160, 80);
 const W1_COLOUR: Color32 = Color32::from_rgb(90, 200, 255);
@@ -19,12 +20,10 @@ const KL_COLOUR: Color32 = Color32::from_rgb(255, 90, 90);
 
 /// The JS vs W1 lab.
 pub struct LinesView {
-    worker: Worker<LinesTrainer>,
+    lab: LabHandle<LinesTrainer>,
     config: LinesConfig,
     racing: bool,
     visible: bool,
-    message: Option<String>,
-    seen_notice: u64,
 }
 
 impl LinesView {
@@ -32,15 +31,12 @@ impl LinesView {
     pub fn new(ctx: &egui::Context) -> Self {
         let config = LinesConfig::default();
         let trainer = LinesTrainer::new(config.clone()).expect("the default settings are valid");
-        let ctx = ctx.clone();
-        let worker = Worker::spawn("lines-trainer", trainer, move || ctx.request_repaint())
-            .expect("cannot start the trainer thread");
-        Self { worker, config, racing: false, visible: false, message: None, seen_notice: 0 }
+        Self { lab: LabHandle::spawn(ctx, "lines-trainer", trainer), config, racing: false, visible: false }
     }
 
     /// The newest snapshot.
     pub fn snapshot(&self) -> Option<&Arc<LinesSnapshot>> {
-        self.worker.snapshot()
+        self.lab.snapshot()
     }
 
     /// The settings the panel shows (θ included).
@@ -50,11 +46,9 @@ impl LinesView {
 
     /// Reads the trainer's newest state without waiting.
     pub fn poll(&mut self) {
-        self.worker.poll();
-        if let Some((id, text)) = self.worker.status().notice.clone() {
-            if id > self.seen_notice {
-                self.seen_notice = id;
-                self.message = Some(text);
+        if self.lab.poll() {
+            if let Some(s) = self.lab.snapshot() {
+                self.config = s.config.clone();
             }
         }
     }
@@ -63,20 +57,12 @@ impl LinesView {
     pub fn set_visible(&mut self, visible: bool) {
         if visible != self.visible {
             self.visible = visible;
-            self.worker.send(if visible { Control::Play } else { Control::Pause });
+            self.lab.send(if visible { Control::Play } else { Control::Pause });
         }
     }
 
     fn apply_config(&mut self, config: LinesConfig) {
-        if config == self.config {
-            return;
-        }
-        if let Err(e) = config.validate() {
-            self.message = Some(e.to_string());
-            return;
-        }
-        self.config = config.clone();
-        self.worker.send(Control::Lab(LinesCommand::SetConfig(Box::new(config))));
+        self.lab.apply(&mut self.config, config, LinesConfig::validate, |c| LinesCommand::SetConfig(Box::new(c)));
     }
 
     /// Draws the lab (call [`Self::poll`] first).
@@ -111,23 +97,14 @@ impl LinesView {
             egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui, &mut c));
         });
         self.apply_config(c);
-        let snapshot = self.worker.snapshot().cloned();
+        let snapshot = self.lab.snapshot().cloned();
         egui::CentralPanel::default().show(ui, |ui| match &snapshot {
             Some(s) => self.lab_ui(ui, s),
             None => {
                 ui.spinner();
             }
         });
-        if let Some(text) = self.message.clone() {
-            let modal = egui::Modal::new(egui::Id::unique("lines-message")).show(ui.ctx(), |ui| {
-                ui.heading("Cannot use that");
-                ui.label(text);
-                ui.button("OK").clicked()
-            });
-            if modal.inner || modal.should_close() {
-                self.message = None;
-            }
-        }
+        self.lab.message_ui(ui.ctx(), "lines-message");
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui, c: &mut LinesConfig) {
@@ -172,18 +149,13 @@ impl LinesView {
             let label = if self.racing { "Pause race" } else { "Start race" };
             if ui.button(label).clicked() {
                 self.racing = !self.racing;
-                self.worker.send(Control::Lab(LinesCommand::SetRacing(self.racing)));
+                self.lab.send(Control::Lab(LinesCommand::SetRacing(self.racing)));
             }
             if ui.button("Reset race").clicked() {
-                self.worker.send(Control::Lab(LinesCommand::ResetRace));
+                self.lab.send(Control::Lab(LinesCommand::ResetRace));
             }
         });
-        if let Some(error) = self.worker.status().error.clone() {
-            ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
-            if ui.button("Reset").clicked() {
-                self.worker.send(Control::Reset);
-            }
-        }
+        self.lab.error_ui(ui);
     }
 
     fn lab_ui(&mut self, ui: &mut egui::Ui, s: &LinesSnapshot) {

@@ -2,6 +2,7 @@
 
 pub mod gan;
 pub mod images;
+pub mod lab;
 pub mod lines;
 pub mod optimal_d;
 pub mod vae;

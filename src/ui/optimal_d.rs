@@ -6,6 +6,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
+use super::lab::LabHandle;
 use super::widgets::{lr_slider, FAKE, REAL};
 use crate::model::mlp::Activation;
 use crate::theory::optimal_d::{Component, Mixture1d, MINUS_LOG_4};
@@ -14,18 +15,15 @@ use crate::train::optimal_d::{
     Generator1d, OptimalDCommand, OptimalDConfig, OptimalDSnapshot, OptimalDTrainer, MASS_THRESHOLD,
 };
 use crate::train::series::Series;
-use crate::train::worker::{Control, Worker};
+use crate::train::worker::Control;
 
 /// Colour of the trained D(x).
 const D_COLOUR: Color32 = Color32::from_rgb(255, 170, 60);
 
 /// The optimal-discriminator lab.
 pub struct OptimalDView {
-    worker: Worker<OptimalDTrainer>,
+    lab: LabHandle<OptimalDTrainer>,
     config: OptimalDConfig,
-    message: Option<String>,
-    seen_notice: u64,
-    resume_on_show: bool,
 }
 
 impl OptimalDView {
@@ -33,15 +31,12 @@ impl OptimalDView {
     pub fn new(ctx: &egui::Context) -> Self {
         let config = OptimalDConfig::default();
         let trainer = OptimalDTrainer::new(config.clone()).expect("the default settings are valid");
-        let ctx = ctx.clone();
-        let worker = Worker::spawn("optimal-d-trainer", trainer, move || ctx.request_repaint())
-            .expect("cannot start the trainer thread");
-        Self { worker, config, message: None, seen_notice: 0, resume_on_show: false }
+        Self { lab: LabHandle::spawn(ctx, "optimal-d-trainer", trainer), config }
     }
 
     /// The newest snapshot.
     pub fn snapshot(&self) -> Option<&Arc<OptimalDSnapshot>> {
-        self.worker.snapshot()
+        self.lab.snapshot()
     }
 
     /// The settings the side panel shows.
@@ -51,61 +46,35 @@ impl OptimalDView {
 
     /// Whether the trainer is playing.
     pub fn playing(&self) -> bool {
-        self.worker.status().playing
+        self.lab.playing()
     }
 
     /// Reads the trainer's newest state without waiting.
     pub fn poll(&mut self) {
-        self.worker.poll();
-        if let Some((id, text)) = self.worker.status().notice.clone() {
-            if id > self.seen_notice {
-                self.seen_notice = id;
-                self.message = Some(text);
-                if let Some(s) = self.worker.snapshot() {
-                    self.config = s.config.clone();
-                }
+        if self.lab.poll() {
+            if let Some(s) = self.lab.snapshot() {
+                self.config = s.config.clone();
             }
         }
     }
 
     /// Pauses while hidden, resumes when shown.
     pub fn set_visible(&mut self, visible: bool) {
-        if !visible && self.playing() {
-            self.resume_on_show = true;
-            self.worker.send(Control::Pause);
-        } else if visible && std::mem::take(&mut self.resume_on_show) {
-            self.worker.send(Control::Play);
-        }
+        self.lab.set_visible(visible);
     }
 
     fn apply_config(&mut self, config: OptimalDConfig) {
-        if config == self.config {
-            return;
-        }
-        if let Err(e) = config.validate() {
-            self.message = Some(e.to_string());
-            return;
-        }
-        self.config = config.clone();
-        self.worker.send(Control::Lab(OptimalDCommand::SetConfig(Box::new(config))));
+        self.lab.apply(&mut self.config, config, OptimalDConfig::validate, |c| OptimalDCommand::SetConfig(Box::new(c)));
     }
 
     /// Draws the lab (call [`Self::poll`] first).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        if !ui.ctx().egui_wants_keyboard_input() {
-            let (space, r) = ui.ctx().input(|i| (i.key_pressed(egui::Key::Space), i.key_pressed(egui::Key::R)));
-            if space {
-                self.toggle_play();
-            }
-            if r {
-                self.worker.send(Control::Reset);
-            }
-        }
+        self.lab.shortcuts(ui.ctx());
         egui::Panel::top("optd-controls").show(ui, |ui| self.controls_ui(ui));
         egui::Panel::left("optd-settings").resizable(true).default_size(300.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
         });
-        let snapshot = self.worker.snapshot().cloned();
+        let snapshot = self.lab.snapshot().cloned();
         egui::Panel::right("optd-numbers").resizable(true).default_size(380.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 if let Some(s) = &snapshot {
@@ -119,38 +88,20 @@ impl OptimalDView {
                 ui.spinner();
             }
         });
-        if let Some(text) = self.message.clone() {
-            let modal = egui::Modal::new(egui::Id::unique("optd-message")).show(ui.ctx(), |ui| {
-                ui.heading("Cannot use that");
-                ui.label(text);
-                ui.button("OK").clicked()
-            });
-            if modal.inner || modal.should_close() {
-                self.message = None;
-            }
-        }
-    }
-
-    fn toggle_play(&mut self) {
-        let cmd = if self.playing() { Control::Pause } else { Control::Play };
-        self.worker.send(cmd);
+        self.lab.message_ui(ui.ctx(), "optd-message");
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        let status = self.worker.status().clone();
         ui.horizontal(|ui| {
-            let label = if status.playing { "Pause" } else { "Play" };
-            if ui.add_enabled(status.error.is_none(), egui::Button::new(label)).on_hover_text("Space").clicked() {
-                self.toggle_play();
-            }
+            self.lab.play_button(ui);
             if ui.button("Step D").clicked() {
-                self.worker.send(Control::Lab(OptimalDCommand::StepD));
+                self.lab.send(Control::Lab(OptimalDCommand::StepD));
             }
             if ui.button("Step G").clicked() {
-                self.worker.send(Control::Lab(OptimalDCommand::StepG));
+                self.lab.send(Control::Lab(OptimalDCommand::StepG));
             }
             if ui.button("Reset").on_hover_text("R").clicked() {
-                self.worker.send(Control::Reset);
+                self.lab.send(Control::Reset);
             }
             ui.separator();
             let mut frozen = self.config.freeze_g;
@@ -164,19 +115,12 @@ impl OptimalDView {
                 self.apply_config(OptimalDConfig { freeze_g: frozen, ..self.config.clone() });
             }
             ui.separator();
-            if let Some(s) = self.worker.snapshot() {
+            if let Some(s) = self.lab.snapshot() {
                 ui.label(RichText::new(format!("D steps {}   G steps {}", s.d_steps, s.g_steps)).strong());
             }
-            ui.label(format!("{:.0} steps/s", status.steps_per_sec));
+            self.lab.speed_ui(ui);
         });
-        if let Some(error) = status.error {
-            ui.horizontal(|ui| {
-                ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
-                if ui.button("Reset run").clicked() {
-                    self.worker.send(Control::Reset);
-                }
-            });
-        }
+        self.lab.error_ui(ui);
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {

@@ -8,13 +8,14 @@ use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points, Polygon};
 use rand::SeedableRng as _;
 
 use super::images::{key_of, mosaic, show, CachedTexture};
+use super::lab::LabHandle;
 use super::widgets::{lr_slider, FileBrowser};
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::theory::gaussian::{kl_diag_to_std_normal, kl_monte_carlo, McEstimate};
 use crate::train::series::Series;
 use crate::train::vae::{limits, ImageSource, LatentView, VaeCommand, VaeConfig, VaeSnapshot, VaeTrainer, GRID_SIDE};
-use crate::train::worker::{Control, Worker};
+use crate::train::worker::Control;
 
 /// Colours of the ten digit classes (Tableau 10).
 pub const CLASS_COLOURS: [Color32; 10] = [
@@ -80,7 +81,7 @@ struct Posterior {
 
 /// The AE vs VAE lab.
 pub struct VaeView {
-    worker: Worker<VaeTrainer>,
+    lab: LabHandle<VaeTrainer>,
     config: VaeConfig,
     lower: Lower,
     hover: Option<Hover>,
@@ -89,10 +90,7 @@ pub struct VaeView {
     posterior: Option<Posterior>,
     scatter_rects: [Option<egui::Rect>; 2],
     browser: FileBrowser,
-    message: Option<String>,
-    seen_notice: u64,
     textures: Textures,
-    resume_on_show: bool,
 }
 
 #[derive(Default)]
@@ -124,11 +122,12 @@ impl VaeView {
                 (t, fallback, Some(e.to_string()))
             }
         };
-        let ctx = ctx.clone();
-        let worker = Worker::spawn("vae-trainer", trainer, move || ctx.request_repaint())
-            .expect("cannot start the trainer thread");
+        let mut lab = LabHandle::spawn(ctx, "vae-trainer", trainer);
+        if let Some(text) = message {
+            lab.show_message(text);
+        }
         Self {
-            worker,
+            lab,
             config,
             lower: Lower::Manifold,
             hover: None,
@@ -137,16 +136,13 @@ impl VaeView {
             posterior: None,
             scatter_rects: [None, None],
             browser: FileBrowser::default(),
-            message,
-            seen_notice: 0,
             textures: Textures::default(),
-            resume_on_show: false,
         }
     }
 
     /// The newest snapshot.
     pub fn snapshot(&self) -> Option<&Arc<VaeSnapshot>> {
-        self.worker.snapshot()
+        self.lab.snapshot()
     }
 
     /// The settings the side panel shows.
@@ -166,32 +162,27 @@ impl VaeView {
 
     /// Whether the trainer is playing.
     pub fn playing(&self) -> bool {
-        self.worker.status().playing
+        self.lab.playing()
     }
 
     /// The error that stopped training, if any.
     pub fn error(&self) -> Option<&str> {
-        self.worker.status().error.as_deref()
+        self.lab.error()
     }
 
     /// The message box's text, if one is shown.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.lab.message()
     }
 
     /// Sends a command to the trainer.
     pub fn send(&mut self, command: Control<VaeCommand>) {
-        self.worker.send(command);
+        self.lab.send(command);
     }
 
     /// Pauses training while the tab is hidden, and resumes it when shown again.
     pub fn set_visible(&mut self, visible: bool) {
-        if !visible && self.playing() {
-            self.resume_on_show = true;
-            self.worker.send(Control::Pause);
-        } else if visible && std::mem::take(&mut self.resume_on_show) {
-            self.worker.send(Control::Play);
-        }
+        self.lab.set_visible(visible);
     }
 
     /// Trains on the IDX files of `dir` (loaded by the trainer thread); a folder that cannot
@@ -201,51 +192,30 @@ impl VaeView {
     }
 
     fn apply_config(&mut self, config: VaeConfig) {
-        if config == self.config {
-            return;
-        }
-        if let Err(e) = config.validate() {
-            self.message = Some(e.to_string());
-            return;
-        }
         if config.latent_dim != self.config.latent_dim {
             self.pins.clear();
         }
-        self.config = config.clone();
-        self.worker.send(Control::Lab(VaeCommand::SetConfig(Box::new(config))));
+        self.lab.apply(&mut self.config, config, VaeConfig::validate, |c| VaeCommand::SetConfig(Box::new(c)));
     }
 
-    /// Reads the newest state from the trainer without waiting; a refused setting becomes a
-    /// message and the side panel goes back to the settings in force.
+    /// Reads the newest state from the trainer without waiting; after a refused setting the
+    /// side panel goes back to the settings in force.
     pub fn poll(&mut self) {
-        self.worker.poll();
-        if let Some((id, text)) = self.worker.status().notice.clone() {
-            if id > self.seen_notice {
-                self.seen_notice = id;
-                self.message = Some(text);
-                if let Some(s) = self.worker.snapshot() {
-                    self.config = s.config.clone();
-                }
+        if self.lab.poll() {
+            if let Some(s) = self.lab.snapshot() {
+                self.config = s.config.clone();
             }
         }
     }
 
     /// Draws the lab (call [`Self::poll`] first).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        if !ui.ctx().egui_wants_keyboard_input() {
-            let (space, r) = ui.ctx().input(|i| (i.key_pressed(egui::Key::Space), i.key_pressed(egui::Key::R)));
-            if space {
-                self.toggle_play();
-            }
-            if r {
-                self.worker.send(Control::Reset);
-            }
-        }
+        self.lab.shortcuts(ui.ctx());
         egui::Panel::top("vae-controls").show(ui, |ui| self.controls_ui(ui));
         egui::Panel::left("vae-settings").resizable(true).default_size(290.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
         });
-        let snapshot = self.worker.snapshot().cloned();
+        let snapshot = self.lab.snapshot().cloned();
         egui::Panel::right("vae-numbers").resizable(true).default_size(340.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 if let Some(s) = &snapshot {
@@ -268,61 +238,34 @@ impl VaeView {
         ) {
             self.choose_idx_folder(dir);
         }
-        if let Some(text) = self.message.clone() {
-            let modal = egui::Modal::new(egui::Id::unique("vae-message")).show(ui.ctx(), |ui| {
-                ui.heading("Cannot use that");
-                ui.label(text);
-                ui.button("OK").clicked()
-            });
-            if modal.inner || modal.should_close() {
-                self.message = None;
-            }
-        }
-    }
-
-    fn toggle_play(&mut self) {
-        let cmd = if self.playing() { Control::Pause } else { Control::Play };
-        self.worker.send(cmd);
+        self.lab.message_ui(ui.ctx(), "vae-message");
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        let status = self.worker.status().clone();
         ui.horizontal(|ui| {
-            let label = if status.playing { "Pause" } else { "Play" };
-            if ui.add_enabled(status.error.is_none(), egui::Button::new(label)).on_hover_text("Space").clicked() {
-                self.toggle_play();
-            }
+            self.lab.play_button(ui);
             if ui.button("Step").on_hover_text("One step of both models on the same minibatch").clicked() {
-                self.worker.send(Control::Lab(VaeCommand::Step));
+                self.lab.send(Control::Lab(VaeCommand::Step));
             }
             if ui.button("Reset").on_hover_text("New weights from the seed (R)").clicked() {
-                self.worker.send(Control::Reset);
+                self.lab.send(Control::Reset);
             }
             if ui
                 .button("Measure test set now")
                 .on_hover_text("Test ELBO, log p(x) and prior samples are measured every 5 s while training")
                 .clicked()
             {
-                self.worker.send(Control::Lab(VaeCommand::EvaluateNow));
+                self.lab.send(Control::Lab(VaeCommand::EvaluateNow));
             }
             ui.separator();
-            if let Some(s) = self.worker.snapshot() {
+            if let Some(s) = self.lab.snapshot() {
                 ui.label(RichText::new(format!("Step {}", s.steps)).strong());
             }
-            ui.label(format!("{:.0} steps/s", status.steps_per_sec));
-            ui.weak(format!("snapshot {:.0} ms", 1000.0 * status.snapshot_secs))
-                .on_hover_text("Time the trainer spends building each picture; it publishes at most every 5× that, so training keeps most of the core.");
+            self.lab.speed_ui(ui);
             ui.separator();
             ui.weak("All losses are sums over pixels and latent dimensions, averaged over images: nats per image.");
         });
-        if let Some(error) = status.error {
-            ui.horizontal(|ui| {
-                ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
-                if ui.button("Reset run").clicked() {
-                    self.worker.send(Control::Reset);
-                }
-            });
-        }
+        self.lab.error_ui(ui);
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
@@ -342,7 +285,7 @@ impl VaeView {
             let dir = if start.is_dir() { start.to_path_buf() } else { std::env::current_dir().unwrap_or_default() };
             self.browser.open_in(&dir);
         }
-        if let Some(s) = self.worker.snapshot() {
+        if let Some(s) = self.lab.snapshot() {
             ui.weak(format!("{}: {}×{} images", s.config.data.label(), s.width, s.height));
         }
         ui.separator();
