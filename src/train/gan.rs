@@ -13,7 +13,7 @@ use rand_distr::{Distribution as _, StandardNormal};
 
 use super::series::Series;
 use super::worker::Lab;
-use super::TrainError;
+use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
 use crate::model::critic::{clip_weights, gradient_penalty, input_gradient, lipschitz_estimate, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
@@ -250,13 +250,6 @@ pub mod limits {
 impl GanConfig {
     /// Checks every setting against its range, naming the first that is out of it.
     pub fn validate(&self) -> Result<(), TrainError> {
-        let check = |what: &str, v: usize, r: std::ops::RangeInclusive<usize>| {
-            if r.contains(&v) {
-                Ok(())
-            } else {
-                Err(TrainError::Invalid(format!("{what} must be in {}..={}, got {v}", r.start(), r.end())))
-            }
-        };
         for (who, net) in [("generator", &self.generator), ("discriminator", &self.discriminator)] {
             check(&format!("{who} hidden width"), net.hidden, limits::HIDDEN)?;
             check(&format!("{who} hidden layers"), net.layers, limits::LAYERS)?;

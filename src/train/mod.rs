@@ -29,3 +29,12 @@ pub enum TrainError {
     #[error("{0}")]
     Io(String),
 }
+
+/// Checks that the setting `what` lies in `range`, naming it and the range otherwise.
+pub fn check_range(what: &str, value: usize, range: std::ops::RangeInclusive<usize>) -> Result<(), TrainError> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(TrainError::Invalid(format!("{what} must be in {}..={}, got {value}", range.start(), range.end())))
+    }
+}

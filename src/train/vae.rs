@@ -12,7 +12,7 @@ use rand_distr::{Distribution as _, StandardNormal};
 
 use super::series::Series;
 use super::worker::Lab;
-use super::TrainError;
+use super::{check_range as check, TrainError};
 use crate::data::images::{self, ImageSet, Split};
 use crate::data::DataError;
 use crate::model::autoencoder::{AeShape, Autoencoder, Likelihood, Vae};
@@ -146,13 +146,6 @@ pub mod limits {
 impl VaeConfig {
     /// Checks every setting, naming the first out of range.
     pub fn validate(&self) -> Result<(), TrainError> {
-        let check = |what: &str, v: usize, r: std::ops::RangeInclusive<usize>| {
-            if r.contains(&v) {
-                Ok(())
-            } else {
-                Err(TrainError::Invalid(format!("{what} must be in {}..={}, got {v}", r.start(), r.end())))
-            }
-        };
         check("latent dimension", self.latent_dim, limits::LATENT)?;
         check("hidden width", self.hidden, limits::HIDDEN)?;
         check("hidden layers", self.layers, limits::LAYERS)?;
