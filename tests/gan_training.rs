@@ -211,7 +211,9 @@ fn memory_stays_flat_while_training() {
         t.iteration().unwrap();
     }
     let grown = resident_bytes().saturating_sub(before);
-    assert!(grown < 64 << 20, "resident memory grew by {} MB over 1500 steps", grown >> 20);
+    // Other tests of this binary run in parallel threads of the same process, so allow them
+    // room; the leak this guards against grew by gigabytes.
+    assert!(grown < 256 << 20, "resident memory grew by {} MB over 1500 steps", grown >> 20);
 }
 
 /// A step can leave non-finite weights that no loss has seen yet (the update after the last
