@@ -375,7 +375,7 @@ impl VaeView {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.lower, Lower::Manifold, "Manifold grids");
             ui.selectable_value(&mut self.lower, Lower::Prior, "Prior samples");
-            ui.selectable_value(&mut self.lower, Lower::Recon, "Reconstructions");
+            ui.selectable_value(&mut self.lower, Lower::Recon, "Reconstructions and interpolation");
             ui.selectable_value(&mut self.lower, Lower::Curves, "Curves");
         });
         match self.lower {
