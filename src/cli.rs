@@ -29,7 +29,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Headless commands.
+/// Headless commands (parsed once at start-up, so their size does not matter).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train a lab's models without a window and write metrics, a summary and a checkpoint.

@@ -225,6 +225,6 @@ fn non_finite_weights_never_reach_a_snapshot() {
     let w = &t.generator().layers().last().unwrap().bias;
     let nan = candle_core::Tensor::full(f32::NAN, w.dims(), &candle_core::Device::Cpu).unwrap();
     w.set(&nan).unwrap();
-    let err = t.build_snapshot().err().expect("a diverged snapshot is refused").to_string();
+    let err = t.build_snapshot().expect_err("a diverged snapshot is refused").to_string();
     assert!(err.contains("diverged") && err.contains("non-finite"), "{err}");
 }

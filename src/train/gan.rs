@@ -584,7 +584,7 @@ impl GanTrainer {
         }
         let reach = fake.abs()?.max_all()?.to_vec0::<f32>()?;
         let limit = EXPLODE_FACTOR * self.view_width();
-        if !(reach <= limit) {
+        if reach.is_nan() || reach > limit {
             return Err(self.diverged(format!("generated points reached |x| = {reach:.3e}, beyond {limit:.0e}")));
         }
         self.last.g_loss = g_loss;
