@@ -29,3 +29,31 @@ fn freeze_g_stops_p_g_while_d_keeps_training() {
     assert_ne!(later.d, first.d, "D keeps training");
     h.get_by_label_contains("sup |D − D*| = ");
 }
+
+#[test]
+fn dragging_a_mode_centre_moves_that_mode() {
+    let mut h = harness();
+    h.get_by_label("Optimal discriminator").click();
+    step_until(&mut h, "first snapshot", |a| a.optimal_d.snapshot().is_some());
+    h.run_steps(2);
+    let handles = h.state().optimal_d.mode_handles().to_vec();
+    assert_eq!(handles.len(), 2, "one handle per mode");
+    let before = h.state().optimal_d.config().data.components[1].mean;
+    let start = handles[1];
+    h.hover_at(start);
+    h.step();
+    h.drag_at(start);
+    h.step();
+    for dx in [10.0, 30.0, 60.0] {
+        h.hover_at(start + eframe::egui::vec2(dx, 0.0));
+        h.step();
+    }
+    h.drop_at(start + eframe::egui::vec2(60.0, 0.0));
+    h.step();
+    let after = h.state().optimal_d.config().data.components[1].mean;
+    assert!(after > before + 0.2, "mode 2 moved right: {before} → {after}");
+    assert_eq!(h.state().optimal_d.config().data.components[0].mean, -2.0, "the other mode stays");
+    step_until(&mut h, "the trainer took the new p_data", |a| {
+        a.optimal_d.snapshot().is_some_and(|s| (s.config.data.components[1].mean - after).abs() < 1e-12)
+    });
+}

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
 use super::lab::LabHandle;
 use super::widgets::{lr_slider, FAKE, REAL};
@@ -24,6 +24,8 @@ const D_COLOUR: Color32 = Color32::from_rgb(255, 170, 60);
 pub struct OptimalDView {
     lab: LabHandle<OptimalDTrainer>,
     config: OptimalDConfig,
+    dragging: Option<usize>,
+    handles: Vec<egui::Pos2>,
 }
 
 impl OptimalDView {
@@ -31,7 +33,7 @@ impl OptimalDView {
     pub fn new(ctx: &egui::Context) -> Self {
         let config = OptimalDConfig::default();
         let trainer = OptimalDTrainer::new(config.clone()).expect("the default settings are valid");
-        Self { lab: LabHandle::spawn(ctx, "optimal-d-trainer", trainer), config }
+        Self { lab: LabHandle::spawn(ctx, "optimal-d-trainer", trainer), config, dragging: None, handles: Vec::new() }
     }
 
     /// The newest snapshot.
@@ -47,6 +49,11 @@ impl OptimalDView {
     /// Whether the trainer is playing.
     pub fn playing(&self) -> bool {
         self.lab.playing()
+    }
+
+    /// Where each mode's drag handle (its centre, on p_data) was drawn in the last frame.
+    pub fn mode_handles(&self) -> &[egui::Pos2] {
+        &self.handles
     }
 
     /// Reads the trainer's newest state without waiting.
@@ -83,7 +90,7 @@ impl OptimalDView {
             });
         });
         egui::CentralPanel::default().show(ui, |ui| match &snapshot {
-            Some(s) => plots_ui(ui, s),
+            Some(s) => self.plots_ui(ui, s),
             None => {
                 ui.spinner();
             }
@@ -121,6 +128,101 @@ impl OptimalDView {
             self.lab.speed_ui(ui);
         });
         self.lab.error_ui(ui);
+    }
+
+    fn plots_ui(&mut self, ui: &mut egui::Ui, s: &OptimalDSnapshot) {
+        let link = egui::Id::unique("optd-x");
+        let p_g_label = match s.metrics.kde_bandwidth {
+            None => "p_g (exact: N(b, a²))".to_owned(),
+            Some(h) => format!("p_g (Gaussian KDE of 5000 samples, bandwidth {h:.3})"),
+        };
+        ui.label(RichText::new("Densities, D(x) and D*(x) = p_data(x) / (p_data(x) + p_g(x))").strong());
+        let height = ui.available_height();
+        let centres: Vec<[f64; 2]> =
+            self.config.data.components.iter().map(|c| [c.mean, self.config.data.pdf(c.mean)]).collect();
+        let response = Plot::new("optd-main")
+            .height(height * 0.62)
+            .link_axis(link, [true, false])
+            .include_y(0.0)
+            .include_y(1.05)
+            .allow_drag(false)
+            .legend(Legend::default())
+            .show(ui, |plot| {
+                plot.line(line("p_data", &s.xs, &s.p_data, REAL).width(2.0));
+                plot.line(line(&p_g_label, &s.xs, &s.p_g, FAKE).width(2.0));
+                plot.line(line("D*(x)", &s.xs, &s.d_star, Color32::WHITE).style(LineStyle::dashed_loose()).width(2.0));
+                plot.line(line("D(x), trained", &s.xs, &s.d, D_COLOUR).width(3.0));
+                plot.hline(HLine::new("½", 0.5).color(Color32::from_gray(110)));
+                plot.points(
+                    Points::new("mode centres (drag them)", centres.clone())
+                        .shape(MarkerShape::Diamond)
+                        .radius(6.0)
+                        .color(REAL),
+                );
+                plot.pointer_coordinate()
+            });
+        self.drag_modes_ui(&response, &centres);
+        ui.label(RichText::new("Histograms of 5000 real and 5000 generated samples (densities)").strong());
+        let (lo, hi, bins) = s.hist_range;
+        let width = (hi - lo) / bins as f64;
+        let bars = |h: &[f64], colour: Color32| -> Vec<Bar> {
+            h.iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    Bar::new(lo + (i as f64 + 0.5) * width, *v)
+                        .width(width * 0.95)
+                        .fill(colour.gamma_multiply(0.5))
+                        .stroke(egui::Stroke::new(0.5, colour))
+                })
+                .collect()
+        };
+        Plot::new("optd-hist")
+            .height(ui.available_height() - 8.0)
+            .link_axis(link, [true, false])
+            .include_y(0.0)
+            .legend(Legend::default())
+            .show(ui, |plot| {
+                plot.bar_chart(BarChart::new("real", bars(&s.hist_real, REAL)).color(REAL));
+                plot.bar_chart(BarChart::new("generated", bars(&s.hist_fake, FAKE)).color(FAKE));
+            });
+    }
+
+    /// Dragging a mode's centre (its diamond) moves that mode's mean; p_data changes live.
+    fn drag_modes_ui(
+        &mut self,
+        response: &egui_plot::PlotResponse<Option<egui_plot::PlotPoint>>,
+        centres: &[[f64; 2]],
+    ) {
+        let t = &response.transform;
+        self.handles = centres.iter().map(|c| t.position_from_point(&egui_plot::PlotPoint::new(c[0], c[1]))).collect();
+        let r = &response.response;
+        if r.drag_started() {
+            // Where the button went down, not where the pointer is now: a quick drag may
+            // already have left the handle by the frame that recognises it.
+            let pointer = r.ctx.input(|i| i.pointer.press_origin()).or_else(|| r.interact_pointer_pos());
+            self.dragging = pointer.and_then(|p| {
+                self.handles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (i, h.distance(p)))
+                    .filter(|(_, d)| *d < 24.0)
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(i, _)| i)
+            });
+        }
+        if let (Some(i), true) = (self.dragging, r.dragged()) {
+            if let Some(p) = r.interact_pointer_pos() {
+                let x = t.value_from_position(p).x.clamp(-10.0, 10.0);
+                let mut c = self.config.clone();
+                if let Some(component) = c.data.components.get_mut(i) {
+                    component.mean = (x * 100.0).round() / 100.0;
+                }
+                self.apply_config(c);
+            }
+        }
+        if r.drag_stopped() {
+            self.dragging = None;
+        }
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
@@ -208,52 +310,6 @@ impl OptimalDView {
 fn line<'a>(name: &str, xs: &[f64], ys: &[f64], colour: Color32) -> Line<'a> {
     let pts: Vec<[f64; 2]> = xs.iter().zip(ys).filter(|(_, y)| y.is_finite()).map(|(x, y)| [*x, *y]).collect();
     Line::new(name.to_owned(), PlotPoints::from(pts)).color(colour)
-}
-
-fn plots_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
-    let link = egui::Id::unique("optd-x");
-    let p_g_label = match s.metrics.kde_bandwidth {
-        None => "p_g (exact: N(b, a²))".to_owned(),
-        Some(h) => format!("p_g (Gaussian KDE of 5000 samples, bandwidth {h:.3})"),
-    };
-    ui.label(RichText::new("Densities, D(x) and D*(x) = p_data(x) / (p_data(x) + p_g(x))").strong());
-    let height = ui.available_height();
-    Plot::new("optd-main")
-        .height(height * 0.62)
-        .link_axis(link, [true, false])
-        .include_y(0.0)
-        .include_y(1.05)
-        .legend(Legend::default())
-        .show(ui, |plot| {
-            plot.line(line("p_data", &s.xs, &s.p_data, REAL).width(2.0));
-            plot.line(line(&p_g_label, &s.xs, &s.p_g, FAKE).width(2.0));
-            plot.line(line("D*(x)", &s.xs, &s.d_star, Color32::WHITE).style(LineStyle::dashed_loose()).width(2.0));
-            plot.line(line("D(x), trained", &s.xs, &s.d, D_COLOUR).width(3.0));
-            plot.hline(HLine::new("½", 0.5).color(Color32::from_gray(110)));
-        });
-    ui.label(RichText::new("Histograms of 5000 real and 5000 generated samples (densities)").strong());
-    let (lo, hi, bins) = s.hist_range;
-    let width = (hi - lo) / bins as f64;
-    let bars = |h: &[f64], colour: Color32| -> Vec<Bar> {
-        h.iter()
-            .enumerate()
-            .map(|(i, v)| {
-                Bar::new(lo + (i as f64 + 0.5) * width, *v)
-                    .width(width * 0.95)
-                    .fill(colour.gamma_multiply(0.5))
-                    .stroke(egui::Stroke::new(0.5, colour))
-            })
-            .collect()
-    };
-    Plot::new("optd-hist")
-        .height(ui.available_height() - 8.0)
-        .link_axis(link, [true, false])
-        .include_y(0.0)
-        .legend(Legend::default())
-        .show(ui, |plot| {
-            plot.bar_chart(BarChart::new("real", bars(&s.hist_real, REAL)).color(REAL));
-            plot.bar_chart(BarChart::new("generated", bars(&s.hist_fake, FAKE)).color(FAKE));
-        });
 }
 
 fn series_line<'a>(name: &str, s: &Series, colour: Color32) -> Line<'a> {
