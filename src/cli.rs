@@ -17,7 +17,7 @@ use crate::theory::modes::COVERAGE_SAMPLES;
 use crate::theory::optimal_d::Mixture1d;
 use crate::train::gan::{GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
 use crate::train::lines::{Constraint, LinesConfig, LinesTrainer};
-use crate::train::optimal_d::{Generator1d, OptimalDConfig, OptimalDTrainer};
+use crate::train::optimal_d::{Generator1d, OptimalDConfig, OptimalDMetrics, OptimalDTrainer};
 use crate::train::vae::{ImageSource, VaeConfig, VaeTrainer};
 
 /// Latent Lab: watch autoencoders, VAEs and GANs learn, live.
@@ -302,22 +302,9 @@ impl OptimalDArgs {
 /// The final numbers of a headless optimal-discriminator run (`summary.json`).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct OptimalDSummary {
-    /// sup |D − D*| where p_data + p_g ≥ 1 % of its peak.
-    pub max_abs_d_minus_dstar: f64,
-    /// V(D, G) on 5000 + 5000 samples.
-    pub v_d_g: f64,
-    /// V(D, G) by quadrature.
-    pub v_d_g_quadrature: f64,
-    /// C(G) = V(D*, G) by quadrature, from its definition.
-    pub v_dstar_g: f64,
-    /// −log 4 + 2·JSD by quadrature.
-    pub minus_log4_plus_2jsd: f64,
-    /// JSD(p_data ‖ p_g), nats.
-    pub jsd: f64,
-    /// D's loss (softplus form).
-    pub d_loss: f64,
-    /// D's loss as binary cross-entropy with labels 1/0.
-    pub d_loss_as_bce: f64,
+    /// The lab's measurements at the end, under their own names.
+    #[serde(flatten)]
+    pub metrics: OptimalDMetrics,
     /// The affine generator's a, if affine.
     pub generator_a: Option<f64>,
     /// The affine generator's b, if affine.
@@ -388,16 +375,8 @@ pub fn train_optimal_d(args: &OptimalDArgs) -> anyhow::Result<OptimalDSummary> {
         }
     }
     let Some(s) = last else { bail!("--steps must be at least 1") };
-    let m = s.metrics;
     let summary = OptimalDSummary {
-        max_abs_d_minus_dstar: m.max_abs_d_minus_dstar,
-        v_d_g: m.v_d_g,
-        v_d_g_quadrature: m.v_d_g_quadrature,
-        v_dstar_g: m.v_dstar_g,
-        minus_log4_plus_2jsd: m.minus_log4_plus_2jsd,
-        jsd: m.jsd,
-        d_loss: m.d_loss,
-        d_loss_as_bce: m.d_loss_as_bce,
+        metrics: s.metrics,
         generator_a: s.affine.map(|a| a.0),
         generator_b: s.affine.map(|a| a.1),
         freeze_g: config.freeze_g,

@@ -116,8 +116,8 @@ impl OptimalDConfig {
     }
 }
 
-/// What the lab measures at one moment.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What the lab measures at one moment (also the numbers of `summary.json`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OptimalDMetrics {
     /// sup |D − D*| over the plotted x where p_data + p_g ≥ 1 % of its peak.
     pub max_abs_d_minus_dstar: f64,
