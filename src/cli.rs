@@ -39,6 +39,13 @@ pub enum Command {
         #[command(subcommand)]
         lab: TrainLab,
     },
+    /// Time a lab's training step: median steps per second over a few repeats after a
+    /// warm-up (prints JSON with --json).
+    Bench {
+        /// Which lab.
+        #[command(subcommand)]
+        lab: BenchLab,
+    },
     /// The JS vs W1 lab: the parallel lines (0, Y) and (θ, Y); closed forms, learned estimates
     /// and their gradients in θ, or (with --race) gradient descent on θ under each objective.
     Lines(LinesArgs),
@@ -190,6 +197,199 @@ pub fn lines(args: &LinesArgs) -> anyhow::Result<serde_json::Value> {
         eprintln!("wrote {}", out.display());
     }
     Ok(summary)
+}
+
+/// Labs with a step to time.
+#[derive(Debug, Subcommand)]
+pub enum BenchLab {
+    /// The GAN lab's iteration (D steps, then a G step), with the same flags as `train gan`.
+    Gan {
+        /// The lab's settings.
+        #[command(flatten)]
+        settings: GanSettings,
+        /// Iterations per timed repeat.
+        #[arg(long, default_value_t = 2000)]
+        steps: u64,
+        /// How to time.
+        #[command(flatten)]
+        bench: BenchOptions,
+    },
+    /// The AE vs VAE lab's step (one update of each model on one minibatch), with the same
+    /// flags as `train vae`.
+    Vae {
+        /// The lab's settings.
+        #[command(flatten)]
+        settings: VaeSettings,
+        /// Steps per timed repeat.
+        #[arg(long, default_value_t = 1000)]
+        steps: u64,
+        /// Which models to step: both (the lab's step), vae or ae.
+        #[arg(long, default_value = "both")]
+        models: String,
+        /// How to time.
+        #[command(flatten)]
+        bench: BenchOptions,
+    },
+}
+
+/// How `bench` times.
+#[derive(Debug, Args)]
+pub struct BenchOptions {
+    /// Untimed steps first (caches, allocations, the optimiser's state).
+    #[arg(long, default_value_t = 100)]
+    pub warmup: u64,
+    /// Timed repeats; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    /// Compute threads for the matrix products.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Train through candle's autodiff instead of the fast path (the unoptimised reference).
+    #[arg(long)]
+    pub reference: bool,
+    /// Print one JSON object instead of a line of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `bench` measured.
+#[derive(Debug, serde::Serialize)]
+pub struct BenchReport {
+    /// The lab.
+    pub lab: &'static str,
+    /// Median steps per second over the repeats.
+    pub steps_per_sec: f64,
+    /// Median milliseconds per step.
+    pub ms_per_step: f64,
+    /// Compute threads.
+    pub threads: usize,
+    /// "fast" or "reference" (candle's autodiff).
+    pub path: &'static str,
+    /// Steps per repeat.
+    pub steps: u64,
+    /// Steps per second of each repeat.
+    pub repeats: Vec<f64>,
+    /// The model, in words.
+    pub model: String,
+}
+
+/// Times `steps` calls of `step`, `repeats` times after `warmup` calls, and reports the median.
+fn time_steps(
+    opts: &BenchOptions,
+    steps: u64,
+    mut step: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<(f64, Vec<f64>)> {
+    if steps == 0 || opts.repeats == 0 {
+        bail!("--steps and --repeats must be at least 1");
+    }
+    for _ in 0..opts.warmup {
+        step()?;
+    }
+    let mut rates = Vec::with_capacity(opts.repeats);
+    for _ in 0..opts.repeats {
+        let started = Instant::now();
+        for _ in 0..steps {
+            step()?;
+        }
+        rates.push(steps as f64 / started.elapsed().as_secs_f64());
+    }
+    let mut sorted = rates.clone();
+    sorted.sort_by(f64::total_cmp);
+    Ok((sorted[sorted.len() / 2], rates))
+}
+
+/// Sets the compute threads of both paths: candle's matmul reads `RAYON_NUM_THREADS` at each
+/// call, the fast path reads [`crate::model::native::threads`]. Call before any training.
+fn set_compute_threads(n: usize) -> anyhow::Result<()> {
+    if !(1..=256).contains(&n) {
+        bail!("--threads must be between 1 and 256, got {n}");
+    }
+    std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+    crate::model::native::set_threads(n);
+    Ok(())
+}
+
+/// Runs `latent-lab bench …`, prints the report and returns it.
+pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
+    let (BenchLab::Gan { bench: opts, .. } | BenchLab::Vae { bench: opts, .. }) = lab;
+    let report = match lab {
+        BenchLab::Gan { settings, steps, bench } => {
+            set_compute_threads(bench.threads)?;
+            let config = settings.config()?;
+            let mut trainer = GanTrainer::new(config.clone())?;
+            trainer.set_reference_path(bench.reference);
+            let fast = trainer.uses_fast_path();
+            let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.iteration().map(|_| ())?))?;
+            let (g, d) = (config.generator, config.discriminator);
+            BenchReport {
+                lab: "gan",
+                steps_per_sec: rate,
+                ms_per_step: 1e3 / rate,
+                threads: bench.threads,
+                path: if fast { "fast" } else { "reference" },
+                steps: *steps,
+                repeats,
+                model: format!(
+                    "{}: G {}x{}, D {}x{}, {}, batch {}, {} D step(s) per G step",
+                    config.loss.name(),
+                    g.hidden,
+                    g.layers,
+                    d.hidden,
+                    d.layers,
+                    g.activation.name(),
+                    config.batch,
+                    config.d_steps
+                ),
+            }
+        }
+        BenchLab::Vae { settings, steps, models, bench } => {
+            set_compute_threads(bench.threads)?;
+            let config = settings.config()?;
+            let which = match models.as_str() {
+                "both" => crate::train::vae::Models::Both,
+                "vae" => crate::train::vae::Models::Vae,
+                "ae" => crate::train::vae::Models::Ae,
+                other => bail!("unknown --models '{other}' (expected one of: both, vae, ae)"),
+            };
+            let mut trainer = VaeTrainer::new(config.clone())?;
+            trainer.set_reference_path(bench.reference);
+            trainer.set_models(which);
+            let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.step().map(|_| ())?))?;
+            BenchReport {
+                lab: "vae",
+                steps_per_sec: rate,
+                ms_per_step: 1e3 / rate,
+                threads: bench.threads,
+                path: if bench.reference { "reference" } else { "fast" },
+                steps: *steps,
+                repeats,
+                model: format!(
+                    "{models} on {}: {}x{} hidden, K = {}, batch {}, {} sample(s) of z",
+                    config.data.label(),
+                    config.hidden,
+                    config.layers,
+                    config.latent_dim,
+                    config.batch,
+                    config.mc_samples
+                ),
+            }
+        }
+    };
+    if opts.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{}: {:.1} steps/s, {:.3} ms/step ({} path, {} thread(s), median of {:?}) — {}",
+            report.lab,
+            report.steps_per_sec,
+            report.ms_per_step,
+            report.path,
+            report.threads,
+            report.repeats.iter().map(|r| (r * 10.0).round() / 10.0).collect::<Vec<_>>(),
+            report.model
+        );
+    }
+    Ok(report)
 }
 
 /// Labs that train headless.
@@ -396,6 +596,26 @@ pub fn train_optimal_d(args: &OptimalDArgs) -> anyhow::Result<OptimalDSummary> {
 /// Every setting of the AE vs VAE lab, as flags.
 #[derive(Debug, Args)]
 pub struct VaeArgs {
+    /// The lab's settings.
+    #[command(flatten)]
+    pub settings: VaeSettings,
+    /// Training steps.
+    #[arg(long, default_value_t = 3000)]
+    pub steps: u64,
+    /// Measure the test set every this many steps (a metrics row each time).
+    #[arg(long, default_value_t = 500)]
+    pub eval_every: u64,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The AE vs VAE lab's model, data and optimiser settings, as flags (shared by `train` and `bench`).
+#[derive(Debug, Args)]
+pub struct VaeSettings {
     /// Images: mnist5k (bundled, 28x28), digits (bundled, 8x8) or idx:DIR (MNIST-format IDX files).
     #[arg(long, default_value = "mnist5k")]
     pub data: String,
@@ -429,9 +649,6 @@ pub struct VaeArgs {
     /// Minibatch size.
     #[arg(long, default_value_t = 128)]
     pub batch: usize,
-    /// Training steps.
-    #[arg(long, default_value_t = 3000)]
-    pub steps: u64,
     /// Seed of weights, minibatches and noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -441,18 +658,9 @@ pub struct VaeArgs {
     /// Test images for the final log p(x) estimate (default: the whole test set).
     #[arg(long)]
     pub iw_images: Option<usize>,
-    /// Measure the test set every this many steps (a metrics row each time).
-    #[arg(long, default_value_t = 500)]
-    pub eval_every: u64,
-    /// Output folder (created if missing).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Print nothing but errors.
-    #[arg(long)]
-    pub quiet: bool,
 }
 
-impl VaeArgs {
+impl VaeSettings {
     /// Turns the flags into a validated configuration (the data is loaded later).
     pub fn config(&self) -> anyhow::Result<VaeConfig> {
         let data = ImageSource::parse(&self.data)?;
@@ -479,10 +687,17 @@ impl VaeArgs {
             iw_images: self.iw_images.unwrap_or(usize::MAX),
         };
         config.validate()?;
+        Ok(config)
+    }
+}
+
+impl VaeArgs {
+    /// Turns the flags into a validated configuration.
+    pub fn config(&self) -> anyhow::Result<VaeConfig> {
         if self.eval_every == 0 {
             bail!("--eval-every must be at least 1");
         }
-        Ok(config)
+        self.settings.config()
     }
 }
 
@@ -686,6 +901,26 @@ fn write_latents(path: &Path, trainer: &VaeTrainer) -> anyhow::Result<()> {
 /// Every setting of the GAN lab's side panel, as flags.
 #[derive(Debug, Args)]
 pub struct GanArgs {
+    /// The lab's settings.
+    #[command(flatten)]
+    pub settings: GanSettings,
+    /// Generator steps (iterations) to run.
+    #[arg(long, default_value_t = 5000)]
+    pub steps: u64,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Evaluate (and write a metrics row) every this many steps.
+    #[arg(long, default_value_t = 100)]
+    pub eval_every: u64,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The GAN lab's model, data and optimiser settings, as flags (shared by `train` and `bench`).
+#[derive(Debug, Args)]
+pub struct GanSettings {
     /// Data: ring8, grid25, spiral, moons, gaussian, or csv:PATH (x,y per row).
     #[arg(long, default_value = "ring8")]
     pub data: String,
@@ -695,15 +930,9 @@ pub struct GanArgs {
     /// Objective: minimax, ns (non-saturating), lsgan, wgan-clip, wgan-gp or hinge.
     #[arg(long, default_value = "ns")]
     pub loss: String,
-    /// Generator steps (iterations) to run.
-    #[arg(long, default_value_t = 5000)]
-    pub steps: u64,
     /// Seed of weights, data and noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Output folder (created if missing).
-    #[arg(long)]
-    pub out: PathBuf,
     /// Hidden width of both networks (4–256).
     #[arg(long, default_value_t = 64)]
     pub hidden: usize,
@@ -765,19 +994,13 @@ pub struct GanArgs {
     /// Minibatch size.
     #[arg(long, default_value_t = 128)]
     pub batch: usize,
-    /// Evaluate (and write a metrics row) every this many steps.
-    #[arg(long, default_value_t = 100)]
-    pub eval_every: u64,
-    /// Print nothing but errors.
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 fn parse_named<T>(what: &str, name: &str, parse: impl Fn(&str) -> Option<T>, all: &[&str]) -> anyhow::Result<T> {
     parse(name).with_context(|| format!("unknown {what} '{name}' (expected one of: {})", all.join(", ")))
 }
 
-impl GanArgs {
+impl GanSettings {
     /// Turns the flags into a validated configuration.
     pub fn config(&self) -> anyhow::Result<GanConfig> {
         let mut data = Toy2d::parse(&self.data)?;
@@ -833,10 +1056,17 @@ impl GanArgs {
         config.opt_g.lr = self.lr_g.unwrap_or(config.opt_g.lr);
         config.d_steps = self.d_steps.unwrap_or(config.d_steps);
         config.validate()?;
+        Ok(config)
+    }
+}
+
+impl GanArgs {
+    /// Turns the flags into a validated configuration.
+    pub fn config(&self) -> anyhow::Result<GanConfig> {
         if self.eval_every == 0 {
             bail!("--eval-every must be at least 1");
         }
-        Ok(config)
+        self.settings.config()
     }
 }
 

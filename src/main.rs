@@ -1,7 +1,7 @@
 //! `latent-lab`: no arguments opens the window; `latent-lab train …` runs headless.
 
 use clap::Parser as _;
-use latent_lab::cli::{lines, train_gan, train_optimal_d, train_vae, Cli, Command, TrainLab};
+use latent_lab::cli::{bench, lines, train_gan, train_optimal_d, train_vae, Cli, Command, TrainLab};
 
 fn main() -> std::process::ExitCode {
     // candle's matmul thread pool is slower than one thread on these small nets and would
@@ -16,6 +16,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Train { lab: TrainLab::Vae(args) }) => train_vae(&args).map(|_| ()),
         Some(Command::Train { lab: TrainLab::OptimalD(args) }) => train_optimal_d(&args).map(|_| ()),
         Some(Command::Lines(args)) => lines(&args).map(|_| ()),
+        Some(Command::Bench { lab }) => bench(&lab).map(|_| ()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

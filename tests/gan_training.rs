@@ -228,3 +228,71 @@ fn non_finite_weights_never_reach_a_snapshot() {
     let err = t.build_snapshot().expect_err("a diverged snapshot is refused").to_string();
     assert!(err.contains("diverged") && err.contains("non-finite"), "{err}");
 }
+
+/// The fast path is an optimisation, not another model: from the same seed it must give the
+/// candle path's numbers, for every objective it takes and every activation. Under SGD the
+/// weights must agree to float rounding after 25 iterations. Adam and RMSProp divide by the
+/// gradient's running size, so where a gradient is nearly zero its rounding decides the sign
+/// of a whole learning-rate step; under the objectives' own optimisers the losses must agree.
+#[test]
+fn fast_path_computes_what_the_candle_path_computes() {
+    use latent_lab::model::mlp::Activation;
+    let fast_losses =
+        [GanLoss::Minimax, GanLoss::NonSaturating, GanLoss::LeastSquares, GanLoss::WganClip, GanLoss::Hinge];
+    for (i, loss) in fast_losses.into_iter().enumerate() {
+        for sgd in [true, false] {
+            let activation = Activation::ALL[i % Activation::ALL.len()];
+            let mut config = GanConfig { seed: 5, batch: 64, ..GanConfig::default() };
+            loss.apply_defaults(&mut config);
+            config.generator.activation = activation;
+            config.discriminator.activation = activation;
+            config.d_steps = 2;
+            if sgd {
+                config.opt_d.kind = OptimizerKind::Sgd;
+                config.opt_d.lr = 0.01;
+                config.opt_g = config.opt_d;
+            }
+            let mut fast = GanTrainer::new(config.clone()).unwrap();
+            let mut reference = GanTrainer::new(config).unwrap();
+            reference.set_reference_path(true);
+            assert!(fast.uses_fast_path() && !reference.uses_fast_path());
+            let case = format!("{loss:?}, {activation:?}, {}", if sgd { "SGD" } else { "own optimiser" });
+            for step in 0..25 {
+                let (a, b) = (fast.iteration().unwrap(), reference.iteration().unwrap());
+                for (x, y, what) in [(a.d_loss, b.d_loss, "D loss"), (a.g_loss, b.g_loss, "G loss")] {
+                    assert!((x - y).abs() < 1e-3 * (1.0 + y.abs()), "{case}, step {step}, {what}: {x} vs {y}");
+                }
+            }
+            if sgd {
+                for (a, b) in
+                    [(fast.generator(), reference.generator()), (fast.discriminator(), reference.discriminator())]
+                {
+                    let (pa, pb) = (params(a), params(b));
+                    let worst = pa.iter().zip(&pb).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+                    assert!(worst < 1e-6, "{case}: weights differ by {worst}");
+                }
+            }
+            // The weights did move: the comparison is not between two untouched nets.
+            let untouched = GanTrainer::new(fast.config().clone()).unwrap();
+            assert_ne!(params(untouched.generator()), params(fast.generator()), "{case}");
+        }
+    }
+}
+
+/// Where the fast path cannot go (the gradient penalty, spectral normalisation), the trainer
+/// takes the candle path, and switching objective mid-run keeps the optimiser's state.
+#[test]
+fn gradient_penalty_and_spectral_norm_take_the_candle_path() {
+    let mut config = GanConfig { batch: 32, ..GanConfig::default() };
+    GanLoss::WganGp.apply_defaults(&mut config);
+    assert!(!GanTrainer::new(config.clone()).unwrap().uses_fast_path());
+    let sn = GanConfig { spectral_norm: true, batch: 32, ..GanConfig::default() };
+    assert!(!GanTrainer::new(sn).unwrap().uses_fast_path());
+    let mut t = GanTrainer::new(GanConfig { batch: 32, ..GanConfig::default() }).unwrap();
+    assert!(t.uses_fast_path());
+    t.iteration().unwrap();
+    t.set_config(config).unwrap();
+    assert!(!t.uses_fast_path());
+    t.iteration().unwrap();
+    assert_eq!(t.iterations(), 2);
+}

@@ -4,4 +4,5 @@ pub mod autoencoder;
 pub mod critic;
 pub mod frozen;
 pub mod mlp;
+pub mod native;
 pub mod optim;

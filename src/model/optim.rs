@@ -4,6 +4,8 @@
 use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
 
+use super::native::{copy_tensor, modify_in_place};
+
 /// Which update rule an optimiser uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum OptimizerKind {
@@ -73,27 +75,28 @@ impl OptimizerConfig {
     }
 }
 
-/// Per-variable state: Adam's two moments, or RMSProp's running square.
-#[derive(Debug)]
-struct Slot {
-    m: Option<Tensor>,
-    v: Option<Tensor>,
-}
-
-/// An optimiser bound to a list of variables.
+/// An optimiser bound to a list of variables. Its state (Adam's two moments, RMSProp's
+/// running square) is kept as plain numbers, and each update is one fused loop over a
+/// variable's elements; the candle path ([`Self::step`]) and the fast path
+/// ([`Self::step_slices`]) share it, so both apply the same update to the same state.
 #[derive(Debug)]
 pub struct Optimizer {
     vars: Vec<Var>,
     config: OptimizerConfig,
-    slots: Vec<Slot>,
+    /// Adam's first moment, per variable (empty until the first step).
+    m: Vec<Vec<f32>>,
+    /// Adam's second moment or RMSProp's running square, per variable.
+    v: Vec<Vec<f32>>,
     steps: u64,
+    /// Scratch: a gradient copied out of a candle tensor.
+    grad: Vec<f32>,
 }
 
 impl Optimizer {
     /// An optimiser for `vars`, with fresh state.
     pub fn new(vars: Vec<Var>, config: OptimizerConfig) -> Self {
-        let slots = vars.iter().map(|_| Slot { m: None, v: None }).collect();
-        Self { vars, config, slots, steps: 0 }
+        let empty = vec![Vec::new(); vars.len()];
+        Self { vars, config, m: empty.clone(), v: empty, steps: 0, grad: Vec::new() }
     }
 
     /// The current settings.
@@ -120,48 +123,64 @@ impl Optimizer {
     /// (not on the loss's graph) are left alone.
     pub fn step(&mut self, grads: &GradStore) -> Result<()> {
         self.steps += 1;
-        let OptimizerConfig { kind, lr, beta1, beta2, eps } = self.config;
-        let t = self.steps as i32;
-        for (var, slot) in self.vars.iter().zip(self.slots.iter_mut()) {
-            // candle leaves a variable's gradient attached to the forward graph; detach it,
-            // or the optimiser's moments would chain every step's graph and leak memory.
-            let Some(g) = grads.get(var.as_tensor()).map(Tensor::detach) else {
+        let mut grad = std::mem::take(&mut self.grad);
+        for i in 0..self.vars.len() {
+            let Some(g) = grads.get(self.vars[i].as_tensor()) else {
                 continue;
             };
-            let g = &g;
-            let w = var.as_tensor();
-            let next = match kind {
-                OptimizerKind::Sgd => (w - (g * lr)?)?,
-                OptimizerKind::Adam => {
-                    let m = match &slot.m {
-                        Some(m) => ((m * beta1)? + (g * (1.0 - beta1))?)?,
-                        None => (g * (1.0 - beta1))?,
-                    };
-                    let v = match &slot.v {
-                        Some(v) => ((v * beta2)? + (g.sqr()? * (1.0 - beta2))?)?,
-                        None => (g.sqr()? * (1.0 - beta2))?,
-                    };
-                    let m_hat_scale = 1.0 / (1.0 - beta1.powi(t));
-                    let v_hat_scale = 1.0 / (1.0 - beta2.powi(t));
-                    let denom = ((&v * v_hat_scale)?.sqrt()? + eps)?;
-                    let update = ((&m * (lr * m_hat_scale))? / denom)?;
-                    slot.m = Some(m);
-                    slot.v = Some(v);
-                    (w - update)?
-                }
-                OptimizerKind::RmsProp => {
-                    let v = match &slot.v {
-                        Some(v) => ((v * beta2)? + (g.sqr()? * (1.0 - beta2))?)?,
-                        None => (g.sqr()? * (1.0 - beta2))?,
-                    };
-                    let update = ((g * lr)? / (v.sqrt()? + eps)?)?;
-                    slot.v = Some(v);
-                    (w - update)?
-                }
-            };
-            var.set(&next)?;
+            copy_tensor(&mut grad, &g.contiguous()?)?;
+            self.update(i, &grad)?;
+        }
+        self.grad = grad;
+        Ok(())
+    }
+
+    /// Applies one update with the gradients given as plain numbers, one slice per variable
+    /// in the order the optimiser was built with.
+    pub fn step_slices(&mut self, grads: &[&[f32]]) -> Result<()> {
+        if grads.len() != self.vars.len() {
+            candle_core::bail!("{} gradients for {} variables", grads.len(), self.vars.len());
+        }
+        self.steps += 1;
+        for (i, g) in grads.iter().enumerate() {
+            self.update(i, g)?;
         }
         Ok(())
+    }
+
+    /// The update of variable `i` by gradient `g`, in place in the variable's storage.
+    fn update(&mut self, i: usize, g: &[f32]) -> Result<()> {
+        let OptimizerConfig { kind, lr, beta1, beta2, eps } = self.config;
+        let (lr, beta1, beta2, eps) = (lr as f32, beta1 as f32, beta2 as f32, eps as f32);
+        let t = self.steps as i32;
+        let (m, v) = (&mut self.m[i], &mut self.v[i]);
+        modify_in_place(self.vars[i].as_tensor(), |w| {
+            if g.len() != w.len() {
+                candle_core::bail!("a gradient of {} numbers for a variable of {}", g.len(), w.len());
+            }
+            match kind {
+                OptimizerKind::Sgd => w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g),
+                OptimizerKind::Adam => {
+                    let m_scale = 1.0 / (1.0 - f64::from(beta1).powi(t)) as f32;
+                    let v_scale = 1.0 / (1.0 - f64::from(beta2).powi(t)) as f32;
+                    m.resize(g.len(), 0.0);
+                    v.resize(g.len(), 0.0);
+                    for (((w, g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                        *m = beta1 * *m + (1.0 - beta1) * g;
+                        *v = beta2 * *v + (1.0 - beta2) * g * g;
+                        *w -= lr * (*m * m_scale) / ((*v * v_scale).sqrt() + eps);
+                    }
+                }
+                OptimizerKind::RmsProp => {
+                    v.resize(g.len(), 0.0);
+                    for ((w, g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
+                        *v = beta2 * *v + (1.0 - beta2) * g * g;
+                        *w -= lr * g / (v.sqrt() + eps);
+                    }
+                }
+            }
+            Ok(())
+        })
     }
 }
 
@@ -219,6 +238,42 @@ mod tests {
             }
             assert!((value(&w) - 1.0).abs() < 0.05, "{kind:?} ended at {}", value(&w));
         }
+    }
+
+    /// Adam written out in f64 over several steps with changing gradients, against the
+    /// fused f32 update (the state must carry between steps, bias correction included).
+    #[test]
+    fn adam_matches_the_formula_over_several_steps() {
+        let (lr, b1, b2, eps) = (0.01, 0.5, 0.9, 1e-8);
+        let w = Var::from_vec(vec![1.0f32, -2.0], 2, &Device::Cpu).unwrap();
+        let mut opt = Optimizer::new(
+            vec![w.clone()],
+            OptimizerConfig { kind: OptimizerKind::Adam, lr, beta1: b1, beta2: b2, eps },
+        );
+        let (mut want, mut m, mut v) = ([1.0f64, -2.0], [0.0f64; 2], [0.0f64; 2]);
+        for t in 1..=5 {
+            let g = [0.3 * f64::from(t), -1.0 / f64::from(t)];
+            opt.step_slices(&[&[g[0] as f32, g[1] as f32]]).unwrap();
+            for i in 0..2 {
+                m[i] = b1 * m[i] + (1.0 - b1) * g[i];
+                v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+                let (mh, vh) = (m[i] / (1.0 - b1.powi(t)), v[i] / (1.0 - b2.powi(t)));
+                want[i] -= lr * mh / (vh.sqrt() + eps);
+            }
+        }
+        let got = w.as_tensor().to_vec1::<f32>().unwrap();
+        for (g, w) in got.iter().zip(want) {
+            assert!((f64::from(*g) - w).abs() < 1e-5, "{g} vs {w}");
+        }
+    }
+
+    #[test]
+    fn step_slices_refuses_a_wrong_count_or_length() {
+        let w = scalar_var(1.0);
+        let mut opt = Optimizer::new(vec![w.clone()], OptimizerConfig::adam(0.1));
+        assert!(opt.step_slices(&[]).is_err());
+        assert!(opt.step_slices(&[&[1.0, 2.0]]).is_err());
+        assert_eq!(value(&w), 1.0);
     }
 
     #[test]

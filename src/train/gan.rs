@@ -17,6 +17,7 @@ use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
 use crate::model::critic::{clip_weights, gradient_penalty, input_gradient, lipschitz_estimate, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
+use crate::model::native::NativeMlp;
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 use crate::theory::divergence::{js_histogram_2d, Grid2, JS_GRID_BINS};
 use crate::theory::modes::{mode_coverage, ModeCoverage, COVERAGE_MIN_COUNT, COVERAGE_SAMPLES};
@@ -439,6 +440,37 @@ pub struct GanTrainer {
     history: GanHistory,
     pending_panic: bool,
     spectral: Option<SpectralNorm>,
+    /// Buffers of the fast path, built on its first step.
+    native: Option<NativeGan>,
+    /// Train through candle's autodiff even where the fast path applies (the reference the
+    /// fast path is tested and benchmarked against).
+    reference_path: bool,
+}
+
+/// The fast path's buffers: both networks' passes and the minibatches, kept between steps.
+struct NativeGan {
+    generator: NativeMlp,
+    discriminator: NativeMlp,
+    noise: Vec<f32>,
+    /// Real rows, then generated rows: D sees both in one pass.
+    both: Vec<f32>,
+    /// ∂loss/∂D's output, per row.
+    grad: Vec<f32>,
+    /// G's output, kept while D's pass overwrites its buffers.
+    fake: Vec<f32>,
+}
+
+impl NativeGan {
+    fn new(generator: &Mlp, discriminator: &Mlp) -> Self {
+        Self {
+            generator: NativeMlp::new(generator.shape()),
+            discriminator: NativeMlp::new(discriminator.shape()),
+            noise: Vec::new(),
+            both: Vec::new(),
+            grad: Vec::new(),
+            fake: Vec::new(),
+        }
+    }
 }
 
 /// Seed offsets so that weights, training noise and evaluation sets use separate streams.
@@ -476,6 +508,8 @@ impl GanTrainer {
             history: GanHistory::default(),
             pending_panic: false,
             spectral,
+            native: None,
+            reference_path: false,
         })
     }
 
@@ -537,9 +571,95 @@ impl GanTrainer {
         noise(self.config.noise, self.config.batch, self.config.noise_dim, &mut self.rng, &self.device)
     }
 
+    /// Trains through candle's autodiff (true) or through the fast path where it applies
+    /// (false, the default). Both compute the same numbers.
+    pub fn set_reference_path(&mut self, reference: bool) {
+        self.reference_path = reference;
+    }
+
+    /// Whether the next steps take the fast path: everything but the gradient penalty and
+    /// spectral normalisation, which need candle's autodiff.
+    pub fn uses_fast_path(&self) -> bool {
+        !self.reference_path && self.spectral.is_none() && self.config.loss != GanLoss::WganGp
+    }
+
     /// One discriminator step on a fresh real and a fresh generated minibatch.
     pub fn step_d(&mut self) -> Result<StepLosses, TrainError> {
         self.check_panic();
+        let (d_loss, d_real, d_fake) = if self.uses_fast_path() { self.fast_d()? } else { self.candle_d()? };
+        if self.config.loss == GanLoss::WganClip {
+            clip_weights(&self.discriminator, self.config.clip)?;
+        }
+        self.d_steps += 1;
+        if !d_loss.is_finite() {
+            return Err(self.diverged(format!("the discriminator's loss is {d_loss}")));
+        }
+        self.last = StepLosses { d_loss, d_real, d_fake, ..self.last };
+        Ok(self.last)
+    }
+
+    /// One generator step on a fresh noise minibatch (D's weights held fixed).
+    pub fn step_g(&mut self) -> Result<StepLosses, TrainError> {
+        self.check_panic();
+        let (g_loss, reach) = if self.uses_fast_path() { self.fast_g()? } else { self.candle_g()? };
+        self.g_steps += 1;
+        if !g_loss.is_finite() {
+            return Err(self.diverged(format!("the generator's loss is {g_loss}")));
+        }
+        let limit = EXPLODE_FACTOR * self.view_width();
+        if reach.is_nan() || reach > limit {
+            return Err(self.diverged(format!("generated points reached |x| = {reach:.3e}, beyond {limit:.0e}")));
+        }
+        self.last.g_loss = g_loss;
+        self.history.d_loss.push(self.g_steps as f64, self.last.d_loss);
+        self.history.g_loss.push(self.g_steps as f64, g_loss);
+        Ok(self.last)
+    }
+
+    /// The discriminator step on the fast path: (loss, mean D(real), mean D(fake)).
+    fn fast_d(&mut self) -> Result<(f64, f64, f64), TrainError> {
+        let (n, loss) = (self.config.batch, self.config.loss);
+        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        // The same draws in the same order as the candle path: real points, then noise.
+        let real = self.config.data.sample(n, &mut self.rng);
+        fill_noise(&mut nat.noise, self.config.noise, n * self.config.noise_dim, &mut self.rng);
+        nat.generator.load(&self.generator)?;
+        let fake = nat.generator.forward(&nat.noise, n);
+        nat.both.clear();
+        nat.both.extend(real.iter().flatten());
+        nat.both.extend_from_slice(fake);
+        nat.discriminator.load(&self.discriminator)?;
+        let out = nat.discriminator.forward(&nat.both, 2 * n);
+        nat.grad.resize(2 * n, 0.0);
+        let d_loss = d_loss_and_grad(loss, &out[..n], &out[n..], &mut nat.grad);
+        let (d_real, d_fake) = (mean_output_of(loss, &out[..n]), mean_output_of(loss, &out[n..]));
+        nat.discriminator.backward(&nat.grad, true, false);
+        self.opt_d.step_slices(&nat.discriminator.grads())?;
+        Ok((d_loss, d_real, d_fake))
+    }
+
+    /// The generator step on the fast path: (loss, largest |coordinate| generated).
+    fn fast_g(&mut self) -> Result<(f64, f32), TrainError> {
+        let (n, loss) = (self.config.batch, self.config.loss);
+        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        fill_noise(&mut nat.noise, self.config.noise, n * self.config.noise_dim, &mut self.rng);
+        nat.generator.load(&self.generator)?;
+        nat.fake.clear();
+        nat.fake.extend_from_slice(nat.generator.forward(&nat.noise, n));
+        let reach = nat.fake.iter().fold(0.0f32, |m, x| if x.is_nan() { f32::NAN } else { m.max(x.abs()) });
+        nat.discriminator.load(&self.discriminator)?;
+        let out = nat.discriminator.forward(&nat.fake, n);
+        nat.grad.resize(n, 0.0);
+        let g_loss = g_loss_and_grad(loss, out, &mut nat.grad);
+        // D is held fixed: only the gradient with respect to its input is needed.
+        let d_fake = nat.discriminator.backward(&nat.grad, false, true);
+        nat.generator.backward(d_fake, true, false);
+        self.opt_g.step_slices(&nat.generator.grads())?;
+        Ok((g_loss, reach))
+    }
+
+    /// The discriminator step through candle's autodiff.
+    fn candle_d(&mut self) -> Result<(f64, f64, f64), TrainError> {
         let real = self.real_batch()?;
         let z = self.noise_batch()?;
         let fake = self.generator.forward(&z)?.detach();
@@ -556,41 +676,20 @@ impl GanTrainer {
             loss = (loss + gradient_penalty(&self.discriminator, &real, &fake, &alpha, self.config.gp_lambda)?)?;
         }
         self.opt_d.backward_step(&loss)?;
-        if self.config.loss == GanLoss::WganClip {
-            clip_weights(&self.discriminator, self.config.clip)?;
-        }
-        self.d_steps += 1;
         let d_loss = f64::from(loss.to_vec0::<f32>()?);
-        let (d_real, d_fake) = (mean_output(self.config.loss, &out_real)?, mean_output(self.config.loss, &out_fake)?);
-        if !d_loss.is_finite() {
-            return Err(self.diverged(format!("the discriminator's loss is {d_loss}")));
-        }
-        self.last = StepLosses { d_loss, d_real, d_fake, ..self.last };
-        Ok(self.last)
+        Ok((d_loss, mean_output(self.config.loss, &out_real)?, mean_output(self.config.loss, &out_fake)?))
     }
 
-    /// One generator step on a fresh noise minibatch (D's weights held fixed).
-    pub fn step_g(&mut self) -> Result<StepLosses, TrainError> {
-        self.check_panic();
+    /// The generator step through candle's autodiff.
+    fn candle_g(&mut self) -> Result<(f64, f32), TrainError> {
         let z = self.noise_batch()?;
         let fake = self.generator.forward(&z)?;
         let out_fake = self.d_forward_frozen(&fake)?;
         let loss = g_loss(self.config.loss, &out_fake)?.mean_all()?;
         self.opt_g.backward_step(&loss)?;
-        self.g_steps += 1;
         let g_loss = f64::from(loss.to_vec0::<f32>()?);
-        if !g_loss.is_finite() {
-            return Err(self.diverged(format!("the generator's loss is {g_loss}")));
-        }
         let reach = fake.abs()?.max_all()?.to_vec0::<f32>()?;
-        let limit = EXPLODE_FACTOR * self.view_width();
-        if reach.is_nan() || reach > limit {
-            return Err(self.diverged(format!("generated points reached |x| = {reach:.3e}, beyond {limit:.0e}")));
-        }
-        self.last.g_loss = g_loss;
-        self.history.d_loss.push(self.g_steps as f64, self.last.d_loss);
-        self.history.g_loss.push(self.g_steps as f64, g_loss);
-        Ok(self.last)
+        Ok((g_loss, reach))
     }
 
     /// One iteration: `d_steps` discriminator steps, then one generator step.
@@ -913,6 +1012,84 @@ pub fn g_loss(loss: GanLoss, out_fake: &Tensor) -> candle_core::Result<Tensor> {
     }
 }
 
+/// softplus on one number, as [`softplus`] computes it.
+fn softplus_of(x: f32) -> f32 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+/// σ(x) = 1 / (1 + e^−x), without overflow for either sign.
+fn sigmoid_of(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// A per-row loss term on a logit: (value, derivative).
+type Term = fn(f32) -> (f32, f32);
+
+/// [`d_loss`] on plain logits, with ∂loss/∂logit written to `grad` (real rows, then
+/// generated rows).
+fn d_loss_and_grad(loss: GanLoss, real: &[f32], fake: &[f32], grad: &mut [f32]) -> f64 {
+    let (n_real, n_fake) = (real.len() as f32, fake.len() as f32);
+    let (g_real, g_fake) = grad.split_at_mut(real.len());
+    // Per-row loss terms and their derivatives, for a real row and a generated row.
+    let (term_real, term_fake): (Term, Term) = match loss {
+        GanLoss::Minimax | GanLoss::NonSaturating => {
+            (|l| (softplus_of(-l), -sigmoid_of(-l)), |l| (softplus_of(l), sigmoid_of(l)))
+        }
+        GanLoss::LeastSquares => (|l| (0.5 * (l - 1.0) * (l - 1.0), l - 1.0), |l| (0.5 * l * l, l)),
+        GanLoss::WganClip | GanLoss::WganGp => (|l| (-l, -1.0), |l| (l, 1.0)),
+        GanLoss::Hinge => (
+            |l| if 1.0 - l > 0.0 { (1.0 - l, -1.0) } else { (0.0, 0.0) },
+            |l| if 1.0 + l > 0.0 { (1.0 + l, 1.0) } else { (0.0, 0.0) },
+        ),
+    };
+    let mut total_real = 0.0f64;
+    for (g, &l) in g_real.iter_mut().zip(real) {
+        let (value, slope) = term_real(l);
+        total_real += f64::from(value);
+        *g = slope / n_real;
+    }
+    let mut total_fake = 0.0f64;
+    for (g, &l) in g_fake.iter_mut().zip(fake) {
+        let (value, slope) = term_fake(l);
+        total_fake += f64::from(value);
+        *g = slope / n_fake;
+    }
+    total_real / f64::from(n_real) + total_fake / f64::from(n_fake)
+}
+
+/// The mean of [`g_loss`] on plain logits, with ∂loss/∂logit written to `grad`.
+fn g_loss_and_grad(loss: GanLoss, fake: &[f32], grad: &mut [f32]) -> f64 {
+    let n = fake.len() as f32;
+    let term: Term = match loss {
+        GanLoss::Minimax => |l| (-softplus_of(l), -sigmoid_of(l)),
+        GanLoss::NonSaturating => |l| (softplus_of(-l), -sigmoid_of(-l)),
+        GanLoss::LeastSquares => |l| (0.5 * (l - 1.0) * (l - 1.0), l - 1.0),
+        GanLoss::WganClip | GanLoss::WganGp | GanLoss::Hinge => |l| (-l, -1.0),
+    };
+    let mut total = 0.0f64;
+    for (g, &l) in grad.iter_mut().zip(fake) {
+        let (value, slope) = term(l);
+        total += f64::from(value);
+        *g = slope / n;
+    }
+    total / f64::from(n)
+}
+
+/// [`mean_output`] on plain logits.
+fn mean_output_of(loss: GanLoss, out: &[f32]) -> f64 {
+    let sum: f64 = if loss.outputs_probability() {
+        out.iter().map(|&l| f64::from(sigmoid_of(l))).sum()
+    } else {
+        out.iter().map(|&l| f64::from(l)).sum()
+    };
+    sum / out.len().max(1) as f64
+}
+
 fn mean(t: &Tensor) -> candle_core::Result<f64> {
     Ok(f64::from(t.mean_all()?.to_vec0::<f32>()?))
 }
@@ -936,6 +1113,12 @@ fn forward_frozen(net: &Mlp, xs: &Tensor) -> candle_core::Result<Tensor> {
         }
     }
     Ok(h)
+}
+
+/// Refills `values` with `count` noise numbers (the draws [`noise`] makes).
+fn fill_noise(values: &mut Vec<f32>, kind: NoiseKind, count: usize, rng: &mut StdRng) {
+    values.clear();
+    values.extend((0..count).map(|_| kind.sample(rng)));
 }
 
 fn noise(kind: NoiseKind, n: usize, dim: usize, rng: &mut StdRng, device: &Device) -> Result<Tensor, TrainError> {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use candle_core::backprop::GradStore;
 use candle_core::{DType, Device, Tensor};
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
@@ -18,6 +19,7 @@ use crate::data::DataError;
 use crate::model::autoencoder::{AeShape, Autoencoder, Likelihood, Vae};
 use crate::model::frozen::FrozenMlp;
 use crate::model::mlp::Activation;
+use crate::model::native::NativeMlp;
 use crate::model::optim::{Optimizer, OptimizerConfig};
 use crate::theory::gaussian::importance_weighted_log_px;
 use crate::theory::neighbors::{prior_sample_report, PriorSampleReport};
@@ -395,6 +397,150 @@ pub struct VaeTrainer {
     scatter_labels: Arc<Vec<u8>>,
     scatter_images: Arc<Vec<f32>>,
     history: VaeHistory,
+    /// Buffers of the fast path, built on its first step.
+    native: Option<NativeVae>,
+    /// Train through candle's autodiff (the reference the fast path is tested against).
+    reference_path: bool,
+    /// Which models a step trains (both in the lab; one alone for benchmarks).
+    models: Models,
+}
+
+/// Which models [`VaeTrainer::step`] trains.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Models {
+    /// The AE and the VAE, on the same minibatch (the lab's step).
+    #[default]
+    Both,
+    /// The VAE alone (its terms only; the AE's loss reads 0).
+    Vae,
+    /// The AE alone (the VAE's terms read 0).
+    Ae,
+}
+
+impl Models {
+    fn vae(self) -> bool {
+        self != Self::Ae
+    }
+
+    fn ae(self) -> bool {
+        self != Self::Vae
+    }
+}
+
+/// The fast path's buffers for both models, kept between steps.
+struct NativeVae {
+    ae_encoder: NativeMlp,
+    ae_decoder: NativeMlp,
+    vae_encoder: NativeMlp,
+    vae_decoder: NativeMlp,
+    /// The minibatch, `b × d`.
+    x: Vec<f32>,
+    /// ε, `L·b × K`, sample-major.
+    eps: Vec<f32>,
+    /// z, `L·b × K` for the VAE, `b × K` for the AE.
+    z: Vec<f32>,
+    /// ∂loss/∂(a network's output).
+    grad: Vec<f32>,
+    /// ∂loss/∂(μ, log σ²), `b × 2K`.
+    grad_code: Vec<f32>,
+}
+
+impl NativeVae {
+    fn new(ae: &Autoencoder, vae: &Vae) -> Self {
+        Self {
+            ae_encoder: NativeMlp::new(ae.encoder.shape()),
+            ae_decoder: NativeMlp::new(ae.decoder.shape()),
+            vae_encoder: NativeMlp::new(vae.encoder.shape()),
+            vae_decoder: NativeMlp::new(vae.decoder.shape()),
+            x: Vec::new(),
+            eps: Vec::new(),
+            z: Vec::new(),
+            grad: Vec::new(),
+            grad_code: Vec::new(),
+        }
+    }
+
+    /// The VAE's gradients on the minibatch and ε in the buffers, as [`Vae::terms`] gives
+    /// them through candle: (reconstruction term, KL term).
+    fn vae_gradients(
+        &mut self,
+        vae: &Vae,
+        lik: Likelihood,
+        beta: f32,
+        b: usize,
+        k: usize,
+        samples: usize,
+    ) -> Result<(f64, f64), TrainError> {
+        // VAE: (μ, log σ²) = enc(x); z = μ + σ ⊙ ε; logits = dec(z).
+        self.vae_encoder.load(&vae.encoder)?;
+        self.vae_decoder.load(&vae.decoder)?;
+        let code = self.vae_encoder.forward(&self.x, b);
+        self.z.clear();
+        for s in 0..samples {
+            for i in 0..b {
+                let (mu, logvar) = code[i * 2 * k..(i + 1) * 2 * k].split_at(k);
+                let eps = &self.eps[(s * b + i) * k..(s * b + i + 1) * k];
+                self.z.extend(mu.iter().zip(logvar).zip(eps).map(|((m, lv), e)| m + (0.5 * lv).exp() * e));
+            }
+        }
+        let kl_sum: f64 = code
+            .chunks_exact(2 * k)
+            .map(|row| {
+                let (mu, logvar) = row.split_at(k);
+                mu.iter().zip(logvar).map(|(m, lv)| f64::from(m * m + lv.exp() - 1.0 - lv)).sum::<f64>()
+            })
+            .sum();
+        let kl = 0.5 * kl_sum / b as f64;
+        let rows = samples * b;
+        let logits = self.vae_decoder.forward(&self.z, rows);
+        let recon = nll_and_grad(lik, logits, &self.x, rows, &mut self.grad);
+        let dz = self.vae_decoder.backward(&self.grad, true, true);
+        // ∂/∂μ = Σ_s ∂/∂z + β μ / b;  ∂/∂log σ² = Σ_s ∂/∂z · ε · σ/2 + β (σ² − 1) / (2b).
+        let code = self.vae_encoder.output();
+        self.grad_code.clear();
+        self.grad_code.resize(b * 2 * k, 0.0);
+        for i in 0..b {
+            let (mu, logvar) = code[i * 2 * k..(i + 1) * 2 * k].split_at(k);
+            let (g_mu, g_logvar) = self.grad_code[i * 2 * k..(i + 1) * 2 * k].split_at_mut(k);
+            for s in 0..samples {
+                let row = (s * b + i) * k;
+                for j in 0..k {
+                    let std = (0.5 * logvar[j]).exp();
+                    g_mu[j] += dz[row + j];
+                    g_logvar[j] += dz[row + j] * self.eps[row + j] * 0.5 * std;
+                }
+            }
+            for j in 0..k {
+                g_mu[j] += beta * mu[j] / b as f32;
+                g_logvar[j] += beta * 0.5 * (logvar[j].exp() - 1.0) / b as f32;
+            }
+        }
+        self.vae_encoder.backward(&self.grad_code, true, false);
+        Ok((recon, kl))
+    }
+
+    /// The AE's gradients on the minibatch in the buffers: its reconstruction loss.
+    fn ae_gradients(&mut self, ae: &Autoencoder, lik: Likelihood, b: usize) -> Result<f64, TrainError> {
+        // AE: z = g(x), logits = f(z).
+        self.ae_encoder.load(&ae.encoder)?;
+        self.ae_decoder.load(&ae.decoder)?;
+        let z = self.ae_encoder.forward(&self.x, b);
+        let logits = self.ae_decoder.forward(z, b);
+        let ae_recon = nll_and_grad(lik, logits, &self.x, b, &mut self.grad);
+        let dz = self.ae_decoder.backward(&self.grad, true, true);
+        self.ae_encoder.backward(dz, true, false);
+        Ok(ae_recon)
+    }
+
+    /// The last gradients, each model's in its optimiser's order (encoder, then decoder):
+    /// (VAE, AE).
+    fn gradients(&self) -> (Vec<&[f32]>, Vec<&[f32]>) {
+        let mut vae = self.vae_encoder.grads();
+        vae.extend(self.vae_decoder.grads());
+        let mut ae = self.ae_encoder.grads();
+        ae.extend(self.ae_decoder.grads());
+        (vae, ae)
+    }
 }
 
 fn images_tensor(set: &ImageSet, device: &Device) -> Result<Tensor, TrainError> {
@@ -447,6 +593,9 @@ impl VaeTrainer {
             last_eval_at: None,
             prior_z,
             history: VaeHistory::default(),
+            native: None,
+            reference_path: false,
+            models: Models::Both,
         })
     }
 
@@ -509,25 +658,21 @@ impl VaeTrainer {
         Ok(Tensor::from_vec(v, (n, self.config.latent_dim), &self.device)?)
     }
 
+    /// Trains through candle's autodiff (true) or the fast path (false, the default). Both
+    /// compute the same numbers.
+    pub fn set_reference_path(&mut self, reference: bool) {
+        self.reference_path = reference;
+    }
+
+    /// Which models [`Self::step`] trains: both in the lab; benchmarks time one alone.
+    pub fn set_models(&mut self, models: Models) {
+        self.models = models;
+    }
+
     /// One step of both models on the same minibatch (drawn with replacement).
     pub fn step(&mut self) -> Result<TrainTerms, TrainError> {
-        let n = self.split.train.len();
-        let b = self.config.batch;
-        let idx: Vec<u32> = (0..b).map(|_| self.rng.random_range(0..n) as u32).collect();
-        let x = self.train_x.index_select(&Tensor::from_vec(idx, b, &self.device)?, 0)?;
-        let eps = self.normal(b * self.config.mc_samples)?;
-        let terms = self.vae.terms(&x, &eps, self.config.likelihood, self.config.beta)?;
-        self.opt_vae.backward_step(&terms.loss)?;
-        let ae_loss = self.ae.recon(&x, self.config.likelihood)?.mean_all()?;
-        self.opt_ae.backward_step(&ae_loss)?;
+        let last = if self.reference_path { self.candle_step()? } else { self.fast_step()? };
         self.steps += 1;
-        let value = |t: &Tensor| -> Result<f64, TrainError> { Ok(f64::from(t.to_vec0::<f32>()?)) };
-        let last = TrainTerms {
-            vae_recon: value(&terms.recon)?,
-            vae_kl: value(&terms.kl)?,
-            ae_recon: value(&ae_loss)?,
-            beta: self.config.beta,
-        };
         for (what, v) in [
             ("the VAE's reconstruction term", last.vae_recon),
             ("the VAE's KL term", last.vae_kl),
@@ -545,6 +690,85 @@ impl VaeTrainer {
         h.train_neg_elbo.push(s, last.vae_recon + last.vae_kl);
         h.ae_train_recon.push(s, last.ae_recon);
         Ok(last)
+    }
+
+    /// Both models' step through candle's autodiff.
+    fn candle_step(&mut self) -> Result<TrainTerms, TrainError> {
+        let (vae, ae, terms) = self.candle_gradients()?;
+        if let Some(grads) = vae {
+            self.opt_vae.step(&grads)?;
+        }
+        if let Some(grads) = ae {
+            self.opt_ae.step(&grads)?;
+        }
+        Ok(terms)
+    }
+
+    /// Both models' gradients on a fresh minibatch through candle's autodiff: (VAE's, AE's,
+    /// the terms).
+    fn candle_gradients(&mut self) -> Result<(Option<GradStore>, Option<GradStore>, TrainTerms), TrainError> {
+        let n = self.split.train.len();
+        let b = self.config.batch;
+        let idx: Vec<u32> = (0..b).map(|_| self.rng.random_range(0..n) as u32).collect();
+        let x = self.train_x.index_select(&Tensor::from_vec(idx, b, &self.device)?, 0)?;
+        let eps = self.normal(b * self.config.mc_samples)?;
+        let value = |t: &Tensor| -> Result<f64, TrainError> { Ok(f64::from(t.to_vec0::<f32>()?)) };
+        let mut terms = TrainTerms { beta: self.config.beta, ..TrainTerms::default() };
+        let mut vae = None;
+        if self.models.vae() {
+            let t = self.vae.terms(&x, &eps, self.config.likelihood, self.config.beta)?;
+            (terms.vae_recon, terms.vae_kl) = (value(&t.recon)?, value(&t.kl)?);
+            vae = Some(t.loss.backward()?);
+        }
+        let mut ae = None;
+        if self.models.ae() {
+            let loss = self.ae.recon(&x, self.config.likelihood)?.mean_all()?;
+            terms.ae_recon = value(&loss)?;
+            ae = Some(loss.backward()?);
+        }
+        Ok((vae, ae, terms))
+    }
+
+    /// Both models' step on the fast path.
+    fn fast_step(&mut self) -> Result<TrainTerms, TrainError> {
+        let terms = self.fast_gradients()?;
+        let nat = self.native.as_ref().expect("built by fast_gradients");
+        let (vae, ae) = nat.gradients();
+        if self.models.vae() {
+            self.opt_vae.step_slices(&vae)?;
+        }
+        if self.models.ae() {
+            self.opt_ae.step_slices(&ae)?;
+        }
+        Ok(terms)
+    }
+
+    /// Both models' gradients on a fresh minibatch, left in the fast path's buffers: the
+    /// same draws, terms and gradients as [`Vae::terms`] and [`Autoencoder::recon`] give
+    /// through candle, written out (see `model::native`).
+    fn fast_gradients(&mut self) -> Result<TrainTerms, TrainError> {
+        let nat = self.native.get_or_insert_with(|| NativeVae::new(&self.ae, &self.vae));
+        let (b, k, samples) = (self.config.batch, self.config.latent_dim, self.config.mc_samples);
+        let (lik, beta) = (self.config.likelihood, self.config.beta as f32);
+        let train = &self.split.train;
+        let d = train.dim();
+        // The same draws in the same order as the candle path: indices, then ε.
+        nat.x.clear();
+        for _ in 0..b {
+            let i = self.rng.random_range(0..train.len());
+            nat.x.extend_from_slice(&train.pixels[i * d..(i + 1) * d]);
+        }
+        nat.eps.clear();
+        nat.eps.extend((0..samples * b * k).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
+
+        let mut terms = TrainTerms { beta: self.config.beta, ..TrainTerms::default() };
+        if self.models.vae() {
+            (terms.vae_recon, terms.vae_kl) = nat.vae_gradients(&self.vae, lik, beta, b, k, samples)?;
+        }
+        if self.models.ae() {
+            terms.ae_recon = nat.ae_gradients(&self.ae, lik, b)?;
+        }
+        Ok(terms)
     }
 
     /// Measures the test set: ELBO terms, the AE's reconstruction, the importance-weighted
@@ -772,5 +996,125 @@ impl Lab for VaeTrainer {
 
     fn min_publish_interval(&self) -> Duration {
         Duration::from_millis(100)
+    }
+}
+
+/// −log p(x | z) averaged over `rows` decoded rows (row r explains image r mod b, as
+/// [`Likelihood::nll`] on tiled images), with ∂/∂logits written to `grad`.
+fn nll_and_grad(likelihood: Likelihood, logits: &[f32], x: &[f32], rows: usize, grad: &mut Vec<f32>) -> f64 {
+    let per_image = logits.len() / rows.max(1);
+    let scale = 1.0 / rows as f32;
+    grad.clear();
+    grad.resize(logits.len(), 0.0);
+    let mut total = 0.0f64;
+    for (r, (a_row, g_row)) in logits.chunks_exact(per_image).zip(grad.chunks_exact_mut(per_image)).enumerate() {
+        let x_row = &x[(r * per_image) % x.len()..][..per_image];
+        let mut row_total = 0.0f32;
+        match likelihood {
+            Likelihood::Bernoulli => {
+                // softplus(a) − x·a = max(a, 0) − x·a + log(1 + e^−|a|); its derivative is
+                // σ(a) − x. One e^−|a| serves both; the logs of 16 pixels are taken as the
+                // log of their product (each factor is in (1, 2], so it cannot overflow).
+                for ((a16, x16), g16) in a_row.chunks(16).zip(x_row.chunks(16)).zip(g_row.chunks_mut(16)) {
+                    let mut product = 1.0f32;
+                    for ((&a, &x), g) in a16.iter().zip(x16).zip(g16.iter_mut()) {
+                        let e = (-a.abs()).exp();
+                        product *= 1.0 + e;
+                        row_total += a.max(0.0) - x * a;
+                        let sigma = if a >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+                        *g = (sigma - x) * scale;
+                    }
+                    row_total += product.ln();
+                }
+            }
+            Likelihood::Gaussian { sigma } => {
+                let inv = 1.0 / (sigma * sigma);
+                for ((a, x), g) in a_row.iter().zip(x_row).zip(g_row.iter_mut()) {
+                    let m = sigmoid(*a);
+                    row_total += 0.5 * (x - m) * (x - m) * inv;
+                    *g = -(x - m) * m * (1.0 - m) * inv * scale;
+                }
+            }
+        }
+        total += f64::from(row_total);
+    }
+    let constant = match likelihood {
+        Likelihood::Bernoulli => 0.0,
+        Likelihood::Gaussian { sigma } => {
+            let s2 = f64::from(sigma).powi(2);
+            0.5 * per_image as f64 * (2.0 * std::f64::consts::PI * s2).ln()
+        }
+    };
+    total / rows as f64 + constant
+}
+
+/// σ(a), without overflow for either sign.
+fn sigmoid(a: f32) -> f32 {
+    if a >= 0.0 {
+        1.0 / (1.0 + (-a).exp())
+    } else {
+        let e = a.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(t: &Tensor) -> Vec<f32> {
+        t.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    }
+
+    /// The fast path's gradients are candle's, on the same minibatch and the same ε, for
+    /// both likelihoods, one or several samples of z, and every activation.
+    #[test]
+    fn fast_gradients_are_candles() {
+        let cases = [
+            (Likelihood::Bernoulli, 1, Activation::Relu),
+            (Likelihood::Bernoulli, 3, Activation::Tanh),
+            (Likelihood::Gaussian { sigma: 0.2 }, 2, Activation::LeakyRelu),
+        ];
+        for (likelihood, mc_samples, activation) in cases {
+            let config = VaeConfig {
+                data: ImageSource::Digits,
+                hidden: 32,
+                latent_dim: 3,
+                batch: 16,
+                beta: 0.7,
+                likelihood,
+                mc_samples,
+                activation,
+                ..VaeConfig::default()
+            };
+            let mut t = VaeTrainer::new(config).unwrap();
+            t.rng = StdRng::seed_from_u64(11);
+            let fast = t.fast_gradients().unwrap();
+            let (fast_vae, fast_ae) = t.native.as_ref().unwrap().gradients();
+            let (fast_vae, fast_ae): (Vec<Vec<f32>>, Vec<Vec<f32>>) =
+                (fast_vae.iter().map(|g| g.to_vec()).collect(), fast_ae.iter().map(|g| g.to_vec()).collect());
+            t.rng = StdRng::seed_from_u64(11);
+            let (vae, ae, reference) = t.candle_gradients().unwrap();
+            let (vae, ae) = (vae.unwrap(), ae.unwrap());
+            let case = format!("{likelihood:?}, L = {mc_samples}, {activation:?}");
+            for (a, b, what) in [
+                (fast.vae_recon, reference.vae_recon, "recon"),
+                (fast.vae_kl, reference.vae_kl, "KL"),
+                (fast.ae_recon, reference.ae_recon, "AE recon"),
+            ] {
+                assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "{case}: {what} {a} vs {b}");
+            }
+            for (grads, store, vars, model) in
+                [(&fast_vae, &vae, t.vae.vars(), "VAE"), (&fast_ae, &ae, t.ae.vars(), "AE")]
+            {
+                assert_eq!(grads.len(), vars.len());
+                for (i, (g, var)) in grads.iter().zip(&vars).enumerate() {
+                    let want = flat(store.get(var.as_tensor()).unwrap());
+                    let scale = want.iter().fold(1.0f32, |m, x| m.max(x.abs()));
+                    let worst = g.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+                    assert!(worst < 1e-4 * scale, "{case}: {model} variable {i} differs by {worst} (scale {scale})");
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,471 @@
+//! The fast path: an MLP's forward and backward pass written out by hand on `f32` slices.
+//!
+//! candle's autodiff builds a graph and allocates a tensor for every operation; on the small
+//! nets of this app that bookkeeping, not the arithmetic, takes most of a step. Here the
+//! matrix products go to `gemm` (the kernel candle itself calls), the bias, the activation
+//! and its derivative are fused into one loop each, and every buffer is kept between steps.
+//!
+//! The weights stay in the candle [`Var`]s of an [`Mlp`]: [`NativeMlp::load`] copies them in
+//! before a pass, and the optimiser writes its update back to the `Var`s, so everything else
+//! in the app (evaluation, snapshots, checkpoints, the candle path) sees one set of weights.
+//! The maths is the same as the candle path's; the tests check both against each other and
+//! the gradients against finite differences.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use candle_core::{CpuStorage, InplaceOp1, Layout, Result, Storage, Tensor};
+
+use super::mlp::{Activation, Mlp, MlpShape};
+
+static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Sets the number of threads the fast path's matrix products use (1 = the calling thread
+/// only; more uses rayon's global pool, whose size `RAYON_NUM_THREADS` sets).
+pub fn set_threads(n: usize) {
+    THREADS.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The number of threads the fast path's matrix products use.
+pub fn threads() -> usize {
+    THREADS.load(Ordering::Relaxed)
+}
+
+/// A row-major matrix, or the transpose of one, over a slice.
+#[derive(Clone, Copy, Debug)]
+pub struct Mat<'a> {
+    data: &'a [f32],
+    rows: usize,
+    cols: usize,
+    transposed: bool,
+}
+
+impl<'a> Mat<'a> {
+    /// The `rows × cols` row-major matrix stored in `data`.
+    ///
+    /// # Panics
+    /// If `data` does not hold exactly `rows × cols` numbers (a programming error).
+    pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        assert_eq!(data.len(), rows * cols, "a {rows}×{cols} matrix needs {} numbers", rows * cols);
+        Self { data, rows, cols, transposed: false }
+    }
+
+    /// The transpose, without copying.
+    pub fn t(self) -> Self {
+        Self { rows: self.cols, cols: self.rows, transposed: !self.transposed, ..self }
+    }
+
+    /// (row stride, column stride) in elements. A transposed view's element (i, j) is the
+    /// stored matrix's (j, i), whose rows are `self.rows` long.
+    fn strides(&self) -> (isize, isize) {
+        if self.transposed {
+            (1, self.rows as isize)
+        } else {
+            (self.cols as isize, 1)
+        }
+    }
+}
+
+/// `dst = a·b`, or `dst += a·b` when `accumulate`, with `dst` row-major `a.rows × b.cols`.
+///
+/// # Panics
+/// If the shapes do not agree (a programming error).
+pub fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(b.rows, k, "inner dimensions differ: {}×{} · {}×{}", a.rows, a.cols, b.rows, b.cols);
+    assert_eq!(dst.len(), m * n, "the product is {m}×{n}");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst.fill(0.0);
+        }
+        return;
+    }
+    let (a_rs, a_cs) = a.strides();
+    let (b_rs, b_cs) = b.strides();
+    let parallelism = match threads() {
+        1 => gemm::Parallelism::None,
+        n => gemm::Parallelism::Rayon(n),
+    };
+    // SAFETY: `Mat::new` checked that `a.data` holds `a.rows × a.cols` numbers and `b.data`
+    // `b.rows × b.cols`; the strides above address exactly those elements (row-major, or
+    // column-major for a transposed view). `dst` holds `m × n` numbers, written with row
+    // stride `n` and column stride 1. `dst` is a unique borrow, so it overlaps neither input.
+    #[allow(unsafe_code)]
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a_cs,
+            a_rs,
+            b.data.as_ptr(),
+            b_cs,
+            b_rs,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+/// Copies the numbers of a contiguous `f32` CPU tensor into `dst` (resized to fit).
+pub fn copy_tensor(dst: &mut Vec<f32>, t: &Tensor) -> Result<()> {
+    let (storage, layout) = t.storage_and_layout();
+    let Storage::Cpu(CpuStorage::F32(data)) = &*storage else {
+        candle_core::bail!("the fast path needs f32 tensors on the CPU");
+    };
+    let Some((start, end)) = layout.contiguous_offsets() else {
+        candle_core::bail!("the fast path needs contiguous tensors");
+    };
+    dst.clear();
+    dst.extend_from_slice(&data[start..end]);
+    Ok(())
+}
+
+/// Runs `f` on the numbers of a contiguous `f32` CPU tensor, in place (through candle's
+/// in-place custom op), so that updating a variable costs no allocation and no copy.
+pub fn modify_in_place(t: &Tensor, f: impl FnMut(&mut [f32]) -> Result<()>) -> Result<()> {
+    struct InPlace<F>(std::cell::RefCell<F>);
+    impl<F: FnMut(&mut [f32]) -> Result<()>> InplaceOp1 for InPlace<F> {
+        fn name(&self) -> &'static str {
+            "modify-in-place"
+        }
+
+        fn cpu_fwd(&self, storage: &mut CpuStorage, layout: &Layout) -> Result<()> {
+            let CpuStorage::F32(data) = storage else {
+                candle_core::bail!("the fast path needs f32 tensors");
+            };
+            let Some((start, end)) = layout.contiguous_offsets() else {
+                candle_core::bail!("the fast path needs contiguous tensors");
+            };
+            (self.0.borrow_mut())(&mut data[start..end])
+        }
+    }
+    t.inplace_op1(&InPlace(std::cell::RefCell::new(f)))
+}
+
+/// One layer's weights and gradients.
+#[derive(Clone, Debug, Default)]
+struct Layer {
+    input: usize,
+    output: usize,
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    grad_weight: Vec<f32>,
+    grad_bias: Vec<f32>,
+}
+
+/// An MLP's forward and backward pass on plain buffers, reused between steps.
+#[derive(Clone, Debug)]
+pub struct NativeMlp {
+    shape: MlpShape,
+    layers: Vec<Layer>,
+    /// `acts[0]` is the input, `acts[i + 1]` the output of layer `i` (after the activation,
+    /// except for the last layer), each `rows × width`.
+    acts: Vec<Vec<f32>>,
+    rows: usize,
+    delta: Vec<f32>,
+    upstream: Vec<f32>,
+}
+
+impl NativeMlp {
+    /// Buffers for an MLP of this shape (weights zero until [`Self::load`]).
+    pub fn new(shape: MlpShape) -> Self {
+        let widths = shape.widths();
+        let layers = widths
+            .windows(2)
+            .map(|w| Layer {
+                input: w[0],
+                output: w[1],
+                weight: vec![0.0; w[0] * w[1]],
+                bias: vec![0.0; w[1]],
+                grad_weight: vec![0.0; w[0] * w[1]],
+                grad_bias: vec![0.0; w[1]],
+            })
+            .collect();
+        Self { shape, layers, acts: vec![Vec::new(); widths.len()], rows: 0, delta: Vec::new(), upstream: Vec::new() }
+    }
+
+    /// Buffers for `mlp`'s shape, holding its current weights.
+    pub fn from_mlp(mlp: &Mlp) -> Result<Self> {
+        let mut native = Self::new(mlp.shape());
+        native.load(mlp)?;
+        Ok(native)
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> MlpShape {
+        self.shape
+    }
+
+    /// Copies `mlp`'s current weights in (it must have this shape).
+    pub fn load(&mut self, mlp: &Mlp) -> Result<()> {
+        if mlp.shape() != self.shape {
+            candle_core::bail!("the fast path was built for {:?}, not {:?}", self.shape, mlp.shape());
+        }
+        for (native, layer) in self.layers.iter_mut().zip(mlp.layers()) {
+            copy_tensor(&mut native.weight, layer.weight.as_tensor())?;
+            copy_tensor(&mut native.bias, layer.bias.as_tensor())?;
+        }
+        Ok(())
+    }
+
+    /// Runs a batch of `rows` inputs (row-major, `rows × input`) through the network and
+    /// returns the outputs (`rows × output`). Every layer's output is kept for
+    /// [`Self::backward`].
+    pub fn forward(&mut self, input: &[f32], rows: usize) -> &[f32] {
+        assert_eq!(input.len(), rows * self.shape.input, "input of the wrong size");
+        self.rows = rows;
+        self.acts[0].clear();
+        self.acts[0].extend_from_slice(input);
+        let last = self.layers.len() - 1;
+        let activation = self.shape.activation;
+        for (i, layer) in self.layers.iter().enumerate() {
+            let (before, after) = self.acts.split_at_mut(i + 1);
+            let x = &before[i];
+            let out = &mut after[0];
+            out.clear();
+            for _ in 0..rows {
+                out.extend_from_slice(&layer.bias);
+            }
+            matmul(out, Mat::new(x, rows, layer.input), Mat::new(&layer.weight, layer.input, layer.output), true);
+            if i < last {
+                activate(activation, out);
+            }
+        }
+        &self.acts[last + 1]
+    }
+
+    /// The outputs of the last [`Self::forward`].
+    pub fn output(&self) -> &[f32] {
+        &self.acts[self.layers.len()]
+    }
+
+    /// Back-propagates `d_output` (∂loss/∂output, `rows × output`) through the last forward
+    /// pass. With `param_grads`, every weight's and bias's gradient is computed (read them
+    /// with [`Self::grads`]); with `input_grad`, ∂loss/∂input is returned (`rows × input`),
+    /// else an empty slice.
+    pub fn backward(&mut self, d_output: &[f32], param_grads: bool, input_grad: bool) -> &[f32] {
+        let rows = self.rows;
+        assert_eq!(d_output.len(), rows * self.shape.output, "output gradient of the wrong size");
+        let activation = self.shape.activation;
+        self.delta.clear();
+        self.delta.extend_from_slice(d_output);
+        for i in (0..self.layers.len()).rev() {
+            let layer = &mut self.layers[i];
+            let x = &self.acts[i];
+            if param_grads {
+                matmul(
+                    &mut layer.grad_weight,
+                    Mat::new(x, rows, layer.input).t(),
+                    Mat::new(&self.delta, rows, layer.output),
+                    false,
+                );
+                column_sums(&mut layer.grad_bias, &self.delta, layer.output);
+            }
+            if i == 0 && !input_grad {
+                break;
+            }
+            self.upstream.clear();
+            self.upstream.resize(rows * layer.input, 0.0);
+            matmul(
+                &mut self.upstream,
+                Mat::new(&self.delta, rows, layer.output),
+                Mat::new(&layer.weight, layer.input, layer.output).t(),
+                false,
+            );
+            if i > 0 {
+                // acts[i] is the activated output of layer i − 1.
+                multiply_derivative(activation, &mut self.upstream, x);
+            }
+            std::mem::swap(&mut self.delta, &mut self.upstream);
+        }
+        if input_grad {
+            &self.delta
+        } else {
+            &[]
+        }
+    }
+
+    /// The gradients of the last backward pass, in [`Mlp::vars`] order (weight then bias,
+    /// layer by layer).
+    pub fn grads(&self) -> Vec<&[f32]> {
+        self.layers.iter().flat_map(|l| [l.grad_weight.as_slice(), l.grad_bias.as_slice()]).collect()
+    }
+}
+
+/// Applies the activation in place.
+fn activate(activation: Activation, xs: &mut [f32]) {
+    match activation {
+        Activation::Relu => xs.iter_mut().for_each(|x| *x = x.max(0.0)),
+        Activation::LeakyRelu => {
+            let slope = Activation::LEAKY_SLOPE as f32;
+            xs.iter_mut().for_each(|x| *x = if *x > 0.0 { *x } else { *x * slope });
+        }
+        Activation::Tanh => xs.iter_mut().for_each(|x| *x = x.tanh()),
+    }
+}
+
+/// Multiplies `grad` by the activation's derivative, given the activation's outputs `act`
+/// (for all three, the derivative is a function of the output).
+fn multiply_derivative(activation: Activation, grad: &mut [f32], act: &[f32]) {
+    match activation {
+        Activation::Relu => grad.iter_mut().zip(act).for_each(|(g, a)| *g = if *a > 0.0 { *g } else { 0.0 }),
+        Activation::LeakyRelu => {
+            let slope = Activation::LEAKY_SLOPE as f32;
+            grad.iter_mut().zip(act).for_each(|(g, a)| *g = if *a > 0.0 { *g } else { *g * slope });
+        }
+        Activation::Tanh => grad.iter_mut().zip(act).for_each(|(g, a)| *g *= 1.0 - a * a),
+    }
+}
+
+/// `sums[j] = Σ_r m[r][j]` for a row-major matrix of `cols` columns.
+fn column_sums(sums: &mut [f32], m: &[f32], cols: usize) {
+    sums.fill(0.0);
+    for row in m.chunks_exact(cols) {
+        sums.iter_mut().zip(row).for_each(|(s, x)| *s += x);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+    use rand::rngs::StdRng;
+    use rand::{RngExt as _, SeedableRng as _};
+
+    fn random(n: usize, rng: &mut StdRng) -> Vec<f32> {
+        (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
+    }
+
+    #[test]
+    fn matmul_matches_the_definition_for_every_transposition() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let (m, k, n) = (5, 7, 3);
+        let a = random(m * k, &mut rng);
+        let b = random(k * n, &mut rng);
+        let at: Vec<f32> = (0..k * m).map(|i| a[(i % m) * k + i / m]).collect(); // k×m
+        let bt: Vec<f32> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect(); // n×k
+        let expect: Vec<f32> =
+            (0..m * n).map(|i| (0..k).map(|p| a[(i / n) * k + p] * b[p * n + i % n]).sum::<f32>()).collect();
+        let cases = [
+            (Mat::new(&a, m, k), Mat::new(&b, k, n)),
+            (Mat::new(&at, k, m).t(), Mat::new(&b, k, n)),
+            (Mat::new(&a, m, k), Mat::new(&bt, n, k).t()),
+            (Mat::new(&at, k, m).t(), Mat::new(&bt, n, k).t()),
+        ];
+        for (a, b) in cases {
+            let mut dst = vec![1.0; m * n];
+            matmul(&mut dst, a, b, false);
+            for (d, e) in dst.iter().zip(&expect) {
+                assert!((d - e).abs() < 1e-5, "{d} vs {e}");
+            }
+            matmul(&mut dst, a, b, true);
+            for (d, e) in dst.iter().zip(&expect) {
+                assert!((d - 2.0 * e).abs() < 1e-5, "accumulate: {d} vs {}", 2.0 * e);
+            }
+        }
+    }
+
+    fn mlp(activation: Activation, seed: u64) -> Mlp {
+        let shape = MlpShape { input: 3, hidden: 6, layers: 2, output: 2, activation };
+        Mlp::new(shape, &mut StdRng::seed_from_u64(seed), &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn forward_matches_candle() {
+        for activation in Activation::ALL {
+            let net = mlp(activation, 2);
+            let x = random(4 * 3, &mut StdRng::seed_from_u64(3));
+            let want = net.forward(&Tensor::from_vec(x.clone(), (4, 3), &Device::Cpu).unwrap()).unwrap();
+            let want = want.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let mut native = NativeMlp::from_mlp(&net).unwrap();
+            for (a, b) in native.forward(&x, 4).iter().zip(&want) {
+                assert!((a - b).abs() < 1e-6, "{activation:?}: {a} vs {b}");
+            }
+        }
+    }
+
+    /// loss = Σ c ⊙ net(x) for a fixed c, so ∂loss/∂output = c.
+    fn loss(net: &mut NativeMlp, x: &[f32], c: &[f32]) -> f64 {
+        net.forward(x, 4).iter().zip(c).map(|(y, c)| f64::from(y * c)).sum()
+    }
+
+    #[test]
+    fn gradients_match_candle_autodiff() {
+        for activation in Activation::ALL {
+            let net = mlp(activation, 4);
+            let mut rng = StdRng::seed_from_u64(5);
+            let x = random(4 * 3, &mut rng);
+            let c = random(4 * 2, &mut rng);
+            let xv = Var::from_vec(x.clone(), (4, 3), &Device::Cpu).unwrap();
+            let ct = Tensor::from_vec(c.clone(), (4, 2), &Device::Cpu).unwrap();
+            let grads = (net.forward(xv.as_tensor()).unwrap() * &ct).unwrap().sum_all().unwrap().backward().unwrap();
+            let mut native = NativeMlp::from_mlp(&net).unwrap();
+            native.forward(&x, 4);
+            let dx = native.backward(&c, true, true).to_vec();
+            let want_dx = grads.get(xv.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let close = |a: &[f32], b: &[f32], what: &str| {
+                assert_eq!(a.len(), b.len());
+                for (p, q) in a.iter().zip(b) {
+                    assert!((p - q).abs() < 1e-5, "{activation:?} {what}: {p} vs {q}");
+                }
+            };
+            close(&dx, &want_dx, "input gradient");
+            for (var, g) in net.vars().iter().zip(native.grads()) {
+                let want = grads.get(var.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                close(g, &want, "parameter gradient");
+            }
+        }
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        // Tanh is smooth everywhere, so central differences in f64 of an f32 net are accurate
+        // to about 1e-3 relative.
+        let net = mlp(Activation::Tanh, 6);
+        let mut rng = StdRng::seed_from_u64(7);
+        let x = random(4 * 3, &mut rng);
+        let c = random(4 * 2, &mut rng);
+        let mut native = NativeMlp::from_mlp(&net).unwrap();
+        native.forward(&x, 4);
+        let dx = native.backward(&c, true, true).to_vec();
+        let dw0 = native.grads()[0].to_vec();
+        let h = 1e-2f32;
+        for i in 0..x.len() {
+            let (mut plus, mut minus) = (x.clone(), x.clone());
+            plus[i] += h;
+            minus[i] -= h;
+            let fd = (loss(&mut native, &plus, &c) - loss(&mut native, &minus, &c)) / (2.0 * f64::from(h));
+            assert!((fd - f64::from(dx[i])).abs() < 2e-3 * (1.0 + fd.abs()), "∂/∂x{i}: {fd} vs {}", dx[i]);
+        }
+        for (i, &g) in dw0.iter().enumerate() {
+            let w0 = native.layers[0].weight[i];
+            native.layers[0].weight[i] = w0 + h;
+            let up = loss(&mut native, &x, &c);
+            native.layers[0].weight[i] = w0 - h;
+            let down = loss(&mut native, &x, &c);
+            native.layers[0].weight[i] = w0;
+            let fd = (up - down) / (2.0 * f64::from(h));
+            assert!((fd - f64::from(g)).abs() < 2e-3 * (1.0 + fd.abs()), "∂/∂w{i}: {fd} vs {g}");
+        }
+    }
+
+    #[test]
+    fn load_refuses_another_shape() {
+        let mut native = NativeMlp::new(mlp(Activation::Relu, 1).shape());
+        let other = MlpShape { hidden: 7, ..native.shape() };
+        let err = native.load(&Mlp::new(other, &mut StdRng::seed_from_u64(1), &Device::Cpu).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("fast path"), "{err}");
+    }
+}
