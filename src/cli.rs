@@ -22,11 +22,41 @@ use crate::train::vae::{ImageSource, VaeConfig, VaeTrainer};
 
 /// Latent Lab: watch autoencoders, VAEs and GANs learn, live.
 #[derive(Debug, Parser)]
-#[command(name = "latent-lab", version, about)]
+#[command(name = "latent-lab", version, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// What to run; nothing opens the window.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The window's first tab: gan, ae-vae, optimal-d or js-w1.
+    #[arg(long)]
+    pub tab: Option<String>,
+    /// Start training the first tab's lab at once.
+    #[arg(long)]
+    pub play: bool,
+    /// Write every frame's UI time, the previous frame's CPU time and the snapshot's age to
+    /// FILE (CSV); the frame-time readout is shown too.
+    #[arg(long, value_name = "FILE")]
+    pub frame_stats: Option<PathBuf>,
+    /// Show the frame-time readout from the start.
+    #[arg(long)]
+    pub show_frame_times: bool,
+}
+
+impl Cli {
+    /// The window's options, checked.
+    pub fn app_options(&self) -> anyhow::Result<crate::ui::AppOptions> {
+        use crate::ui::Tab;
+        let tab = match &self.tab {
+            Some(name) => Some(parse_named("tab", name, Tab::parse, &Tab::ALL.map(Tab::name))?),
+            None => None,
+        };
+        Ok(crate::ui::AppOptions {
+            tab,
+            play: self.play,
+            frame_stats: self.frame_stats.clone(),
+            show_frame_stats: self.show_frame_times,
+        })
+    }
 }
 
 /// Headless commands (parsed once at start-up, so their size does not matter).

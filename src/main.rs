@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
     }
     let cli = Cli::parse();
     let result = match cli.command {
-        None => latent_lab::ui::run_app(),
+        None => cli.app_options().and_then(latent_lab::ui::run_app),
         Some(Command::Train { lab: TrainLab::Gan(args) }) => train_gan(&args).map(|_| ()),
         Some(Command::Train { lab: TrainLab::Vae(args) }) => train_vae(&args).map(|_| ()),
         Some(Command::Train { lab: TrainLab::OptimalD(args) }) => train_optimal_d(&args).map(|_| ()),

@@ -131,3 +131,19 @@ fn a_panic_in_the_trainer_is_shown_and_the_window_lives_on() {
     h.get_by_label("Play").click();
     step_until(&mut h, "training again", |a| iterations(a) > 5);
 }
+
+/// The frame-time readout: off at first; its toggle shows p50/p95 of the UI's own time and
+/// the picture's age, computed from frames the app recorded.
+#[test]
+fn frame_times_toggle_shows_the_readout() {
+    let mut h = harness();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("UI p50").is_none());
+    h.get_by_label("Frame times").click();
+    h.run_steps(3);
+    h.get_by_label_contains("UI p50");
+    h.get_by_label_contains("snapshot age");
+    assert!(h.state().frame_stats.frames() >= 6);
+    let p95 = h.state().frame_stats.percentile(95.0, |f| Some(f.ui_ms)).unwrap();
+    assert!(p95 > 0.0 && p95.is_finite());
+}

@@ -96,3 +96,23 @@ fn fashion_mnist_can_be_chosen_in_the_window() {
     });
     assert!(h.state().vae.message().is_none());
 }
+
+/// While training runs, the decoding under the mouse follows the pointer in the very frame
+/// that sees it move: one frame after each move, the decoded z is the new point's.
+#[test]
+fn decoding_follows_the_pointer_in_the_same_frame_while_training() {
+    let mut h = harness();
+    h.get_by_label("Play").click();
+    step_until(&mut h, "some training", |a| a.vae.snapshot().is_some_and(|s| s.steps > 50));
+    let rect = h.state().vae.scatter_rect(Model::Ae).expect("the AE scatter is drawn");
+    let mut seen = Vec::new();
+    for (dx, dy) in [(-0.3, -0.2), (0.25, 0.3), (0.1, -0.35)] {
+        h.hover_at(rect.center() + egui::vec2(rect.width() * dx, rect.height() * dy));
+        h.step();
+        let hover = h.state().vae.hover().expect("hovering decodes").clone();
+        assert_eq!(hover.model, Model::Ae);
+        assert!(!seen.contains(&hover.z), "frame after the move still shows an earlier point's z");
+        seen.push(hover.z);
+    }
+    assert!(h.state().vae.playing());
+}

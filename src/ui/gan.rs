@@ -142,6 +142,18 @@ impl GanView {
         self.lab.snapshot()
     }
 
+    /// The trainer's last reported status (speed, snapshot timing, error).
+    pub fn status(&self) -> &crate::train::worker::Status {
+        self.lab.status()
+    }
+
+    /// Starts training (used by `--play`).
+    pub fn play(&mut self) {
+        if !self.lab.status().playing {
+            self.lab.send(crate::train::worker::Control::Play);
+        }
+    }
+
     /// The settings the side panel shows.
     pub fn config(&self) -> &GanConfig {
         &self.config

@@ -39,6 +39,18 @@ impl LinesView {
         self.lab.snapshot()
     }
 
+    /// The trainer's last reported status (speed, snapshot timing, error).
+    pub fn status(&self) -> &crate::train::worker::Status {
+        self.lab.status()
+    }
+
+    /// Starts training (used by `--play`).
+    pub fn play(&mut self) {
+        if !self.lab.status().playing {
+            self.lab.send(crate::train::worker::Control::Play);
+        }
+    }
+
     /// The settings the panel shows (θ included).
     pub fn config(&self) -> &LinesConfig {
         &self.config

@@ -1,5 +1,6 @@
 //! The window: a tab per lab. Panels read snapshots, never tensors.
 
+pub mod frame_stats;
 pub mod gan;
 pub mod images;
 pub mod lab;
@@ -24,7 +25,23 @@ pub enum Tab {
 }
 
 impl Tab {
-    const ALL: [Self; 4] = [Self::Gan, Self::AeVae, Self::OptimalD, Self::JsW1];
+    /// Every tab, in order.
+    pub const ALL: [Self; 4] = [Self::Gan, Self::AeVae, Self::OptimalD, Self::JsW1];
+
+    /// Short name, as `--tab` takes it and the frame-stats file writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gan => "gan",
+            Self::AeVae => "ae-vae",
+            Self::OptimalD => "optimal-d",
+            Self::JsW1 => "js-w1",
+        }
+    }
+
+    /// Parses a name given by [`Self::name`].
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
 
     fn label(self) -> &'static str {
         match self {
@@ -51,6 +68,23 @@ pub struct App {
     pub optimal_d: optimal_d::OptimalDView,
     /// The JS vs W1 lab.
     pub lines: lines::LinesView,
+    /// Per-frame UI times and their readout.
+    pub frame_stats: frame_stats::FrameStats,
+    /// eframe's CPU time for the previous frame, handed over by the eframe wrapper.
+    prev_frame_cpu: Option<f32>,
+}
+
+/// How the window starts (from the command line).
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// The tab shown first.
+    pub tab: Option<Tab>,
+    /// Start training the first tab's lab at once.
+    pub play: bool,
+    /// Write per-frame UI times to this CSV file.
+    pub frame_stats: Option<std::path::PathBuf>,
+    /// Show the frame-time readout from the start.
+    pub show_frame_stats: bool,
 }
 
 /// DejaVu Sans, a fallback for the mathematical symbols (∇, ‖, ₓ, ≥ …) that egui's own font
@@ -78,6 +112,50 @@ impl App {
             vae: vae::VaeView::new(ctx),
             optimal_d: optimal_d::OptimalDView::new(ctx),
             lines: lines::LinesView::new(ctx),
+            frame_stats: frame_stats::FrameStats::default(),
+            prev_frame_cpu: None,
+        }
+    }
+
+    /// Builds the app as `options` ask: the first tab, training started, frame times
+    /// written to a file (an unwritable file is an error).
+    pub fn with_options(ctx: &egui::Context, options: &AppOptions) -> anyhow::Result<Self> {
+        let mut app = Self::new(ctx);
+        if let Some(path) = &options.frame_stats {
+            app.frame_stats
+                .write_to(path)
+                .map_err(|e| anyhow::anyhow!("cannot write frame stats to {}: {e}", path.display()))?;
+        }
+        app.frame_stats.visible = options.show_frame_stats || options.frame_stats.is_some();
+        app.show_tab(options.tab.unwrap_or(Tab::Gan));
+        if options.play {
+            app.play_shown();
+        }
+        Ok(app)
+    }
+
+    /// The tab shown.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// Starts training the shown lab.
+    pub fn play_shown(&mut self) {
+        match self.tab {
+            Tab::Gan => self.gan.play(),
+            Tab::AeVae => self.vae.play(),
+            Tab::OptimalD => self.optimal_d.play(),
+            Tab::JsW1 => self.lines.play(),
+        }
+    }
+
+    /// The shown lab's trainer status.
+    fn shown_status(&self) -> &crate::train::worker::Status {
+        match self.tab {
+            Tab::Gan => self.gan.status(),
+            Tab::AeVae => self.vae.status(),
+            Tab::OptimalD => self.optimal_d.status(),
+            Tab::JsW1 => self.lines.status(),
         }
     }
 
@@ -94,8 +172,26 @@ impl App {
         self.tab = tab;
     }
 
-    /// Draws one frame into `ui` (shared by eframe and the UI tests).
+    /// Draws one frame into `ui` (shared by eframe and the UI tests), and records how long
+    /// it took.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let started = std::time::Instant::now();
+        self.draw(ui);
+        let age = self.shown_status().published_at.map(|t| t.elapsed().as_secs_f32() * 1e3);
+        let frame = frame_stats::FrameTime {
+            ui_ms: started.elapsed().as_secs_f32() * 1e3,
+            prev_frame_cpu_ms: self.prev_frame_cpu.map(|s| s * 1e3),
+            snapshot_age_ms: age,
+        };
+        let speed = self.shown_status().steps_per_sec;
+        self.frame_stats.record(frame, self.tab.name(), speed);
+        if self.frame_stats.visible {
+            // The readout changes every frame.
+            ui.ctx().request_repaint();
+        }
+    }
+
+    fn draw(&mut self, ui: &mut egui::Ui) {
         // Every lab reads its trainer's state each frame, shown or not, so that queued
         // commands go out and statuses stay current.
         self.gan.poll();
@@ -113,6 +209,15 @@ impl App {
                         self.show_tab(tab);
                     }
                 }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.toggle_value(&mut self.frame_stats.visible, "Frame times")
+                        .on_hover_text("The UI thread's time per frame (p50, p95) and the age of the picture.");
+                    if self.frame_stats.visible {
+                        let age = self.shown_status().published_at.map(|t| t.elapsed());
+                        ui.separator();
+                        self.frame_stats.ui(ui, age);
+                    }
+                });
             });
         });
         match self.tab {
@@ -125,17 +230,22 @@ impl App {
 }
 
 impl eframe::App for App {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.prev_frame_cpu = frame.info().cpu_usage;
         App::ui(self, ui);
     }
 }
 
 /// Opens the window and runs until it is closed.
-pub fn run_app() -> anyhow::Result<()> {
+pub fn run_app(app_options: AppOptions) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_inner_size([1600.0, 1000.0]).with_title("Latent Lab"),
         ..Default::default()
     };
-    eframe::run_native("Latent Lab", options, Box::new(|cc| Ok(Box::new(App::new(&cc.egui_ctx)))))
-        .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+    eframe::run_native(
+        "Latent Lab",
+        options,
+        Box::new(move |cc| Ok(Box::new(App::with_options(&cc.egui_ctx, &app_options).map_err(|e| e.to_string())?))),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }
