@@ -88,7 +88,7 @@ impl FrameStats {
                 opt(frame.snapshot_age_ms),
                 steps_per_sec
             );
-            let flushed = if self.frames % FLUSH_EVERY == 0 { file.flush() } else { Ok(()) };
+            let flushed = if self.frames.is_multiple_of(FLUSH_EVERY) { file.flush() } else { Ok(()) };
             if let Err(e) = row.and(flushed) {
                 // A full disk must not take the window down: stop writing and say so.
                 self.file_error = Some(format!("frame stats file: {e}"));
