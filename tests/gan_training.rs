@@ -171,8 +171,7 @@ fn generator_gradient_matches_finite_differences() {
     }
     let dev = candle_core::Device::Cpu;
     let pts = vec![[0.3f32, -0.7], [1.5, 1.0]];
-    let x = latent_lab::train::gan::points_tensor(&pts, &dev).unwrap();
-    let (grad, _) = t.generator_loss_gradient(&x).unwrap();
+    let (grad, _) = t.generator_loss_gradient(&pts).unwrap();
     let loss_at = |p: [f32; 2]| {
         let x = latent_lab::train::gan::points_tensor(&[p], &dev).unwrap();
         let out = t.discriminator().forward(&x).unwrap();
@@ -295,4 +294,45 @@ fn gradient_penalty_and_spectral_norm_take_the_candle_path() {
     assert!(!t.uses_fast_path());
     t.iteration().unwrap();
     assert_eq!(t.iterations(), 2);
+}
+
+/// The snapshot's numbers (metrics, heatmap, arrows, manifold) are the same whether they are
+/// computed on the fast path or through candle, for a probability D and for a critic.
+#[test]
+fn fast_evaluation_matches_candle_evaluation() {
+    for loss in [GanLoss::NonSaturating, GanLoss::WganGp] {
+        let mut config = GanConfig { batch: 64, ..GanConfig::default() };
+        loss.apply_defaults(&mut config);
+        let mut t = GanTrainer::new(config).unwrap();
+        for _ in 0..40 {
+            t.iteration().unwrap();
+        }
+        let fast = t.build_snapshot().unwrap();
+        t.set_reference_path(true);
+        let reference = t.build_snapshot().unwrap();
+        let (a, b) = (&fast.metrics, &reference.metrics);
+        for (x, y, what) in [
+            (a.d_real, b.d_real, "mean D(real)"),
+            (a.d_fake, b.d_fake, "mean D(fake)"),
+            (a.grad_norm, b.grad_norm, "gradient norm"),
+            (a.lipschitz, b.lipschitz, "Lipschitz estimate"),
+            (a.js_grid, b.js_grid, "JS (grid)"),
+            (a.js_from_d.unwrap_or(0.0), b.js_from_d.unwrap_or(0.0), "JS via D"),
+        ] {
+            assert!((x - y).abs() < 1e-4 * (1.0 + y.abs()), "{loss:?} {what}: {x} vs {y}");
+        }
+        assert!(a.lipschitz > 0.0);
+        let close = |p: &[f32], q: &[f32], what: &str| {
+            assert_eq!(p.len(), q.len(), "{what}");
+            let worst = p.iter().zip(q).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+            assert!(worst < 1e-4, "{loss:?} {what} differs by {worst}");
+        };
+        close(&fast.heat.values, &reference.heat.values, "heatmap");
+        let flat = |pts: &[[f32; 2]]| pts.iter().flatten().copied().collect::<Vec<f32>>();
+        close(&flat(&fast.fake), &flat(&reference.fake), "generated points");
+        let arrows =
+            |s: &latent_lab::train::gan::GanSnapshot| s.arrows.iter().flat_map(|(_, g)| *g).collect::<Vec<_>>();
+        close(&arrows(&fast), &arrows(&reference), "arrows");
+        close(&flat(&fast.manifold.concat()), &flat(&reference.manifold.concat()), "manifold");
+    }
 }

@@ -15,7 +15,7 @@ use super::series::Series;
 use super::worker::Lab;
 use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
-use crate::model::critic::{clip_weights, gradient_penalty, input_gradient, lipschitz_estimate, SpectralNorm};
+use crate::model::critic::{clip_weights, gradient_penalty, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::model::native::NativeMlp;
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
@@ -436,7 +436,7 @@ pub struct GanTrainer {
     g_steps: u64,
     last: StepLosses,
     real_eval: Arc<Vec<Point2>>,
-    noise_eval: Tensor,
+    noise_eval: Arc<Vec<f32>>,
     history: GanHistory,
     pending_panic: bool,
     spectral: Option<SpectralNorm>,
@@ -491,7 +491,9 @@ impl GanTrainer {
             if config.spectral_norm { Some(SpectralNorm::new(&discriminator, &mut init_rng)?) } else { None };
         let mut eval_rng = StdRng::seed_from_u64(config.seed ^ EVAL_STREAM);
         let real_eval = Arc::new(config.data.sample(COVERAGE_SAMPLES, &mut eval_rng));
-        let noise_eval = noise(config.noise, COVERAGE_SAMPLES, config.noise_dim, &mut eval_rng, &device)?;
+        let mut noise_eval = Vec::new();
+        fill_noise(&mut noise_eval, config.noise, COVERAGE_SAMPLES * config.noise_dim, &mut eval_rng);
+        let noise_eval = Arc::new(noise_eval);
         Ok(Self {
             rng: StdRng::seed_from_u64(config.seed),
             config,
@@ -716,13 +718,57 @@ impl GanTrainer {
         }
     }
 
-    /// The largest ‖∇ₓD‖ over the given points.
-    fn lipschitz(&self, points: &Tensor) -> Result<f64, TrainError> {
-        let grad = match &self.spectral {
-            Some(sn) => sn.input_gradient(&self.discriminator, points)?.1,
-            None => input_gradient(&self.discriminator, points)?.1,
+    /// Whether evaluation runs on the fast path's buffers: always, but for a spectrally
+    /// normalised D (whose weights are divided by their norms in candle) and the reference.
+    fn native_eval(&self) -> bool {
+        self.spectral.is_none() && !self.reference_path
+    }
+
+    /// G applied to `z` (`n × noise_dim`, row-major): `n × 2` numbers.
+    fn run_g(&mut self, z: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
+        if self.native_eval() {
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            nat.generator.load(&self.generator)?;
+            return Ok(nat.generator.forward(z, n).to_vec());
+        }
+        let z = Tensor::from_slice(z, (n, self.config.noise_dim), &self.device)?;
+        Ok(self.generator.forward(&z)?.flatten_all()?.to_vec1::<f32>()?)
+    }
+
+    /// D's raw output (logit or score) at `n` points (`n × 2`, row-major).
+    fn run_d(&mut self, x: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
+        if self.native_eval() {
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            nat.discriminator.load(&self.discriminator)?;
+            return Ok(nat.discriminator.forward(x, n).to_vec());
+        }
+        let x = Tensor::from_slice(x, (n, 2), &self.device)?;
+        Ok(self.d_forward_frozen(&x)?.flatten_all()?.to_vec1::<f32>()?)
+    }
+
+    /// D's output at `n` points and, per point, the gradient of φ(D(x)) in x, where `slope`
+    /// is φ′: row i is φ′(D(xᵢ))·∇ₓD(xᵢ) (D's weights held fixed).
+    fn run_d_grad(&mut self, x: &[f32], n: usize, slope: fn(f32) -> f32) -> Result<(Vec<f32>, Vec<f32>), TrainError> {
+        if self.native_eval() {
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            nat.discriminator.load(&self.discriminator)?;
+            let out = nat.discriminator.forward(x, n).to_vec();
+            nat.grad.clear();
+            nat.grad.extend(out.iter().map(|&l| slope(l)));
+            let grad = nat.discriminator.backward(&nat.grad, false, true).to_vec();
+            return Ok((out, grad));
+        }
+        let x = Var::from_slice(x, (n, 2), &self.device)?;
+        let out = self.d_forward_frozen(x.as_tensor())?;
+        let values = out.flatten_all()?.to_vec1::<f32>()?;
+        let weights: Vec<f32> = values.iter().map(|&l| slope(l)).collect();
+        let weights = Tensor::from_vec(weights, (n, 1), &self.device)?;
+        let grads = (out * weights)?.sum_all()?.backward()?;
+        let grad = match grads.get(x.as_tensor()) {
+            Some(g) => g.flatten_all()?.to_vec1::<f32>()?,
+            None => vec![0.0; 2 * n],
         };
-        Ok(lipschitz_estimate(&grad)?)
+        Ok((values, grad))
     }
 
     fn check_panic(&mut self) {
@@ -742,34 +788,37 @@ impl GanTrainer {
 
     /// Generates `n` points from fresh noise (for `samples.csv`).
     pub fn generate(&mut self, n: usize) -> Result<Vec<Point2>, TrainError> {
-        let z = noise(self.config.noise, n, self.config.noise_dim, &mut self.rng, &self.device)?;
-        tensor_points(&self.generator.forward(&z)?)
+        let mut z = Vec::new();
+        fill_noise(&mut z, self.config.noise, n * self.config.noise_dim, &mut self.rng);
+        Ok(to_points(&self.run_g(&z, n)?))
     }
 
     /// The generator applied to the fixed evaluation noise.
-    pub fn eval_fakes(&self) -> Result<Vec<Point2>, TrainError> {
-        tensor_points(&self.generator.forward(&self.noise_eval)?)
+    pub fn eval_fakes(&mut self) -> Result<Vec<Point2>, TrainError> {
+        let noise = Arc::clone(&self.noise_eval);
+        Ok(to_points(&self.run_g(&noise, COVERAGE_SAMPLES)?))
     }
 
     /// Computes the evaluation metrics, records them in the histories and returns them with
     /// the generated evaluation points.
     pub fn evaluate(&mut self) -> Result<(EvalMetrics, Vec<Point2>), TrainError> {
-        let fake_t = self.generator.forward(&self.noise_eval)?;
-        let fake = tensor_points(&fake_t)?;
+        let fake = self.eval_fakes()?;
         // An update can leave non-finite weights that no loss has seen yet: never measure or
         // draw them.
         if fake.iter().any(|p| !(p[0].is_finite() && p[1].is_finite())) {
             return Err(self.diverged("the generator's weights became non-finite".to_owned()));
         }
-        let real_t = points_tensor(&self.real_eval, &self.device)?;
-        let out_real = self.d_forward_frozen(&real_t)?;
-        let (per_point_grad, out_fake) = self.generator_loss_gradient(&fake_t)?;
+        let real_flat: Vec<f32> = self.real_eval.iter().flatten().copied().collect();
+        let out_real = self.run_d(&real_flat, self.real_eval.len())?;
+        let (per_point_grad, out_fake) = self.generator_loss_gradient(&fake)?;
         let loss = self.config.loss;
-        let d_real = mean_output(loss, &out_real)?;
-        let d_fake = mean_output(loss, &out_fake)?;
+        let d_real = mean_output_of(loss, &out_real);
+        let d_fake = mean_output_of(loss, &out_fake);
         let js_from_d = if loss.outputs_probability() {
             // V(D, G) = E log D(x) + E log(1 − D(G(z))) = −softplus(−l_real) − softplus(l_fake).
-            let v = -(mean(&softplus(&out_real.neg()?)?)? + mean(&softplus(&out_fake)?)?);
+            let mean_of =
+                |v: &[f32], f: fn(f32) -> f32| v.iter().map(|&l| f64::from(f(l))).sum::<f64>() / v.len() as f64;
+            let v = -(mean_of(&out_real, |l| softplus_of(-l)) + mean_of(&out_fake, softplus_of));
             Some((v + 4f64.ln()) / 2.0)
         } else {
             None
@@ -779,11 +828,18 @@ impl GanTrainer {
         let [min, max] = self.config.data.view_bounds();
         let js_grid = js_histogram_2d(&self.real_eval, &fake, &Grid2 { min, max, bins: JS_GRID_BINS });
         let coverage = self.config.data.modes().map(|m| mode_coverage(&fake, &m.centres, m.sigma, COVERAGE_MIN_COUNT));
+        // The Lipschitz estimate: max ‖∇ₓD‖ over real points, generated points and random
+        // interpolates between them.
         let mut eval_rng = StdRng::seed_from_u64(self.config.seed ^ self.g_steps);
-        let alpha: Vec<f32> = (0..fake.len()).map(|_| eval_rng.random_range(0.0f32..1.0)).collect();
-        let alpha = Tensor::from_vec(alpha, (fake.len(), 1), &self.device)?;
-        let mixed = (real_t.broadcast_mul(&alpha)? + fake_t.detach().broadcast_mul(&(1.0 - &alpha)?)?)?;
-        let lipschitz = self.lipschitz(&Tensor::cat(&[&real_t, &fake_t.detach(), &mixed], 0)?)?;
+        let mut points = real_flat;
+        points.extend(fake.iter().flatten());
+        for (r, f) in self.real_eval.iter().zip(&fake) {
+            let a = eval_rng.random_range(0.0f32..1.0);
+            points.extend([a * r[0] + (1.0 - a) * f[0], a * r[1] + (1.0 - a) * f[1]]);
+        }
+        let rows = points.len() / 2;
+        let (_, grads) = self.run_d_grad(&points, rows, |_| 1.0)?;
+        let lipschitz = grads.chunks_exact(2).map(|g| f64::from(g[0].hypot(g[1]))).fold(0.0, f64::max);
         let metrics = EvalMetrics { d_real, d_fake, js_grid, js_from_d, grad_norm, coverage, lipschitz };
         self.record(&metrics);
         Ok((metrics, fake))
@@ -807,30 +863,28 @@ impl GanTrainer {
 
     /// ∇ₓ of the generator's per-sample loss at the given points (D fixed), and D's output
     /// there. The negative of each row is where that point is pushed.
-    pub fn generator_loss_gradient(&self, points: &Tensor) -> Result<(Vec<Point2>, Tensor), TrainError> {
-        let x = Var::from_tensor(&points.detach())?;
-        let out = self.d_forward_frozen(x.as_tensor())?;
-        let per_sample = g_loss(self.config.loss, &out)?;
-        let grads = per_sample.sum_all()?.backward()?;
-        let grad = grads.get(x.as_tensor()).cloned().unwrap_or(x.as_tensor().zeros_like()?);
-        Ok((tensor_points(&grad)?, out.detach()))
+    pub fn generator_loss_gradient(&mut self, points: &[Point2]) -> Result<(Vec<Point2>, Vec<f32>), TrainError> {
+        let flat: Vec<f32> = points.iter().flatten().copied().collect();
+        let (out, grad) = self.run_d_grad(&flat, points.len(), g_loss_slope(self.config.loss))?;
+        Ok((to_points(&grad), out))
     }
 
     /// D over a `cells × cells` grid on the view box, as probabilities or raw scores.
-    pub fn heat_grid(&self, cells: usize) -> Result<HeatGrid, TrainError> {
+    pub fn heat_grid(&mut self, cells: usize) -> Result<HeatGrid, TrainError> {
         let [lo, hi] = self.config.data.view_bounds();
-        let mut pts = Vec::with_capacity(cells * cells);
+        let mut pts = Vec::with_capacity(2 * cells * cells);
         for r in 0..cells {
             let y = lo[1] + (hi[1] - lo[1]) * (r as f32 + 0.5) / cells as f32;
             for c in 0..cells {
                 let x = lo[0] + (hi[0] - lo[0]) * (c as f32 + 0.5) / cells as f32;
-                pts.push([x, y]);
+                pts.extend([x, y]);
             }
         }
-        let out = self.d_forward_frozen(&points_tensor(&pts, &self.device)?)?;
+        let mut values = self.run_d(&pts, cells * cells)?;
         let probability = self.config.loss.outputs_probability();
-        let out = if probability { candle_nn::ops::sigmoid(&out)? } else { out };
-        let values = out.flatten_all()?.to_vec1::<f32>()?;
+        if probability {
+            values.iter_mut().for_each(|v| *v = sigmoid_of(*v));
+        }
         let (low, high) = if probability {
             (0.0, 1.0)
         } else if self.config.loss.is_critic() {
@@ -849,7 +903,7 @@ impl GanTrainer {
 
     /// The noise grid pushed through G: grid lines for 2-D noise, the curve G(z) for 1-D
     /// noise, a 2-D slice (other coordinates 0) for more.
-    pub fn manifold(&self) -> Result<(Vec<Vec<Point2>>, String), TrainError> {
+    pub fn manifold(&mut self) -> Result<(Vec<Vec<Point2>>, String), TrainError> {
         const LINES: usize = 17;
         const POINTS: usize = 48;
         let (a, b) = self.config.noise.grid_range();
@@ -878,7 +932,7 @@ impl GanTrainer {
             }
         }
         let n = zs.len() / k;
-        let out = tensor_points(&self.generator.forward(&Tensor::from_vec(zs, (n, k), &self.device)?)?)?;
+        let out = to_points(&self.run_g(&zs, n)?);
         let per_line = n / lines;
         let polylines = out.chunks(per_line).map(<[Point2]>::to_vec).collect();
         let note = match k {
@@ -893,8 +947,7 @@ impl GanTrainer {
     pub fn build_snapshot(&mut self) -> Result<GanSnapshot, TrainError> {
         let (metrics, fake) = self.evaluate()?;
         let arrow_n = ARROW_POINTS.min(fake.len());
-        let arrow_pts = points_tensor(&fake[..arrow_n], &self.device)?;
-        let (grads, _) = self.generator_loss_gradient(&arrow_pts)?;
+        let (grads, _) = self.generator_loss_gradient(&fake[..arrow_n])?;
         let arrows = fake[..arrow_n].iter().zip(grads).map(|(p, g)| (*p, [-g[0], -g[1]])).collect();
         let (manifold, manifold_note) = self.manifold()?;
         Ok(GanSnapshot {
@@ -1078,6 +1131,21 @@ fn g_loss_and_grad(loss: GanLoss, fake: &[f32], grad: &mut [f32]) -> f64 {
         *g = slope / n;
     }
     total / f64::from(n)
+}
+
+/// The derivative of the generator's per-sample loss with respect to D's output.
+fn g_loss_slope(loss: GanLoss) -> fn(f32) -> f32 {
+    match loss {
+        GanLoss::Minimax => |l| -sigmoid_of(l),
+        GanLoss::NonSaturating => |l| -sigmoid_of(-l),
+        GanLoss::LeastSquares => |l| l - 1.0,
+        GanLoss::WganClip | GanLoss::WganGp | GanLoss::Hinge => |_| -1.0,
+    }
+}
+
+/// Pairs of numbers as points.
+fn to_points(flat: &[f32]) -> Vec<Point2> {
+    flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect()
 }
 
 /// [`mean_output`] on plain logits.
