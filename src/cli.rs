@@ -131,12 +131,7 @@ pub struct LinesArgs {
 impl LinesArgs {
     /// Turns the flags into a validated configuration.
     pub fn config(&self) -> anyhow::Result<LinesConfig> {
-        let constraint = match self.constraint.as_str() {
-            "gp" => Constraint::GradientPenalty { lambda: self.gp_lambda },
-            "clip" => Constraint::Clip { c: self.clip },
-            "sn" => Constraint::SpectralNorm,
-            other => bail!("unknown constraint '{other}' (expected one of: gp, clip, sn)"),
-        };
+        let constraint = parse_constraint(&self.constraint, self.gp_lambda, self.clip)?;
         let config = LinesConfig {
             theta: self.theta,
             constraint,
@@ -150,6 +145,16 @@ impl LinesArgs {
         config.validate()?;
         Ok(config)
     }
+}
+
+/// A critic constraint by name: gp (with λ), clip (with c) or sn.
+fn parse_constraint(name: &str, lambda: f64, c: f64) -> anyhow::Result<Constraint> {
+    Ok(match name {
+        "gp" => Constraint::GradientPenalty { lambda },
+        "clip" => Constraint::Clip { c },
+        "sn" => Constraint::SpectralNorm,
+        other => bail!("unknown constraint '{other}' (expected one of: gp, clip, sn)"),
+    })
 }
 
 /// A number or the string "inf", as `summary.json` writes divergences that can be infinite.
@@ -260,6 +265,32 @@ pub enum BenchLab {
         #[command(flatten)]
         bench: BenchOptions,
     },
+    /// The optimal-discriminator lab's iteration (a D step, then a G step), default settings.
+    #[command(name = "optimal-d")]
+    OptimalD {
+        /// Iterations per timed repeat.
+        #[arg(long, default_value_t = 2000)]
+        steps: u64,
+        /// Batch size.
+        #[arg(long, default_value_t = 1024)]
+        batch: usize,
+        /// How to time.
+        #[command(flatten)]
+        bench: BenchOptions,
+    },
+    /// The JS vs W1 lab's step (a discriminator step and a critic step at θ), default
+    /// settings; it always trains through candle (the gradient penalty needs its autodiff).
+    Lines {
+        /// Steps per timed repeat.
+        #[arg(long, default_value_t = 1000)]
+        steps: u64,
+        /// The critic's constraint: gp, clip or sn.
+        #[arg(long, default_value = "gp")]
+        constraint: String,
+        /// How to time.
+        #[command(flatten)]
+        bench: BenchOptions,
+    },
 }
 
 /// How `bench` times.
@@ -341,7 +372,10 @@ fn set_compute_threads(n: usize) -> anyhow::Result<()> {
 
 /// Runs `latent-lab bench …`, prints the report and returns it.
 pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
-    let (BenchLab::Gan { bench: opts, .. } | BenchLab::Vae { bench: opts, .. }) = lab;
+    let (BenchLab::Gan { bench: opts, .. }
+    | BenchLab::Vae { bench: opts, .. }
+    | BenchLab::OptimalD { bench: opts, .. }
+    | BenchLab::Lines { bench: opts, .. }) = lab;
     let report = match lab {
         BenchLab::Gan { settings, steps, bench } => {
             set_compute_threads(bench.threads)?;
@@ -401,6 +435,54 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
                     config.latent_dim,
                     config.batch,
                     config.mc_samples
+                ),
+            }
+        }
+        BenchLab::OptimalD { steps, batch, bench } => {
+            set_compute_threads(bench.threads)?;
+            let config = OptimalDConfig { batch: *batch, ..OptimalDConfig::default() };
+            config.validate()?;
+            let mut trainer = OptimalDTrainer::new(config.clone())?;
+            trainer.set_reference_path(bench.reference);
+            let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.iteration()?))?;
+            let d = config.discriminator;
+            BenchReport {
+                lab: "optimal-d",
+                steps_per_sec: rate,
+                ms_per_step: 1e3 / rate,
+                threads: bench.threads,
+                path: if bench.reference { "reference" } else { "fast" },
+                steps: *steps,
+                repeats,
+                model: format!(
+                    "D {}x{} {}, affine G, batch {}, {}",
+                    d.hidden,
+                    d.layers,
+                    d.activation.name(),
+                    config.batch,
+                    config.loss.name()
+                ),
+            }
+        }
+        BenchLab::Lines { steps, constraint, bench } => {
+            set_compute_threads(bench.threads)?;
+            let defaults = LinesConfig::default();
+            let constraint_value = parse_constraint(constraint, 10.0, 0.01)?;
+            let config = LinesConfig { constraint: constraint_value, ..defaults };
+            config.validate()?;
+            let mut trainer = LinesTrainer::new(config.clone())?;
+            let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.estimator_step()?))?;
+            BenchReport {
+                lab: "js-w1",
+                steps_per_sec: rate,
+                ms_per_step: 1e3 / rate,
+                threads: bench.threads,
+                path: "reference",
+                steps: *steps,
+                repeats,
+                model: format!(
+                    "D and critic 64x2 leaky-relu, batch {} per line, critic constraint {constraint}",
+                    config.batch
                 ),
             }
         }

@@ -447,11 +447,16 @@ pub struct GanTrainer {
     reference_path: bool,
 }
 
-/// The fast path's buffers: both networks' passes and the minibatches, kept between steps.
-struct NativeGan {
+/// The fast path's buffers for a generator and a discriminator, and their two steps; the
+/// GAN lab and the optimal-discriminator lab share it. The caller draws the minibatch into
+/// `real` and `noise` (in its own order, the same as its candle path's).
+pub(crate) struct NativeGan {
     generator: NativeMlp,
     discriminator: NativeMlp,
-    noise: Vec<f32>,
+    /// Real rows, `n × D's input`.
+    pub(crate) real: Vec<f32>,
+    /// Noise rows, `n × G's input`.
+    pub(crate) noise: Vec<f32>,
     /// Real rows, then generated rows: D sees both in one pass.
     both: Vec<f32>,
     /// ∂loss/∂D's output, per row.
@@ -461,15 +466,67 @@ struct NativeGan {
 }
 
 impl NativeGan {
-    fn new(generator: &Mlp, discriminator: &Mlp) -> Self {
+    /// Buffers for these networks' shapes.
+    pub(crate) fn new(generator: &Mlp, discriminator: &Mlp) -> Self {
         Self {
             generator: NativeMlp::new(generator.shape()),
             discriminator: NativeMlp::new(discriminator.shape()),
+            real: Vec::new(),
             noise: Vec::new(),
             both: Vec::new(),
             grad: Vec::new(),
             fake: Vec::new(),
         }
+    }
+
+    /// One discriminator step on `n` real rows and G of `n` noise rows, as [`d_loss`] and
+    /// candle's autodiff give it: (loss, mean D(real), mean D(fake)).
+    pub(crate) fn d_step(
+        &mut self,
+        n: usize,
+        loss: GanLoss,
+        generator: &Mlp,
+        discriminator: &Mlp,
+        opt: &mut Optimizer,
+    ) -> Result<(f64, f64, f64), TrainError> {
+        self.generator.load(generator)?;
+        let fake = self.generator.forward(&self.noise, n);
+        self.both.clear();
+        self.both.extend_from_slice(&self.real);
+        self.both.extend_from_slice(fake);
+        self.discriminator.load(discriminator)?;
+        let out = self.discriminator.forward(&self.both, 2 * n);
+        self.grad.resize(2 * n, 0.0);
+        let d_loss = d_loss_and_grad(loss, &out[..n], &out[n..], &mut self.grad);
+        let (d_real, d_fake) = (mean_output_of(loss, &out[..n]), mean_output_of(loss, &out[n..]));
+        self.discriminator.backward(&self.grad, true, false);
+        opt.step_slices(&self.discriminator.grads())?;
+        Ok((d_loss, d_real, d_fake))
+    }
+
+    /// One generator step on `n` noise rows, D held fixed, as [`g_loss`] gives it:
+    /// (loss, largest |coordinate| generated).
+    pub(crate) fn g_step(
+        &mut self,
+        n: usize,
+        loss: GanLoss,
+        generator: &Mlp,
+        discriminator: &Mlp,
+        opt: &mut Optimizer,
+    ) -> Result<(f64, f32), TrainError> {
+        self.generator.load(generator)?;
+        self.fake.clear();
+        self.fake.extend_from_slice(self.generator.forward(&self.noise, n));
+        let reach = self.fake.iter().fold(0.0f32, |m, x| if x.is_nan() { f32::NAN } else { m.max(x.abs()) });
+        self.discriminator.load(discriminator)?;
+        let out = self.discriminator.forward(&self.fake, n);
+        self.grad.resize(n, 0.0);
+        let g_loss = g_loss_and_grad(loss, out, &mut self.grad);
+        // D is held fixed: only the gradient with respect to its input is needed.
+        let d_fake = self.discriminator.backward(&self.grad, false, true);
+        self.generator.backward(d_fake, true, false);
+        opt.step_slices(&self.generator.grads())?;
+        Ok((g_loss, reach))
     }
 }
 
@@ -620,44 +677,22 @@ impl GanTrainer {
 
     /// The discriminator step on the fast path: (loss, mean D(real), mean D(fake)).
     fn fast_d(&mut self) -> Result<(f64, f64, f64), TrainError> {
-        let (n, loss) = (self.config.batch, self.config.loss);
+        let n = self.config.batch;
         let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
         // The same draws in the same order as the candle path: real points, then noise.
         let real = self.config.data.sample(n, &mut self.rng);
+        nat.real.clear();
+        nat.real.extend(real.iter().flatten());
         fill_noise(&mut nat.noise, self.config.noise, n * self.config.noise_dim, &mut self.rng);
-        nat.generator.load(&self.generator)?;
-        let fake = nat.generator.forward(&nat.noise, n);
-        nat.both.clear();
-        nat.both.extend(real.iter().flatten());
-        nat.both.extend_from_slice(fake);
-        nat.discriminator.load(&self.discriminator)?;
-        let out = nat.discriminator.forward(&nat.both, 2 * n);
-        nat.grad.resize(2 * n, 0.0);
-        let d_loss = d_loss_and_grad(loss, &out[..n], &out[n..], &mut nat.grad);
-        let (d_real, d_fake) = (mean_output_of(loss, &out[..n]), mean_output_of(loss, &out[n..]));
-        nat.discriminator.backward(&nat.grad, true, false);
-        self.opt_d.step_slices(&nat.discriminator.grads())?;
-        Ok((d_loss, d_real, d_fake))
+        nat.d_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_d)
     }
 
     /// The generator step on the fast path: (loss, largest |coordinate| generated).
     fn fast_g(&mut self) -> Result<(f64, f32), TrainError> {
-        let (n, loss) = (self.config.batch, self.config.loss);
+        let n = self.config.batch;
         let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
         fill_noise(&mut nat.noise, self.config.noise, n * self.config.noise_dim, &mut self.rng);
-        nat.generator.load(&self.generator)?;
-        nat.fake.clear();
-        nat.fake.extend_from_slice(nat.generator.forward(&nat.noise, n));
-        let reach = nat.fake.iter().fold(0.0f32, |m, x| if x.is_nan() { f32::NAN } else { m.max(x.abs()) });
-        nat.discriminator.load(&self.discriminator)?;
-        let out = nat.discriminator.forward(&nat.fake, n);
-        nat.grad.resize(n, 0.0);
-        let g_loss = g_loss_and_grad(loss, out, &mut nat.grad);
-        // D is held fixed: only the gradient with respect to its input is needed.
-        let d_fake = nat.discriminator.backward(&nat.grad, false, true);
-        nat.generator.backward(d_fake, true, false);
-        self.opt_g.step_slices(&nat.generator.grads())?;
-        Ok((g_loss, reach))
+        nat.g_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_g)
     }
 
     /// The discriminator step through candle's autodiff.

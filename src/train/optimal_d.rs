@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng as _;
 use rand_distr::{Distribution as _, StandardNormal};
 
-use super::gan::{d_loss, g_loss, softplus, GanLoss, NetConfig};
+use super::gan::{d_loss, g_loss, softplus, GanLoss, NativeGan, NetConfig};
 use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
@@ -223,6 +223,10 @@ pub struct OptimalDTrainer {
     noise_eval: Tensor,
     history: OptimalDHistory,
     last_d_loss: f64,
+    /// Buffers of the fast path, built on its first step.
+    native: Option<NativeGan>,
+    /// Train through candle's autodiff (the reference the fast path is tested against).
+    reference_path: bool,
 }
 
 fn column(v: &[f32], device: &Device) -> Result<Tensor, TrainError> {
@@ -271,6 +275,8 @@ impl OptimalDTrainer {
             g_steps: 0,
             history: OptimalDHistory::default(),
             last_d_loss: f64::NAN,
+            native: None,
+            reference_path: false,
         })
     }
 
@@ -323,16 +329,33 @@ impl OptimalDTrainer {
         column(&z, &self.device)
     }
 
+    /// Trains through candle's autodiff (true) or the fast path (false, the default). Both
+    /// compute the same numbers.
+    pub fn set_reference_path(&mut self, reference: bool) {
+        self.reference_path = reference;
+    }
+
     /// One discriminator step; returns its loss.
     pub fn step_d(&mut self) -> Result<f64, TrainError> {
-        let real = self.config.data.sample(self.config.batch, &mut self.rng);
-        let real = column(&real, &self.device)?;
-        let z = self.noise(self.config.batch)?;
-        let fake = self.generator.forward(&z)?.detach();
-        let loss = d_loss(self.config.loss, &self.discriminator.forward(&real)?, &self.discriminator.forward(&fake)?)?;
-        self.opt_d.backward_step(&loss)?;
+        let n = self.config.batch;
+        let v = if self.reference_path {
+            let real = self.config.data.sample(n, &mut self.rng);
+            let real = column(&real, &self.device)?;
+            let z = self.noise(n)?;
+            let fake = self.generator.forward(&z)?.detach();
+            let loss =
+                d_loss(self.config.loss, &self.discriminator.forward(&real)?, &self.discriminator.forward(&fake)?)?;
+            self.opt_d.backward_step(&loss)?;
+            f64::from(loss.to_vec0::<f32>()?)
+        } else {
+            // The same draws in the same order: real points, then noise.
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            nat.real = self.config.data.sample(n, &mut self.rng);
+            nat.noise.clear();
+            nat.noise.extend((0..n).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
+            nat.d_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_d)?.0
+        };
         self.d_steps += 1;
-        let v = f64::from(loss.to_vec0::<f32>()?);
         if !v.is_finite() {
             return Err(TrainError::Diverged { step: self.d_steps, what: format!("the discriminator's loss is {v}") });
         }
@@ -342,12 +365,20 @@ impl OptimalDTrainer {
 
     /// One generator step; returns its loss.
     pub fn step_g(&mut self) -> Result<f64, TrainError> {
-        let z = self.noise(self.config.batch)?;
-        let fake = self.generator.forward(&z)?;
-        let loss = g_loss(self.config.loss, &self.discriminator.forward(&fake)?)?.mean_all()?;
-        self.opt_g.backward_step(&loss)?;
+        let n = self.config.batch;
+        let v = if self.reference_path {
+            let z = self.noise(n)?;
+            let fake = self.generator.forward(&z)?;
+            let loss = g_loss(self.config.loss, &self.discriminator.forward(&fake)?)?.mean_all()?;
+            self.opt_g.backward_step(&loss)?;
+            f64::from(loss.to_vec0::<f32>()?)
+        } else {
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            nat.noise.clear();
+            nat.noise.extend((0..n).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
+            nat.g_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_g)?.0
+        };
         self.g_steps += 1;
-        let v = f64::from(loss.to_vec0::<f32>()?);
         if !v.is_finite() {
             return Err(TrainError::Diverged { step: self.g_steps, what: format!("the generator's loss is {v}") });
         }
