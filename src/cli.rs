@@ -382,6 +382,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             let config = settings.config()?;
             let mut trainer = GanTrainer::new(config.clone())?;
             trainer.set_reference_path(bench.reference);
+            trainer.set_compute_threads(bench.threads);
             let fast = trainer.uses_fast_path();
             let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.iteration().map(|_| ())?))?;
             let (g, d) = (config.generator, config.discriminator);
@@ -417,6 +418,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             };
             let mut trainer = VaeTrainer::new(config.clone())?;
             trainer.set_reference_path(bench.reference);
+            trainer.set_compute_threads(bench.threads);
             trainer.set_models(which);
             let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.step().map(|_| ())?))?;
             BenchReport {
@@ -444,6 +446,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             config.validate()?;
             let mut trainer = OptimalDTrainer::new(config.clone())?;
             trainer.set_reference_path(bench.reference);
+            trainer.set_compute_threads(bench.threads);
             let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.iteration()?))?;
             let d = config.discriminator;
             BenchReport {

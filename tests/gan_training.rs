@@ -252,10 +252,14 @@ fn fast_path_computes_what_the_candle_path_computes() {
                 config.opt_g = config.opt_d;
             }
             let mut fast = GanTrainer::new(config.clone()).unwrap();
+            // Half the cases cut each minibatch into three parts (as with three threads).
+            let parts = if i % 2 == 0 { 1 } else { 3 };
+            fast.set_compute_threads(parts);
             let mut reference = GanTrainer::new(config).unwrap();
             reference.set_reference_path(true);
             assert!(fast.uses_fast_path() && !reference.uses_fast_path());
-            let case = format!("{loss:?}, {activation:?}, {}", if sgd { "SGD" } else { "own optimiser" });
+            let optimiser = if sgd { "SGD" } else { "own optimiser" };
+            let case = format!("{loss:?}, {activation:?}, {optimiser}, {parts} part(s)");
             for step in 0..25 {
                 let (a, b) = (fast.iteration().unwrap(), reference.iteration().unwrap());
                 for (x, y, what) in [(a.d_loss, b.d_loss, "D loss"), (a.g_loss, b.g_loss, "G loss")] {

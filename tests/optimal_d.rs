@@ -119,6 +119,7 @@ fn fast_path_trains_like_the_candle_path() {
     for generator in [Generator1d::Affine, Generator1d::Mlp { hidden: 16, layers: 1 }] {
         let config = OptimalDConfig { generator, batch: 256, seed: 4, ..OptimalDConfig::default() };
         let mut fast = OptimalDTrainer::new(config.clone()).unwrap();
+        fast.set_compute_threads(2);
         let mut reference = OptimalDTrainer::new(config).unwrap();
         reference.set_reference_path(true);
         for step in 0..30 {

@@ -19,15 +19,34 @@ use super::mlp::{Activation, Mlp, MlpShape};
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
-/// Sets the number of threads the fast path's matrix products use (1 = the calling thread
-/// only; more uses rayon's global pool, whose size `RAYON_NUM_THREADS` sets).
+/// Sets the number of compute threads of the fast path. With more than one, a minibatch is
+/// cut into that many parts of rows, each part runs its forward and backward passes on its
+/// own thread (rayon's pool, whose size `RAYON_NUM_THREADS` sets), and the parts' gradients
+/// are added before the update: the same sums in another order. One thread (the default, and
+/// what the window uses, leaving the other core to the UI) runs everything on the caller.
 pub fn set_threads(n: usize) {
     THREADS.store(n.max(1), Ordering::Relaxed);
 }
 
-/// The number of threads the fast path's matrix products use.
+/// The number of compute threads of the fast path.
 pub fn threads() -> usize {
     THREADS.load(Ordering::Relaxed)
+}
+
+/// `n` rows cut into `parts` consecutive ranges of nearly equal size (none empty when
+/// `parts ≤ n`).
+pub fn row_ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let parts = parts.clamp(1, n.max(1));
+    (0..parts).map(|p| (p * n / parts)..((p + 1) * n / parts)).collect()
+}
+
+/// Runs `f` on every part, each on its own thread of rayon's pool when there are several.
+pub fn run_parts<P: Send, R: Send>(parts: &mut [P], f: impl Fn(usize, &mut P) -> Result<R> + Sync) -> Result<Vec<R>> {
+    use rayon::prelude::*;
+    if parts.len() == 1 {
+        return Ok(vec![f(0, &mut parts[0])?]);
+    }
+    parts.par_iter_mut().enumerate().map(|(i, p)| f(i, p)).collect()
 }
 
 /// A row-major matrix, or the transpose of one, over a slice.
@@ -84,10 +103,9 @@ pub fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
     }
     let (a_rs, a_cs) = a.strides();
     let (b_rs, b_cs) = b.strides();
-    let parallelism = match threads() {
-        1 => gemm::Parallelism::None,
-        n => gemm::Parallelism::Rayon(n),
-    };
+    // Threads split minibatches (see `set_threads`), not single products: at these sizes
+    // gemm's own split was measured slower than one thread.
+    let parallelism = gemm::Parallelism::None;
     // SAFETY: `Mat::new` checked that `a.data` holds `a.rows × a.cols` numbers and `b.data`
     // `b.rows × b.cols`; the strides above address exactly those elements (row-major, or
     // column-major for a transposed view). `dst` holds `m × n` numbers, written with row
@@ -297,6 +315,14 @@ impl NativeMlp {
         }
     }
 
+    /// Adds `other`'s last gradients to this one's (the parts of one minibatch).
+    pub fn add_grads(&mut self, other: &NativeMlp) {
+        for (mine, theirs) in self.layers.iter_mut().zip(&other.layers) {
+            mine.grad_weight.iter_mut().zip(&theirs.grad_weight).for_each(|(a, b)| *a += b);
+            mine.grad_bias.iter_mut().zip(&theirs.grad_bias).for_each(|(a, b)| *a += b);
+        }
+    }
+
     /// The gradients of the last backward pass, in [`Mlp::vars`] order (weight then bias,
     /// layer by layer).
     pub fn grads(&self) -> Vec<&[f32]> {
@@ -458,6 +484,40 @@ mod tests {
             native.layers[0].weight[i] = w0;
             let fd = (up - down) / (2.0 * f64::from(h));
             assert!((fd - f64::from(g)).abs() < 2e-3 * (1.0 + fd.abs()), "∂/∂w{i}: {fd} vs {g}");
+        }
+    }
+
+    #[test]
+    fn row_ranges_cover_every_row_once() {
+        assert_eq!(row_ranges(10, 3), vec![0..3, 3..6, 6..10]);
+        assert_eq!(row_ranges(5, 1), vec![0..5]);
+        assert_eq!(row_ranges(2, 4), vec![0..1, 1..2]);
+        assert_eq!(row_ranges(0, 2), vec![0..0]);
+    }
+
+    /// Two parts' gradients, added, are the whole batch's gradient.
+    #[test]
+    fn parts_gradients_add_up_to_the_whole() {
+        let net = mlp(Activation::Relu, 8);
+        let mut rng = StdRng::seed_from_u64(9);
+        let (x, c) = (random(6 * 3, &mut rng), random(6 * 2, &mut rng));
+        let mut whole = NativeMlp::from_mlp(&net).unwrap();
+        whole.forward(&x, 6);
+        whole.backward(&c, true, false);
+        let mut parts = vec![NativeMlp::from_mlp(&net).unwrap(), NativeMlp::from_mlp(&net).unwrap()];
+        run_parts(&mut parts, |i, p| {
+            let r = &row_ranges(6, 2)[i];
+            p.forward(&x[r.start * 3..r.end * 3], r.len());
+            p.backward(&c[r.start * 2..r.end * 2], true, false);
+            Ok(())
+        })
+        .unwrap();
+        let (first, rest) = parts.split_at_mut(1);
+        first[0].add_grads(&rest[0]);
+        for (a, b) in first[0].grads().iter().zip(whole.grads()) {
+            for (p, q) in a.iter().zip(b) {
+                assert!((p - q).abs() < 1e-5, "{p} vs {q}");
+            }
         }
     }
 

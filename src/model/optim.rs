@@ -148,39 +148,138 @@ impl Optimizer {
         Ok(())
     }
 
-    /// The update of variable `i` by gradient `g`, in place in the variable's storage.
+    /// Applies one update with each variable's gradient given as a sum of parts (one slice
+    /// list per part of a minibatch, each in the optimiser's variable order); the sum is
+    /// formed inside the update's loop.
+    pub fn step_parts(&mut self, parts: &[Vec<&[f32]>]) -> Result<()> {
+        if parts.len() == 1 {
+            return self.step_slices(&parts[0]);
+        }
+        if parts.iter().any(|p| p.len() != self.vars.len()) {
+            candle_core::bail!("every part needs {} gradients", self.vars.len());
+        }
+        self.steps += 1;
+        for i in 0..self.vars.len() {
+            let pieces: Vec<&[f32]> = parts.iter().map(|p| p[i]).collect();
+            self.update_sum(i, &pieces)?;
+        }
+        Ok(())
+    }
+
+    /// [`Self::update`] with the gradient Σ `pieces`, summed a block at a time.
+    fn update_sum(&mut self, i: usize, pieces: &[&[f32]]) -> Result<()> {
+        use rayon::prelude::*;
+        const BLOCK: usize = 1024;
+        const CHUNK: usize = 1 << 15;
+        let rule = Rule::new(self.config, self.steps);
+        let (m, v) = (&mut self.m[i], &mut self.v[i]);
+        modify_in_place(self.vars[i].as_tensor(), |w| {
+            if pieces.iter().any(|g| g.len() != w.len()) {
+                candle_core::bail!("a gradient of the wrong length for a variable of {}", w.len());
+            }
+            m.resize(w.len(), 0.0);
+            v.resize(w.len(), 0.0);
+            let apply = |start: usize, w: &mut [f32], m: &mut [f32], v: &mut [f32]| {
+                let mut g = [0.0f32; BLOCK];
+                for (b, ((w, m), v)) in
+                    w.chunks_mut(BLOCK).zip(m.chunks_mut(BLOCK)).zip(v.chunks_mut(BLOCK)).enumerate()
+                {
+                    let from = start + b * BLOCK;
+                    let g = &mut g[..w.len()];
+                    g.copy_from_slice(&pieces[0][from..from + w.len()]);
+                    for piece in &pieces[1..] {
+                        g.iter_mut().zip(&piece[from..from + w.len()]).for_each(|(g, p)| *g += p);
+                    }
+                    rule.apply(w, g, m, v);
+                }
+            };
+            if w.len() > CHUNK && rayon::current_num_threads() > 1 {
+                w.par_chunks_mut(CHUNK)
+                    .zip(m.par_chunks_mut(CHUNK))
+                    .zip(v.par_chunks_mut(CHUNK))
+                    .enumerate()
+                    .for_each(|(c, ((w, m), v))| apply(c * CHUNK, w, m, v));
+            } else {
+                apply(0, w, m, v);
+            }
+            Ok(())
+        })
+    }
+
+    /// The update of variable `i` by gradient `g`, in place in the variable's storage. Large
+    /// variables are updated in chunks on rayon's pool (one chunk at a time when it has one
+    /// thread): each element's update is independent, so the result is the same.
     fn update(&mut self, i: usize, g: &[f32]) -> Result<()> {
-        let OptimizerConfig { kind, lr, beta1, beta2, eps } = self.config;
-        let (lr, beta1, beta2, eps) = (lr as f32, beta1 as f32, beta2 as f32, eps as f32);
-        let t = self.steps as i32;
+        use rayon::prelude::*;
+        const CHUNK: usize = 1 << 15;
+        let rule = Rule::new(self.config, self.steps);
         let (m, v) = (&mut self.m[i], &mut self.v[i]);
         modify_in_place(self.vars[i].as_tensor(), |w| {
             if g.len() != w.len() {
                 candle_core::bail!("a gradient of {} numbers for a variable of {}", g.len(), w.len());
             }
-            match kind {
-                OptimizerKind::Sgd => w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g),
-                OptimizerKind::Adam => {
-                    let m_scale = 1.0 / (1.0 - f64::from(beta1).powi(t)) as f32;
-                    let v_scale = 1.0 / (1.0 - f64::from(beta2).powi(t)) as f32;
-                    m.resize(g.len(), 0.0);
-                    v.resize(g.len(), 0.0);
-                    for (((w, g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                        *m = beta1 * *m + (1.0 - beta1) * g;
-                        *v = beta2 * *v + (1.0 - beta2) * g * g;
-                        *w -= lr * (*m * m_scale) / ((*v * v_scale).sqrt() + eps);
-                    }
-                }
-                OptimizerKind::RmsProp => {
-                    v.resize(g.len(), 0.0);
-                    for ((w, g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
-                        *v = beta2 * *v + (1.0 - beta2) * g * g;
-                        *w -= lr * g / (v.sqrt() + eps);
-                    }
-                }
+            m.resize(g.len(), 0.0);
+            v.resize(g.len(), 0.0);
+            if w.len() > CHUNK && rayon::current_num_threads() > 1 {
+                w.par_chunks_mut(CHUNK)
+                    .zip(g.par_chunks(CHUNK))
+                    .zip(m.par_chunks_mut(CHUNK))
+                    .zip(v.par_chunks_mut(CHUNK))
+                    .for_each(|(((w, g), m), v)| rule.apply(w, g, m, v));
+            } else {
+                rule.apply(w, g, m, v);
             }
             Ok(())
         })
+    }
+}
+
+/// One step's update rule with its constants (bias corrections included).
+#[derive(Clone, Copy)]
+struct Rule {
+    kind: OptimizerKind,
+    lr: f32,
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    m_scale: f32,
+    v_scale: f32,
+}
+
+impl Rule {
+    fn new(config: OptimizerConfig, step: u64) -> Self {
+        let OptimizerConfig { kind, lr, beta1, beta2, eps } = config;
+        let t = step as i32;
+        Self {
+            kind,
+            lr: lr as f32,
+            beta1: beta1 as f32,
+            beta2: beta2 as f32,
+            eps: eps as f32,
+            m_scale: (1.0 / (1.0 - beta1.powi(t))) as f32,
+            v_scale: (1.0 / (1.0 - beta2.powi(t))) as f32,
+        }
+    }
+
+    /// Updates weights `w` by gradients `g`, with Adam's moments `m`, `v` (RMSProp uses `v`).
+    fn apply(&self, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        let Self { kind, lr, beta1, beta2, eps, m_scale, v_scale } = *self;
+        match kind {
+            OptimizerKind::Sgd => w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g),
+            OptimizerKind::Adam => {
+                for (((w, g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    *m = beta1 * *m + (1.0 - beta1) * g;
+                    *v = beta2 * *v + (1.0 - beta2) * g * g;
+                    *w -= lr * (*m * m_scale) / ((*v * v_scale).sqrt() + eps);
+                }
+            }
+            OptimizerKind::RmsProp => {
+                for ((w, g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
+                    *v = beta2 * *v + (1.0 - beta2) * g * g;
+                    *w -= lr * g / (v.sqrt() + eps);
+                }
+            }
+        }
     }
 }
 
@@ -265,6 +364,27 @@ mod tests {
         for (g, w) in got.iter().zip(want) {
             assert!((f64::from(*g) - w).abs() < 1e-5, "{g} vs {w}");
         }
+    }
+
+    /// A gradient given in parts updates as its sum does.
+    #[test]
+    fn parts_update_like_their_sum() {
+        let n = 3000;
+        let g1: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+        let g2: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
+        let sum: Vec<f32> = g1.iter().zip(&g2).map(|(a, b)| a + b).collect();
+        let init: Vec<f32> = (0..n).map(|i| i as f32 / n as f32).collect();
+        let a = Var::from_vec(init.clone(), n, &Device::Cpu).unwrap();
+        let b = Var::from_vec(init, n, &Device::Cpu).unwrap();
+        let mut oa = Optimizer::new(vec![a.clone()], OptimizerConfig::adam(0.01));
+        let mut ob = Optimizer::new(vec![b.clone()], OptimizerConfig::adam(0.01));
+        for _ in 0..3 {
+            oa.step_parts(&[vec![&g1[..]], vec![&g2[..]]]).unwrap();
+            ob.step_slices(&[&sum]).unwrap();
+        }
+        let (a, b) = (a.as_tensor().to_vec1::<f32>().unwrap(), b.as_tensor().to_vec1::<f32>().unwrap());
+        assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-6));
+        assert!(oa.step_parts(&[vec![&g1[..10]], vec![&g2[..]]]).is_err());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
 use crate::model::critic::{clip_weights, gradient_penalty, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
-use crate::model::native::NativeMlp;
+use crate::model::native::{self, NativeMlp};
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 use crate::theory::divergence::{js_histogram_2d, Grid2, JS_GRID_BINS};
 use crate::theory::modes::{mode_coverage, ModeCoverage, COVERAGE_MIN_COUNT, COVERAGE_SAMPLES};
@@ -449,14 +449,23 @@ pub struct GanTrainer {
 
 /// The fast path's buffers for a generator and a discriminator, and their two steps; the
 /// GAN lab and the optimal-discriminator lab share it. The caller draws the minibatch into
-/// `real` and `noise` (in its own order, the same as its candle path's).
+/// `real` and `noise` (in its own order, the same as its candle path's). With several
+/// compute threads ([`crate::model::native::threads`]) the minibatch's rows are cut into
+/// parts that run on their own threads, and the parts' gradients are added.
 pub(crate) struct NativeGan {
-    generator: NativeMlp,
-    discriminator: NativeMlp,
+    parts: Vec<GanPart>,
+    /// Parts a minibatch is cut into (compute threads).
+    pub(crate) threads: usize,
     /// Real rows, `n × D's input`.
     pub(crate) real: Vec<f32>,
     /// Noise rows, `n × G's input`.
     pub(crate) noise: Vec<f32>,
+}
+
+/// One part's passes and buffers.
+struct GanPart {
+    generator: NativeMlp,
+    discriminator: NativeMlp,
     /// Real rows, then generated rows: D sees both in one pass.
     both: Vec<f32>,
     /// ∂loss/∂D's output, per row.
@@ -465,18 +474,40 @@ pub(crate) struct NativeGan {
     fake: Vec<f32>,
 }
 
-impl NativeGan {
-    /// Buffers for these networks' shapes.
-    pub(crate) fn new(generator: &Mlp, discriminator: &Mlp) -> Self {
+impl GanPart {
+    fn new(generator: MlpShape, discriminator: MlpShape) -> Self {
         Self {
-            generator: NativeMlp::new(generator.shape()),
-            discriminator: NativeMlp::new(discriminator.shape()),
-            real: Vec::new(),
-            noise: Vec::new(),
+            generator: NativeMlp::new(generator),
+            discriminator: NativeMlp::new(discriminator),
             both: Vec::new(),
             grad: Vec::new(),
             fake: Vec::new(),
         }
+    }
+}
+
+impl NativeGan {
+    /// Buffers for these networks' shapes.
+    pub(crate) fn new(generator: &Mlp, discriminator: &Mlp) -> Self {
+        Self {
+            parts: vec![GanPart::new(generator.shape(), discriminator.shape())],
+            threads: native::threads(),
+            real: Vec::new(),
+            noise: Vec::new(),
+        }
+    }
+
+    /// The parts' row ranges for a minibatch of `n`, with as many parts as compute threads.
+    fn split(&mut self, n: usize) -> Vec<std::ops::Range<usize>> {
+        let ranges = native::row_ranges(n, self.threads);
+        let (g, d) = (self.parts[0].generator.shape(), self.parts[0].discriminator.shape());
+        self.parts.resize_with(ranges.len().max(self.parts.len()), || GanPart::new(g, d));
+        ranges
+    }
+
+    /// The first part (evaluation runs there, on one thread).
+    fn first(&mut self) -> &mut GanPart {
+        &mut self.parts[0]
     }
 
     /// One discriminator step on `n` real rows and G of `n` noise rows, as [`d_loss`] and
@@ -489,19 +520,29 @@ impl NativeGan {
         discriminator: &Mlp,
         opt: &mut Optimizer,
     ) -> Result<(f64, f64, f64), TrainError> {
-        self.generator.load(generator)?;
-        let fake = self.generator.forward(&self.noise, n);
-        self.both.clear();
-        self.both.extend_from_slice(&self.real);
-        self.both.extend_from_slice(fake);
-        self.discriminator.load(discriminator)?;
-        let out = self.discriminator.forward(&self.both, 2 * n);
-        self.grad.resize(2 * n, 0.0);
-        let d_loss = d_loss_and_grad(loss, &out[..n], &out[n..], &mut self.grad);
-        let (d_real, d_fake) = (mean_output_of(loss, &out[..n]), mean_output_of(loss, &out[n..]));
-        self.discriminator.backward(&self.grad, true, false);
-        opt.step_slices(&self.discriminator.grads())?;
-        Ok((d_loss, d_real, d_fake))
+        let ranges = self.split(n);
+        let (real, noise) = (&self.real, &self.noise);
+        let (d_in, g_in) = (discriminator.shape().input, generator.shape().input);
+        let sums = native::run_parts(&mut self.parts[..ranges.len()], |i, part| {
+            let r = ranges[i].clone();
+            let m = r.len();
+            part.generator.load(generator)?;
+            let fake = part.generator.forward(&noise[r.start * g_in..r.end * g_in], m);
+            part.both.clear();
+            part.both.extend_from_slice(&real[r.start * d_in..r.end * d_in]);
+            part.both.extend_from_slice(fake);
+            part.discriminator.load(discriminator)?;
+            let out = part.discriminator.forward(&part.both, 2 * m);
+            part.grad.resize(2 * m, 0.0);
+            let (loss_real, loss_fake) = d_loss_and_grad(loss, &out[..m], &out[m..], &mut part.grad, n);
+            let (d_real, d_fake) = (output_sum_of(loss, &out[..m]), output_sum_of(loss, &out[m..]));
+            part.discriminator.backward(&part.grad, true, false);
+            Ok([loss_real + loss_fake, d_real, d_fake])
+        })?;
+        let grads: Vec<_> = self.parts[..ranges.len()].iter().map(|p| p.discriminator.grads()).collect();
+        opt.step_parts(&grads)?;
+        let total = |k: usize| sums.iter().map(|s| s[k]).sum::<f64>() / n as f64;
+        Ok((total(0), total(1), total(2)))
     }
 
     /// One generator step on `n` noise rows, D held fixed, as [`g_loss`] gives it:
@@ -514,18 +555,29 @@ impl NativeGan {
         discriminator: &Mlp,
         opt: &mut Optimizer,
     ) -> Result<(f64, f32), TrainError> {
-        self.generator.load(generator)?;
-        self.fake.clear();
-        self.fake.extend_from_slice(self.generator.forward(&self.noise, n));
-        let reach = self.fake.iter().fold(0.0f32, |m, x| if x.is_nan() { f32::NAN } else { m.max(x.abs()) });
-        self.discriminator.load(discriminator)?;
-        let out = self.discriminator.forward(&self.fake, n);
-        self.grad.resize(n, 0.0);
-        let g_loss = g_loss_and_grad(loss, out, &mut self.grad);
-        // D is held fixed: only the gradient with respect to its input is needed.
-        let d_fake = self.discriminator.backward(&self.grad, false, true);
-        self.generator.backward(d_fake, true, false);
-        opt.step_slices(&self.generator.grads())?;
+        let ranges = self.split(n);
+        let noise = &self.noise;
+        let g_in = generator.shape().input;
+        let sums = native::run_parts(&mut self.parts[..ranges.len()], |i, part| {
+            let r = ranges[i].clone();
+            let m = r.len();
+            part.generator.load(generator)?;
+            part.fake.clear();
+            part.fake.extend_from_slice(part.generator.forward(&noise[r.start * g_in..r.end * g_in], m));
+            let reach = part.fake.iter().fold(0.0f32, |m, x| if x.is_nan() { f32::NAN } else { m.max(x.abs()) });
+            part.discriminator.load(discriminator)?;
+            let out = part.discriminator.forward(&part.fake, m);
+            part.grad.resize(m, 0.0);
+            let g_loss = g_loss_and_grad(loss, out, &mut part.grad, n);
+            // D is held fixed: only the gradient with respect to its input is needed.
+            let d_fake = part.discriminator.backward(&part.grad, false, true);
+            part.generator.backward(d_fake, true, false);
+            Ok((g_loss, reach))
+        })?;
+        let grads: Vec<_> = self.parts[..ranges.len()].iter().map(|p| p.generator.grads()).collect();
+        opt.step_parts(&grads)?;
+        let g_loss = sums.iter().map(|s| s.0).sum::<f64>() / n as f64;
+        let reach = sums.iter().fold(0.0f32, |m, s| if s.1.is_nan() || m.is_nan() { f32::NAN } else { m.max(s.1) });
         Ok((g_loss, reach))
     }
 }
@@ -634,6 +686,13 @@ impl GanTrainer {
     /// (false, the default). Both compute the same numbers.
     pub fn set_reference_path(&mut self, reference: bool) {
         self.reference_path = reference;
+    }
+
+    /// Cuts each minibatch of the fast path into `threads` parts that run on their own
+    /// threads (see [`crate::model::native::set_threads`]); 1 runs everything on the caller.
+    pub fn set_compute_threads(&mut self, threads: usize) {
+        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        nat.threads = threads.max(1);
     }
 
     /// Whether the next steps take the fast path: everything but the gradient penalty and
@@ -762,7 +821,7 @@ impl GanTrainer {
     /// G applied to `z` (`n × noise_dim`, row-major): `n × 2` numbers.
     fn run_g(&mut self, z: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
         if self.native_eval() {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator)).first();
             nat.generator.load(&self.generator)?;
             return Ok(nat.generator.forward(z, n).to_vec());
         }
@@ -773,7 +832,7 @@ impl GanTrainer {
     /// D's raw output (logit or score) at `n` points (`n × 2`, row-major).
     fn run_d(&mut self, x: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
         if self.native_eval() {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator)).first();
             nat.discriminator.load(&self.discriminator)?;
             return Ok(nat.discriminator.forward(x, n).to_vec());
         }
@@ -785,7 +844,7 @@ impl GanTrainer {
     /// is φ′: row i is φ′(D(xᵢ))·∇ₓD(xᵢ) (D's weights held fixed).
     fn run_d_grad(&mut self, x: &[f32], n: usize, slope: fn(f32) -> f32) -> Result<(Vec<f32>, Vec<f32>), TrainError> {
         if self.native_eval() {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator)).first();
             nat.discriminator.load(&self.discriminator)?;
             let out = nat.discriminator.forward(x, n).to_vec();
             nat.grad.clear();
@@ -1118,10 +1177,11 @@ fn sigmoid_of(x: f32) -> f32 {
 /// A per-row loss term on a logit: (value, derivative).
 type Term = fn(f32) -> (f32, f32);
 
-/// [`d_loss`] on plain logits, with ∂loss/∂logit written to `grad` (real rows, then
-/// generated rows).
-fn d_loss_and_grad(loss: GanLoss, real: &[f32], fake: &[f32], grad: &mut [f32]) -> f64 {
-    let (n_real, n_fake) = (real.len() as f32, fake.len() as f32);
+/// [`d_loss`] on plain logits of a part of a minibatch of `total` real and `total`
+/// generated rows: the sums of the real rows' and the generated rows' loss terms, with
+/// ∂loss/∂logit written to `grad` (real rows, then generated rows).
+fn d_loss_and_grad(loss: GanLoss, real: &[f32], fake: &[f32], grad: &mut [f32], total: usize) -> (f64, f64) {
+    let scale = 1.0 / total as f32;
     let (g_real, g_fake) = grad.split_at_mut(real.len());
     // Per-row loss terms and their derivatives, for a real row and a generated row.
     let (term_real, term_fake): (Term, Term) = match loss {
@@ -1135,37 +1195,34 @@ fn d_loss_and_grad(loss: GanLoss, real: &[f32], fake: &[f32], grad: &mut [f32]) 
             |l| if 1.0 + l > 0.0 { (1.0 + l, 1.0) } else { (0.0, 0.0) },
         ),
     };
-    let mut total_real = 0.0f64;
-    for (g, &l) in g_real.iter_mut().zip(real) {
-        let (value, slope) = term_real(l);
-        total_real += f64::from(value);
-        *g = slope / n_real;
+    let mut sums = [0.0f64; 2];
+    for (sum, grads, logits, term) in [(0, g_real, real, term_real), (1, g_fake, fake, term_fake)] {
+        for (g, &l) in grads.iter_mut().zip(logits) {
+            let (value, slope) = term(l);
+            sums[sum] += f64::from(value);
+            *g = slope * scale;
+        }
     }
-    let mut total_fake = 0.0f64;
-    for (g, &l) in g_fake.iter_mut().zip(fake) {
-        let (value, slope) = term_fake(l);
-        total_fake += f64::from(value);
-        *g = slope / n_fake;
-    }
-    total_real / f64::from(n_real) + total_fake / f64::from(n_fake)
+    (sums[0], sums[1])
 }
 
-/// The mean of [`g_loss`] on plain logits, with ∂loss/∂logit written to `grad`.
-fn g_loss_and_grad(loss: GanLoss, fake: &[f32], grad: &mut [f32]) -> f64 {
-    let n = fake.len() as f32;
+/// [`g_loss`] on plain logits of a part of a minibatch of `total` rows: the sum of the
+/// rows' loss terms, with ∂(mean loss)/∂logit written to `grad`.
+fn g_loss_and_grad(loss: GanLoss, fake: &[f32], grad: &mut [f32], total: usize) -> f64 {
+    let scale = 1.0 / total as f32;
     let term: Term = match loss {
         GanLoss::Minimax => |l| (-softplus_of(l), -sigmoid_of(l)),
         GanLoss::NonSaturating => |l| (softplus_of(-l), -sigmoid_of(-l)),
         GanLoss::LeastSquares => |l| (0.5 * (l - 1.0) * (l - 1.0), l - 1.0),
         GanLoss::WganClip | GanLoss::WganGp | GanLoss::Hinge => |l| (-l, -1.0),
     };
-    let mut total = 0.0f64;
+    let mut sum = 0.0f64;
     for (g, &l) in grad.iter_mut().zip(fake) {
         let (value, slope) = term(l);
-        total += f64::from(value);
-        *g = slope / n;
+        sum += f64::from(value);
+        *g = slope * scale;
     }
-    total / f64::from(n)
+    sum
 }
 
 /// The derivative of the generator's per-sample loss with respect to D's output.
@@ -1183,14 +1240,19 @@ fn to_points(flat: &[f32]) -> Vec<Point2> {
     flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect()
 }
 
-/// [`mean_output`] on plain logits.
-fn mean_output_of(loss: GanLoss, out: &[f32]) -> f64 {
-    let sum: f64 = if loss.outputs_probability() {
+/// The sum of D's outputs as probabilities (σ of the logits) or raw scores, as
+/// [`mean_output`] averages them.
+fn output_sum_of(loss: GanLoss, out: &[f32]) -> f64 {
+    if loss.outputs_probability() {
         out.iter().map(|&l| f64::from(sigmoid_of(l))).sum()
     } else {
         out.iter().map(|&l| f64::from(l)).sum()
-    };
-    sum / out.len().max(1) as f64
+    }
+}
+
+/// [`mean_output`] on plain logits.
+fn mean_output_of(loss: GanLoss, out: &[f32]) -> f64 {
+    output_sum_of(loss, out) / out.len().max(1) as f64
 }
 
 fn mean(t: &Tensor) -> candle_core::Result<f64> {

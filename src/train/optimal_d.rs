@@ -335,6 +335,13 @@ impl OptimalDTrainer {
         self.reference_path = reference;
     }
 
+    /// Cuts each minibatch of the fast path into `threads` parts that run on their own
+    /// threads (see [`crate::model::native::set_threads`]).
+    pub fn set_compute_threads(&mut self, threads: usize) {
+        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        nat.threads = threads.max(1);
+    }
+
     /// One discriminator step; returns its loss.
     pub fn step_d(&mut self) -> Result<f64, TrainError> {
         let n = self.config.batch;

@@ -19,7 +19,7 @@ use crate::data::DataError;
 use crate::model::autoencoder::{AeShape, Autoencoder, Likelihood, Vae};
 use crate::model::frozen::FrozenMlp;
 use crate::model::mlp::Activation;
-use crate::model::native::NativeMlp;
+use crate::model::native::{self, NativeMlp};
 use crate::model::optim::{Optimizer, OptimizerConfig};
 use crate::theory::gaussian::importance_weighted_log_px;
 use crate::theory::neighbors::{prior_sample_report, PriorSampleReport};
@@ -427,25 +427,133 @@ impl Models {
     }
 }
 
-/// The fast path's buffers for both models, kept between steps.
+/// The fast path's buffers for both models, kept between steps. With several compute
+/// threads the minibatch's images are cut into parts, each part's passes run on its own
+/// thread, and the parts' gradients are added.
 struct NativeVae {
-    ae_encoder: NativeMlp,
-    ae_decoder: NativeMlp,
-    vae_encoder: NativeMlp,
-    vae_decoder: NativeMlp,
+    parts: Vec<VaePart>,
+    /// Parts a minibatch is cut into (compute threads).
+    threads: usize,
+    /// Parts whose gradients the last step left (their sum is the gradient).
+    used_parts: usize,
     /// The minibatch, `b × d`.
     x: Vec<f32>,
     /// ε, `L·b × K`, sample-major.
     eps: Vec<f32>,
-    /// z, `L·b × K` for the VAE, `b × K` for the AE.
+}
+
+/// One part's passes and buffers: `m` of the minibatch's images.
+struct VaePart {
+    ae_encoder: NativeMlp,
+    ae_decoder: NativeMlp,
+    vae_encoder: NativeMlp,
+    vae_decoder: NativeMlp,
+    /// The part's images, `m × d`.
+    x: Vec<f32>,
+    /// Their ε, `L·m × K`, sample-major.
+    eps: Vec<f32>,
+    /// z, `L·m × K` for the VAE, `m × K` for the AE.
     z: Vec<f32>,
     /// ∂loss/∂(a network's output).
     grad: Vec<f32>,
-    /// ∂loss/∂(μ, log σ²), `b × 2K`.
+    /// ∂loss/∂(μ, log σ²), `m × 2K`.
     grad_code: Vec<f32>,
 }
 
+/// What a part measured: sums over its images of the VAE's reconstruction and KL terms and
+/// of the AE's reconstruction loss.
+#[derive(Clone, Copy, Default)]
+struct PartSums {
+    recon: f64,
+    kl: f64,
+    ae: f64,
+}
+
 impl NativeVae {
+    fn new(ae: &Autoencoder, vae: &Vae) -> Self {
+        Self {
+            parts: vec![VaePart::new(ae, vae)],
+            threads: native::threads(),
+            used_parts: 1,
+            x: Vec::new(),
+            eps: Vec::new(),
+        }
+    }
+
+    /// Both models' gradients on the minibatch and ε in `x` and `eps`, summed into the first
+    /// part: (VAE reconstruction term, KL term, AE loss), each averaged over the batch.
+    #[allow(clippy::too_many_arguments)]
+    fn gradients_of_batch(
+        &mut self,
+        ae: &Autoencoder,
+        vae: &Vae,
+        models: Models,
+        lik: Likelihood,
+        beta: f32,
+        b: usize,
+        k: usize,
+        samples: usize,
+    ) -> Result<(f64, f64, f64), TrainError> {
+        // With two threads and both models, each model gets a thread and the whole batch
+        // (no gradients to add); otherwise the batch's images are cut into parts.
+        let model_parallel = models == Models::Both && self.threads >= 2;
+        let jobs: Vec<(std::ops::Range<usize>, Models)> = if model_parallel {
+            vec![(0..b, Models::Vae), (0..b, Models::Ae)]
+        } else {
+            native::row_ranges(b, self.threads).into_iter().map(|r| (r, models)).collect()
+        };
+        if self.parts.len() < jobs.len() {
+            self.parts.resize_with(jobs.len(), || VaePart::new(ae, vae));
+        }
+        let (x, eps) = (&self.x, &self.eps);
+        let d = x.len() / b;
+        let sums = native::run_parts(&mut self.parts[..jobs.len()], |i, part| {
+            let (r, models) = (jobs[i].0.clone(), jobs[i].1);
+            part.x.clear();
+            part.x.extend_from_slice(&x[r.start * d..r.end * d]);
+            part.eps.clear();
+            for s in 0..samples {
+                part.eps.extend_from_slice(&eps[(s * b + r.start) * k..(s * b + r.end) * k]);
+            }
+            let mut sums = PartSums::default();
+            if models.vae() {
+                (sums.recon, sums.kl) = part.vae_gradients(vae, lik, beta, r.len(), b, k, samples)?;
+            }
+            if models.ae() {
+                sums.ae = part.ae_gradients(ae, lik, r.len(), b)?;
+            }
+            Ok(sums)
+        })?;
+        let (first, rest) = self.parts.split_at_mut(1);
+        let p = &mut first[0];
+        if model_parallel {
+            // The AE's gradients are in the second part: bring them to the first.
+            std::mem::swap(&mut p.ae_encoder, &mut rest[0].ae_encoder);
+            std::mem::swap(&mut p.ae_decoder, &mut rest[0].ae_decoder);
+        }
+        self.used_parts = if model_parallel { 1 } else { jobs.len() };
+        let total = |f: fn(&PartSums) -> f64| sums.iter().map(f).sum::<f64>();
+        let rows = (samples * b) as f64;
+        Ok((total(|s| s.recon) / rows, 0.5 * total(|s| s.kl) / b as f64, total(|s| s.ae) / b as f64))
+    }
+
+    /// The last gradients, each model's in its optimiser's order (encoder, then decoder),
+    /// one list per part (their sum is the gradient): (VAE, AE).
+    fn gradients(&self) -> (Vec<Vec<&[f32]>>, Vec<Vec<&[f32]>>) {
+        let (mut vae, mut ae) = (Vec::new(), Vec::new());
+        for p in &self.parts[..self.used_parts] {
+            let mut v = p.vae_encoder.grads();
+            v.extend(p.vae_decoder.grads());
+            vae.push(v);
+            let mut a = p.ae_encoder.grads();
+            a.extend(p.ae_decoder.grads());
+            ae.push(a);
+        }
+        (vae, ae)
+    }
+}
+
+impl VaePart {
     fn new(ae: &Autoencoder, vae: &Vae) -> Self {
         Self {
             ae_encoder: NativeMlp::new(ae.encoder.shape()),
@@ -460,26 +568,29 @@ impl NativeVae {
         }
     }
 
-    /// The VAE's gradients on the minibatch and ε in the buffers, as [`Vae::terms`] gives
-    /// them through candle: (reconstruction term, KL term).
+    /// The VAE's gradients on this part's `m` images and their ε, as [`Vae::terms`] gives
+    /// them through candle for a batch of `b`: (sum over rows of the reconstruction term,
+    /// sum over images of 2·KL).
+    #[allow(clippy::too_many_arguments)]
     fn vae_gradients(
         &mut self,
         vae: &Vae,
         lik: Likelihood,
         beta: f32,
+        m: usize,
         b: usize,
         k: usize,
         samples: usize,
-    ) -> Result<(f64, f64), TrainError> {
-        // VAE: (μ, log σ²) = enc(x); z = μ + σ ⊙ ε; logits = dec(z).
+    ) -> candle_core::Result<(f64, f64)> {
+        // (μ, log σ²) = enc(x); z = μ + σ ⊙ ε; logits = dec(z).
         self.vae_encoder.load(&vae.encoder)?;
         self.vae_decoder.load(&vae.decoder)?;
-        let code = self.vae_encoder.forward(&self.x, b);
+        let code = self.vae_encoder.forward(&self.x, m);
         self.z.clear();
         for s in 0..samples {
-            for i in 0..b {
+            for i in 0..m {
                 let (mu, logvar) = code[i * 2 * k..(i + 1) * 2 * k].split_at(k);
-                let eps = &self.eps[(s * b + i) * k..(s * b + i + 1) * k];
+                let eps = &self.eps[(s * m + i) * k..(s * m + i + 1) * k];
                 self.z.extend(mu.iter().zip(logvar).zip(eps).map(|((m, lv), e)| m + (0.5 * lv).exp() * e));
             }
         }
@@ -490,20 +601,19 @@ impl NativeVae {
                 mu.iter().zip(logvar).map(|(m, lv)| f64::from(m * m + lv.exp() - 1.0 - lv)).sum::<f64>()
             })
             .sum();
-        let kl = 0.5 * kl_sum / b as f64;
-        let rows = samples * b;
+        let rows = samples * m;
         let logits = self.vae_decoder.forward(&self.z, rows);
-        let recon = nll_and_grad(lik, logits, &self.x, rows, &mut self.grad);
+        let recon = nll_and_grad(lik, logits, &self.x, rows, samples * b, &mut self.grad);
         let dz = self.vae_decoder.backward(&self.grad, true, true);
         // ∂/∂μ = Σ_s ∂/∂z + β μ / b;  ∂/∂log σ² = Σ_s ∂/∂z · ε · σ/2 + β (σ² − 1) / (2b).
         let code = self.vae_encoder.output();
         self.grad_code.clear();
-        self.grad_code.resize(b * 2 * k, 0.0);
-        for i in 0..b {
+        self.grad_code.resize(m * 2 * k, 0.0);
+        for i in 0..m {
             let (mu, logvar) = code[i * 2 * k..(i + 1) * 2 * k].split_at(k);
             let (g_mu, g_logvar) = self.grad_code[i * 2 * k..(i + 1) * 2 * k].split_at_mut(k);
             for s in 0..samples {
-                let row = (s * b + i) * k;
+                let row = (s * m + i) * k;
                 for j in 0..k {
                     let std = (0.5 * logvar[j]).exp();
                     g_mu[j] += dz[row + j];
@@ -516,30 +626,21 @@ impl NativeVae {
             }
         }
         self.vae_encoder.backward(&self.grad_code, true, false);
-        Ok((recon, kl))
+        Ok((recon, kl_sum))
     }
 
-    /// The AE's gradients on the minibatch in the buffers: its reconstruction loss.
-    fn ae_gradients(&mut self, ae: &Autoencoder, lik: Likelihood, b: usize) -> Result<f64, TrainError> {
-        // AE: z = g(x), logits = f(z).
+    /// The AE's gradients on this part's `m` images, for a batch of `b`: the sum of their
+    /// reconstruction losses.
+    fn ae_gradients(&mut self, ae: &Autoencoder, lik: Likelihood, m: usize, b: usize) -> candle_core::Result<f64> {
+        // z = g(x), logits = f(z).
         self.ae_encoder.load(&ae.encoder)?;
         self.ae_decoder.load(&ae.decoder)?;
-        let z = self.ae_encoder.forward(&self.x, b);
-        let logits = self.ae_decoder.forward(z, b);
-        let ae_recon = nll_and_grad(lik, logits, &self.x, b, &mut self.grad);
+        let z = self.ae_encoder.forward(&self.x, m);
+        let logits = self.ae_decoder.forward(z, m);
+        let ae_recon = nll_and_grad(lik, logits, &self.x, m, b, &mut self.grad);
         let dz = self.ae_decoder.backward(&self.grad, true, true);
         self.ae_encoder.backward(dz, true, false);
         Ok(ae_recon)
-    }
-
-    /// The last gradients, each model's in its optimiser's order (encoder, then decoder):
-    /// (VAE, AE).
-    fn gradients(&self) -> (Vec<&[f32]>, Vec<&[f32]>) {
-        let mut vae = self.vae_encoder.grads();
-        vae.extend(self.vae_decoder.grads());
-        let mut ae = self.ae_encoder.grads();
-        ae.extend(self.ae_decoder.grads());
-        (vae, ae)
     }
 }
 
@@ -664,6 +765,13 @@ impl VaeTrainer {
         self.reference_path = reference;
     }
 
+    /// Cuts each minibatch of the fast path into `threads` parts that run on their own
+    /// threads (see [`crate::model::native::set_threads`]); 1 runs everything on the caller.
+    pub fn set_compute_threads(&mut self, threads: usize) {
+        let nat = self.native.get_or_insert_with(|| NativeVae::new(&self.ae, &self.vae));
+        nat.threads = threads.max(1);
+    }
+
     /// Which models [`Self::step`] trains: both in the lab; benchmarks time one alone.
     pub fn set_models(&mut self, models: Models) {
         self.models = models;
@@ -735,10 +843,10 @@ impl VaeTrainer {
         let nat = self.native.as_ref().expect("built by fast_gradients");
         let (vae, ae) = nat.gradients();
         if self.models.vae() {
-            self.opt_vae.step_slices(&vae)?;
+            self.opt_vae.step_parts(&vae)?;
         }
         if self.models.ae() {
-            self.opt_ae.step_slices(&ae)?;
+            self.opt_ae.step_parts(&ae)?;
         }
         Ok(terms)
     }
@@ -761,14 +869,9 @@ impl VaeTrainer {
         nat.eps.clear();
         nat.eps.extend((0..samples * b * k).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
 
-        let mut terms = TrainTerms { beta: self.config.beta, ..TrainTerms::default() };
-        if self.models.vae() {
-            (terms.vae_recon, terms.vae_kl) = nat.vae_gradients(&self.vae, lik, beta, b, k, samples)?;
-        }
-        if self.models.ae() {
-            terms.ae_recon = nat.ae_gradients(&self.ae, lik, b)?;
-        }
-        Ok(terms)
+        let (vae_recon, vae_kl, ae_recon) =
+            nat.gradients_of_batch(&self.ae, &self.vae, self.models, lik, beta, b, k, samples)?;
+        Ok(TrainTerms { vae_recon, vae_kl, ae_recon, beta: self.config.beta })
     }
 
     /// Measures the test set: ELBO terms, the AE's reconstruction, the importance-weighted
@@ -999,11 +1102,19 @@ impl Lab for VaeTrainer {
     }
 }
 
-/// −log p(x | z) averaged over `rows` decoded rows (row r explains image r mod b, as
-/// [`Likelihood::nll`] on tiled images), with ∂/∂logits written to `grad`.
-fn nll_and_grad(likelihood: Likelihood, logits: &[f32], x: &[f32], rows: usize, grad: &mut Vec<f32>) -> f64 {
+/// −log p(x | z) summed over `rows` decoded rows (row r explains image r mod m, as
+/// [`Likelihood::nll`] on tiled images), with ∂(sum / `total_rows`)/∂logits written to
+/// `grad`: the rows are a part of a minibatch of `total_rows` whose mean is the loss.
+fn nll_and_grad(
+    likelihood: Likelihood,
+    logits: &[f32],
+    x: &[f32],
+    rows: usize,
+    total_rows: usize,
+    grad: &mut Vec<f32>,
+) -> f64 {
     let per_image = logits.len() / rows.max(1);
-    let scale = 1.0 / rows as f32;
+    let scale = 1.0 / total_rows as f32;
     grad.clear();
     grad.resize(logits.len(), 0.0);
     let mut total = 0.0f64;
@@ -1045,7 +1156,7 @@ fn nll_and_grad(likelihood: Likelihood, logits: &[f32], x: &[f32], rows: usize, 
             0.5 * per_image as f64 * (2.0 * std::f64::consts::PI * s2).ln()
         }
     };
-    total / rows as f64 + constant
+    total + rows as f64 * constant
 }
 
 /// σ(a), without overflow for either sign.
@@ -1071,11 +1182,12 @@ mod tests {
     #[test]
     fn fast_gradients_are_candles() {
         let cases = [
-            (Likelihood::Bernoulli, 1, Activation::Relu),
-            (Likelihood::Bernoulli, 3, Activation::Tanh),
-            (Likelihood::Gaussian { sigma: 0.2 }, 2, Activation::LeakyRelu),
+            (Likelihood::Bernoulli, 1, Activation::Relu, 1, Models::Both),
+            (Likelihood::Bernoulli, 3, Activation::Tanh, 3, Models::Both),
+            (Likelihood::Gaussian { sigma: 0.2 }, 2, Activation::LeakyRelu, 2, Models::Both),
+            (Likelihood::Bernoulli, 2, Activation::Relu, 2, Models::Vae),
         ];
-        for (likelihood, mc_samples, activation) in cases {
+        for (likelihood, mc_samples, activation, parts, models) in cases {
             let config = VaeConfig {
                 data: ImageSource::Digits,
                 hidden: 32,
@@ -1088,15 +1200,29 @@ mod tests {
                 ..VaeConfig::default()
             };
             let mut t = VaeTrainer::new(config).unwrap();
+            t.set_compute_threads(parts);
+            t.set_models(models);
             t.rng = StdRng::seed_from_u64(11);
             let fast = t.fast_gradients().unwrap();
             let (fast_vae, fast_ae) = t.native.as_ref().unwrap().gradients();
-            let (fast_vae, fast_ae): (Vec<Vec<f32>>, Vec<Vec<f32>>) =
-                (fast_vae.iter().map(|g| g.to_vec()).collect(), fast_ae.iter().map(|g| g.to_vec()).collect());
+            // The parts' gradients add up to the batch's.
+            let sum = |parts: &[Vec<&[f32]>]| -> Vec<Vec<f32>> {
+                (0..parts[0].len())
+                    .map(|i| {
+                        let mut g = parts[0][i].to_vec();
+                        for p in &parts[1..] {
+                            g.iter_mut().zip(p[i]).for_each(|(a, b)| *a += b);
+                        }
+                        g
+                    })
+                    .collect()
+            };
+            let (fast_vae, fast_ae) = (sum(&fast_vae), sum(&fast_ae));
             t.rng = StdRng::seed_from_u64(11);
             let (vae, ae, reference) = t.candle_gradients().unwrap();
-            let (vae, ae) = (vae.unwrap(), ae.unwrap());
-            let case = format!("{likelihood:?}, L = {mc_samples}, {activation:?}");
+            let (vae, ae) = (vae.unwrap(), ae);
+            let case = format!("{likelihood:?}, L = {mc_samples}, {activation:?}, {parts} part(s), {models:?}");
+            assert_eq!(fast.ae_recon == 0.0, models == Models::Vae, "{case}");
             for (a, b, what) in [
                 (fast.vae_recon, reference.vae_recon, "recon"),
                 (fast.vae_kl, reference.vae_kl, "KL"),
@@ -1105,8 +1231,11 @@ mod tests {
                 assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "{case}: {what} {a} vs {b}");
             }
             for (grads, store, vars, model) in
-                [(&fast_vae, &vae, t.vae.vars(), "VAE"), (&fast_ae, &ae, t.ae.vars(), "AE")]
+                [(&fast_vae, Some(&vae), t.vae.vars(), "VAE"), (&fast_ae, ae.as_ref(), t.ae.vars(), "AE")]
             {
+                let Some(store) = store else {
+                    continue;
+                };
                 assert_eq!(grads.len(), vars.len());
                 for (i, (g, var)) in grads.iter().zip(&vars).enumerate() {
                     let want = flat(store.get(var.as_tensor()).unwrap());
