@@ -279,7 +279,7 @@ pub enum BenchLab {
         bench: BenchOptions,
     },
     /// The JS vs W1 lab's step (a discriminator step and a critic step at θ), default
-    /// settings; it always trains through candle (the gradient penalty needs its autodiff).
+    /// settings (a spectrally normalised critic always trains through candle).
     Lines {
         /// Steps per timed repeat.
         #[arg(long, default_value_t = 1000)]
@@ -474,13 +474,14 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             let config = LinesConfig { constraint: constraint_value, ..defaults };
             config.validate()?;
             let mut trainer = LinesTrainer::new(config.clone())?;
+            trainer.set_reference_path(bench.reference);
             let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.estimator_step()?))?;
             BenchReport {
                 lab: "js-w1",
                 steps_per_sec: rate,
                 ms_per_step: 1e3 / rate,
                 threads: bench.threads,
-                path: "reference",
+                path: if bench.reference { "reference" } else { "fast" },
                 steps: *steps,
                 repeats,
                 model: format!(

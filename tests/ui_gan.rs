@@ -147,3 +147,30 @@ fn frame_times_toggle_shows_the_readout() {
     let p95 = h.state().frame_stats.percentile(95.0, |f| Some(f.ui_ms)).unwrap();
     assert!(p95 > 0.0 && p95.is_finite());
 }
+
+/// `--frame-stats FILE`: every frame becomes a CSV row; an unwritable file is a clear error
+/// before the window opens.
+#[test]
+fn frame_stats_file_gets_a_row_per_frame_and_a_bad_path_is_an_error() {
+    use latent_lab::ui::{AppOptions, Tab};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frames.csv");
+    let options = AppOptions { tab: Some(Tab::OptimalD), frame_stats: Some(path.clone()), ..AppOptions::default() };
+    let app = App::with_options(&egui::Context::default(), &options).unwrap();
+    assert_eq!(app.tab(), Tab::OptimalD);
+    assert!(app.frame_stats.visible, "asking for the file shows the readout too");
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_context_setup(latent_lab::ui::install_fonts)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.run_steps(40);
+    drop(h);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], latent_lab::ui::frame_stats::CSV_HEADER);
+    assert!(rows.len() > 40, "{} rows", rows.len());
+    assert!(rows[1..].iter().all(|r| r.split(',').nth(2) == Some("optimal-d")), "{}", rows[1]);
+    let bad = AppOptions { frame_stats: Some(dir.path().join("no/such/dir/f.csv")), ..AppOptions::default() };
+    let err = App::with_options(&egui::Context::default(), &bad).err().expect("an unwritable path is refused");
+    assert!(err.to_string().contains("cannot write frame stats"), "{err}");
+}

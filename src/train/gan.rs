@@ -1180,7 +1180,7 @@ type Term = fn(f32) -> (f32, f32);
 /// [`d_loss`] on plain logits of a part of a minibatch of `total` real and `total`
 /// generated rows: the sums of the real rows' and the generated rows' loss terms, with
 /// ∂loss/∂logit written to `grad` (real rows, then generated rows).
-fn d_loss_and_grad(loss: GanLoss, real: &[f32], fake: &[f32], grad: &mut [f32], total: usize) -> (f64, f64) {
+pub(crate) fn d_loss_and_grad(loss: GanLoss, real: &[f32], fake: &[f32], grad: &mut [f32], total: usize) -> (f64, f64) {
     let scale = 1.0 / total as f32;
     let (g_real, g_fake) = grad.split_at_mut(real.len());
     // Per-row loss terms and their derivatives, for a real row and a generated row.

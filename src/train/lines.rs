@@ -7,12 +7,15 @@ use candle_core::{Device, Tensor, Var};
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
 
-use super::gan::softplus;
+use super::gan::{d_loss_and_grad, softplus, GanLoss};
 use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
-use crate::model::critic::{clip_weights, gradient_penalty, input_gradient, lipschitz_estimate, SpectralNorm};
+use crate::model::critic::{
+    clip_weights, gradient_penalty, input_gradient, lipschitz_estimate, SpectralNorm, GP_NORM_EPS,
+};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
+use crate::model::native::NativeMlp;
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 use crate::theory::lines;
 
@@ -120,6 +123,23 @@ struct Pair {
     critic: Mlp,
     opt_c: Optimizer,
     sn: Option<SpectralNorm>,
+    /// The fast path's buffers (see `model::native`); the spectrally normalised critic stays
+    /// in candle.
+    native: Option<NativePair>,
+}
+
+/// The fast path's passes of the discriminator and the critic, and a minibatch buffer.
+struct NativePair {
+    d: NativeMlp,
+    critic: NativeMlp,
+    both: Vec<f32>,
+    grad: Vec<f32>,
+}
+
+impl NativePair {
+    fn new() -> Self {
+        Self { d: NativeMlp::new(net_shape()), critic: NativeMlp::new(net_shape()), both: Vec::new(), grad: Vec::new() }
+    }
 }
 
 fn net_shape() -> MlpShape {
@@ -135,7 +155,15 @@ impl Pair {
             Constraint::SpectralNorm => Some(SpectralNorm::new(&critic, rng)?),
             _ => None,
         };
-        Ok(Self { opt_d: Optimizer::new(d.vars(), adam), opt_c: Optimizer::new(critic.vars(), adam), d, critic, sn })
+        let native = Some(NativePair::new());
+        Ok(Self {
+            opt_d: Optimizer::new(d.vars(), adam),
+            opt_c: Optimizer::new(critic.vars(), adam),
+            d,
+            critic,
+            sn,
+            native,
+        })
     }
 
     fn critic_forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
@@ -147,6 +175,19 @@ impl Pair {
 
     /// One discriminator step: real (0, y) labelled 1, fake (θ, y) labelled 0.
     fn step_d(&mut self, real: &Tensor, fake: &Tensor) -> Result<(), TrainError> {
+        if let Some(nat) = &mut self.native {
+            let n = real.dim(0)?;
+            nat.both.clear();
+            nat.both.extend(real.flatten_all()?.to_vec1::<f32>()?);
+            nat.both.extend(fake.flatten_all()?.to_vec1::<f32>()?);
+            nat.d.load(&self.d)?;
+            let out = nat.d.forward(&nat.both, 2 * n);
+            nat.grad.resize(2 * n, 0.0);
+            d_loss_and_grad(GanLoss::NonSaturating, &out[..n], &out[n..], &mut nat.grad, n);
+            nat.d.backward(&nat.grad, true, false);
+            self.opt_d.step_slices(&nat.d.grads())?;
+            return Ok(());
+        }
         let loss =
             (softplus(&self.d.forward(real)?.neg()?)?.mean_all()? + softplus(&self.d.forward(fake)?)?.mean_all()?)?;
         self.opt_d.backward_step(&loss)?;
@@ -161,6 +202,36 @@ impl Pair {
         constraint: Constraint,
         rng: &mut StdRng,
     ) -> Result<(), TrainError> {
+        if let (Some(nat), None) = (&mut self.native, &self.sn) {
+            // loss = E f(real) − E f(fake) (+ the penalty), as below through candle.
+            let n = real.dim(0)?;
+            let (real, fake) = (real.flatten_all()?.to_vec1::<f32>()?, fake.flatten_all()?.to_vec1::<f32>()?);
+            nat.critic.load(&self.critic)?;
+            let penalty = match constraint {
+                Constraint::GradientPenalty { lambda } => {
+                    let alpha: Vec<f32> = (0..n).map(|_| rng.random_range(0.0f32..1.0)).collect();
+                    let x_hat: Vec<f32> =
+                        (0..2 * n).map(|j| alpha[j / 2] * real[j] + (1.0 - alpha[j / 2]) * fake[j]).collect();
+                    Some(nat.critic.gradient_penalty(&x_hat, n, lambda as f32, GP_NORM_EPS as f32)?.1)
+                }
+                _ => None,
+            };
+            nat.both.clear();
+            nat.both.extend_from_slice(&real);
+            nat.both.extend_from_slice(&fake);
+            nat.critic.forward(&nat.both, 2 * n);
+            nat.grad.clear();
+            nat.grad.extend((0..2 * n).map(|i| if i < n { 1.0 / n as f32 } else { -1.0 / n as f32 }));
+            nat.critic.backward(&nat.grad, true, false);
+            if let Some(extra) = penalty {
+                nat.critic.add_weight_grads(&extra);
+            }
+            self.opt_c.step_slices(&nat.critic.grads())?;
+            if let Constraint::Clip { c } = constraint {
+                clip_weights(&self.critic, c)?;
+            }
+            return Ok(());
+        }
         if let Some(sn) = &mut self.sn {
             sn.update(&self.critic)?;
         }
@@ -342,6 +413,14 @@ impl LinesTrainer {
         let real = line_points(&y0.zeros_like()?, &y0)?;
         let fake = line_points(&theta.broadcast_as((n, 1))?, &y1)?;
         Ok((real, fake))
+    }
+
+    /// Trains through candle's autodiff (true) or the fast path (false, the default; the
+    /// spectrally normalised critic always takes candle). Both compute the same numbers.
+    pub fn set_reference_path(&mut self, reference: bool) {
+        for pair in [&mut self.pair, &mut self.race.pair] {
+            pair.native = if reference { None } else { Some(NativePair::new()) };
+        }
     }
 
     /// One step of the discriminator and the critic at the slider's θ.

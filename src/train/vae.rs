@@ -460,6 +460,9 @@ struct VaePart {
     grad_code: Vec<f32>,
 }
 
+/// A model's gradients, one list of slices per part (in the optimiser's variable order).
+type PartGrads<'a> = Vec<Vec<&'a [f32]>>;
+
 /// What a part measured: sums over its images of the VAE's reconstruction and KL terms and
 /// of the AE's reconstruction loss.
 #[derive(Clone, Copy, Default)]
@@ -539,7 +542,7 @@ impl NativeVae {
 
     /// The last gradients, each model's in its optimiser's order (encoder, then decoder),
     /// one list per part (their sum is the gradient): (VAE, AE).
-    fn gradients(&self) -> (Vec<Vec<&[f32]>>, Vec<Vec<&[f32]>>) {
+    fn gradients(&self) -> (PartGrads<'_>, PartGrads<'_>) {
         let (mut vae, mut ae) = (Vec::new(), Vec::new());
         for p in &self.parts[..self.used_parts] {
             let mut v = p.vae_encoder.grads();
