@@ -334,6 +334,20 @@ pub struct BenchReport {
     pub model: String,
 }
 
+impl BenchReport {
+    /// A report of `rate` (the median) and the repeats' rates.
+    fn new(
+        lab: &'static str,
+        (rate, repeats): (f64, Vec<f64>),
+        opts: &BenchOptions,
+        steps: u64,
+        path: &'static str,
+        model: String,
+    ) -> Self {
+        Self { lab, steps_per_sec: rate, ms_per_step: 1e3 / rate, threads: opts.threads, path, steps, repeats, model }
+    }
+}
+
 /// Times `steps` calls of `step`, `repeats` times after `warmup` calls, and reports the median.
 fn time_steps(
     opts: &BenchOptions,
@@ -386,15 +400,13 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             let fast = trainer.uses_fast_path();
             let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.iteration().map(|_| ())?))?;
             let (g, d) = (config.generator, config.discriminator);
-            BenchReport {
-                lab: "gan",
-                steps_per_sec: rate,
-                ms_per_step: 1e3 / rate,
-                threads: bench.threads,
-                path: if fast { "fast" } else { "reference" },
-                steps: *steps,
-                repeats,
-                model: format!(
+            BenchReport::new(
+                "gan",
+                (rate, repeats),
+                bench,
+                *steps,
+                if fast { "fast" } else { "reference" },
+                format!(
                     "{}: G {}x{}, D {}x{}, {}, batch {}, {} D step(s) per G step",
                     config.loss.name(),
                     g.hidden,
@@ -405,7 +417,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
                     config.batch,
                     config.d_steps
                 ),
-            }
+            )
         }
         BenchLab::Vae { settings, steps, models, bench } => {
             set_compute_threads(bench.threads)?;
@@ -421,15 +433,13 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             trainer.set_compute_threads(bench.threads);
             trainer.set_models(which);
             let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.step().map(|_| ())?))?;
-            BenchReport {
-                lab: "vae",
-                steps_per_sec: rate,
-                ms_per_step: 1e3 / rate,
-                threads: bench.threads,
-                path: if bench.reference { "reference" } else { "fast" },
-                steps: *steps,
-                repeats,
-                model: format!(
+            BenchReport::new(
+                "vae",
+                (rate, repeats),
+                bench,
+                *steps,
+                if bench.reference { "reference" } else { "fast" },
+                format!(
                     "{models} on {}: {}x{} hidden, K = {}, batch {}, {} sample(s) of z",
                     config.data.label(),
                     config.hidden,
@@ -438,7 +448,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
                     config.batch,
                     config.mc_samples
                 ),
-            }
+            )
         }
         BenchLab::OptimalD { steps, batch, bench } => {
             set_compute_threads(bench.threads)?;
@@ -449,15 +459,13 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             trainer.set_compute_threads(bench.threads);
             let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.iteration()?))?;
             let d = config.discriminator;
-            BenchReport {
-                lab: "optimal-d",
-                steps_per_sec: rate,
-                ms_per_step: 1e3 / rate,
-                threads: bench.threads,
-                path: if bench.reference { "reference" } else { "fast" },
-                steps: *steps,
-                repeats,
-                model: format!(
+            BenchReport::new(
+                "optimal-d",
+                (rate, repeats),
+                bench,
+                *steps,
+                if bench.reference { "reference" } else { "fast" },
+                format!(
                     "D {}x{} {}, affine G, batch {}, {}",
                     d.hidden,
                     d.layers,
@@ -465,7 +473,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
                     config.batch,
                     config.loss.name()
                 ),
-            }
+            )
         }
         BenchLab::Lines { steps, constraint, bench } => {
             set_compute_threads(bench.threads)?;

@@ -420,6 +420,16 @@ impl NativeMlp {
     }
 }
 
+/// σ(x) = 1 / (1 + e^−x), without overflow for either sign.
+pub fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
 /// Applies the activation in place.
 fn activate(activation: Activation, xs: &mut [f32]) {
     match activation {

@@ -17,7 +17,7 @@ use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
 use crate::model::critic::{clip_weights, gradient_penalty, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
-use crate::model::native::{self, NativeMlp};
+use crate::model::native::{self, sigmoid, NativeMlp};
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 use crate::theory::divergence::{js_histogram_2d, Grid2, JS_GRID_BINS};
 use crate::theory::modes::{mode_coverage, ModeCoverage, COVERAGE_MIN_COUNT, COVERAGE_SAMPLES};
@@ -977,7 +977,7 @@ impl GanTrainer {
         let mut values = self.run_d(&pts, cells * cells)?;
         let probability = self.config.loss.outputs_probability();
         if probability {
-            values.iter_mut().for_each(|v| *v = sigmoid_of(*v));
+            values.iter_mut().for_each(|v| *v = sigmoid(*v));
         }
         let (low, high) = if probability {
             (0.0, 1.0)
@@ -1164,16 +1164,6 @@ fn softplus_of(x: f32) -> f32 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
-/// σ(x) = 1 / (1 + e^−x), without overflow for either sign.
-fn sigmoid_of(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
-
 /// A per-row loss term on a logit: (value, derivative).
 type Term = fn(f32) -> (f32, f32);
 
@@ -1186,7 +1176,7 @@ pub(crate) fn d_loss_and_grad(loss: GanLoss, real: &[f32], fake: &[f32], grad: &
     // Per-row loss terms and their derivatives, for a real row and a generated row.
     let (term_real, term_fake): (Term, Term) = match loss {
         GanLoss::Minimax | GanLoss::NonSaturating => {
-            (|l| (softplus_of(-l), -sigmoid_of(-l)), |l| (softplus_of(l), sigmoid_of(l)))
+            (|l| (softplus_of(-l), -sigmoid(-l)), |l| (softplus_of(l), sigmoid(l)))
         }
         GanLoss::LeastSquares => (|l| (0.5 * (l - 1.0) * (l - 1.0), l - 1.0), |l| (0.5 * l * l, l)),
         GanLoss::WganClip | GanLoss::WganGp => (|l| (-l, -1.0), |l| (l, 1.0)),
@@ -1211,8 +1201,8 @@ pub(crate) fn d_loss_and_grad(loss: GanLoss, real: &[f32], fake: &[f32], grad: &
 fn g_loss_and_grad(loss: GanLoss, fake: &[f32], grad: &mut [f32], total: usize) -> f64 {
     let scale = 1.0 / total as f32;
     let term: Term = match loss {
-        GanLoss::Minimax => |l| (-softplus_of(l), -sigmoid_of(l)),
-        GanLoss::NonSaturating => |l| (softplus_of(-l), -sigmoid_of(-l)),
+        GanLoss::Minimax => |l| (-softplus_of(l), -sigmoid(l)),
+        GanLoss::NonSaturating => |l| (softplus_of(-l), -sigmoid(-l)),
         GanLoss::LeastSquares => |l| (0.5 * (l - 1.0) * (l - 1.0), l - 1.0),
         GanLoss::WganClip | GanLoss::WganGp | GanLoss::Hinge => |l| (-l, -1.0),
     };
@@ -1228,8 +1218,8 @@ fn g_loss_and_grad(loss: GanLoss, fake: &[f32], grad: &mut [f32], total: usize) 
 /// The derivative of the generator's per-sample loss with respect to D's output.
 fn g_loss_slope(loss: GanLoss) -> fn(f32) -> f32 {
     match loss {
-        GanLoss::Minimax => |l| -sigmoid_of(l),
-        GanLoss::NonSaturating => |l| -sigmoid_of(-l),
+        GanLoss::Minimax => |l| -sigmoid(l),
+        GanLoss::NonSaturating => |l| -sigmoid(-l),
         GanLoss::LeastSquares => |l| l - 1.0,
         GanLoss::WganClip | GanLoss::WganGp | GanLoss::Hinge => |_| -1.0,
     }
@@ -1244,7 +1234,7 @@ fn to_points(flat: &[f32]) -> Vec<Point2> {
 /// [`mean_output`] averages them.
 fn output_sum_of(loss: GanLoss, out: &[f32]) -> f64 {
     if loss.outputs_probability() {
-        out.iter().map(|&l| f64::from(sigmoid_of(l))).sum()
+        out.iter().map(|&l| f64::from(sigmoid(l))).sum()
     } else {
         out.iter().map(|&l| f64::from(l)).sum()
     }

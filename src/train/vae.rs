@@ -19,7 +19,7 @@ use crate::data::DataError;
 use crate::model::autoencoder::{AeShape, Autoencoder, Likelihood, Vae};
 use crate::model::frozen::FrozenMlp;
 use crate::model::mlp::Activation;
-use crate::model::native::{self, NativeMlp};
+use crate::model::native::{self, sigmoid, NativeMlp};
 use crate::model::optim::{Optimizer, OptimizerConfig};
 use crate::theory::gaussian::importance_weighted_log_px;
 use crate::theory::neighbors::{prior_sample_report, PriorSampleReport};
@@ -1160,16 +1160,6 @@ fn nll_and_grad(
         }
     };
     total + rows as f64 * constant
-}
-
-/// σ(a), without overflow for either sign.
-fn sigmoid(a: f32) -> f32 {
-    if a >= 0.0 {
-        1.0 / (1.0 + (-a).exp())
-    } else {
-        let e = a.exp();
-        e / (1.0 + e)
-    }
 }
 
 #[cfg(test)]
