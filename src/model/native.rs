@@ -333,9 +333,10 @@ impl NativeMlp {
     }
 
     /// The gradient penalty λ·mean_i (‖∇ₓf(x̂_i)‖ − 1)² of this network (a critic with one
-    /// output) at `rows` points `x_hat`, with ‖g‖ = √(‖g‖² + ε) as in
-    /// [`crate::model::critic::gradient_penalty`]: its value, and its gradient with respect to
-    /// every weight matrix (the biases get none), in layer order.
+    /// output) at `rows` points `x_hat` that are part of a batch of `total` (the mean is over
+    /// the batch), with ‖g‖ = √(‖g‖² + ε) as in [`crate::model::critic::gradient_penalty`]:
+    /// this part's share of its value, and of its gradient with respect to every weight matrix
+    /// (the biases get none), in layer order.
     ///
     /// The penalty depends on the weights through ∇ₓf = W₀ diag(φ′₀) W₁ … w_L. For ReLU and
     /// leaky ReLU, φ′ is piecewise constant, so with u_i = ∂penalty/∂(∇ₓf(x̂_i)) the
@@ -347,6 +348,7 @@ impl NativeMlp {
         &mut self,
         x_hat: &[f32],
         rows: usize,
+        total: usize,
         lambda: f32,
         eps: f32,
     ) -> Result<(f64, Vec<Vec<f32>>)> {
@@ -366,10 +368,10 @@ impl NativeMlp {
         for gi in g.chunks_exact(d) {
             let norm = (gi.iter().map(|v| v * v).sum::<f32>() + eps).sqrt();
             value += f64::from((norm - 1.0) * (norm - 1.0));
-            let scale = 2.0 * lambda / rows as f32 * (norm - 1.0) / norm;
+            let scale = 2.0 * lambda / total as f32 * (norm - 1.0) / norm;
             tangent.extend(gi.iter().map(|v| scale * v));
         }
-        let value = f64::from(lambda) * value / rows as f64;
+        let value = f64::from(lambda) * value / total as f64;
         let last = self.layers.len() - 1;
         let mut grads = Vec::with_capacity(self.layers.len());
         let mut next = Vec::new();
@@ -639,7 +641,7 @@ mod tests {
             let grads = penalty.backward().unwrap();
             let x_hat: Vec<f32> = (0..n * 2).map(|j| alpha[j / 2] * real[j] + (1.0 - alpha[j / 2]) * fake[j]).collect();
             let mut native = NativeMlp::from_mlp(&net).unwrap();
-            let (value, weight_grads) = native.gradient_penalty(&x_hat, n, 10.0, GP_NORM_EPS as f32).unwrap();
+            let (value, weight_grads) = native.gradient_penalty(&x_hat, n, n, 10.0, GP_NORM_EPS as f32).unwrap();
             assert!((value - want_value).abs() < 1e-4 * (1.0 + want_value), "{activation:?}: {value} vs {want_value}");
             for (layer, g) in net.layers().iter().zip(&weight_grads) {
                 let want =
@@ -656,7 +658,7 @@ mod tests {
             assert!(weight_grads.iter().flatten().any(|v| v.abs() > 1e-4), "the test is not vacuous");
         }
         let tanh = MlpShape { input: 2, hidden: 3, layers: 1, output: 1, activation: Activation::Tanh };
-        assert!(NativeMlp::new(tanh).gradient_penalty(&[0.0, 0.0], 1, 1.0, 0.0).is_err());
+        assert!(NativeMlp::new(tanh).gradient_penalty(&[0.0, 0.0], 1, 1, 1.0, 0.0).is_err());
     }
 
     #[test]

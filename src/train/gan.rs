@@ -15,7 +15,7 @@ use super::series::Series;
 use super::worker::Lab;
 use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
-use crate::model::critic::{clip_weights, gradient_penalty, SpectralNorm};
+use crate::model::critic::{clip_weights, gradient_penalty, SpectralNorm, GP_NORM_EPS};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::model::native::{self, sigmoid, NativeMlp};
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
@@ -460,6 +460,8 @@ pub(crate) struct NativeGan {
     pub(crate) real: Vec<f32>,
     /// Noise rows, `n × G's input`.
     pub(crate) noise: Vec<f32>,
+    /// The gradient penalty's mixing weights, one per row (WGAN-GP only).
+    pub(crate) alpha: Vec<f32>,
 }
 
 /// One part's passes and buffers.
@@ -494,6 +496,7 @@ impl NativeGan {
             threads: native::threads(),
             real: Vec::new(),
             noise: Vec::new(),
+            alpha: Vec::new(),
         }
     }
 
@@ -511,17 +514,20 @@ impl NativeGan {
     }
 
     /// One discriminator step on `n` real rows and G of `n` noise rows, as [`d_loss`] and
-    /// candle's autodiff give it: (loss, mean D(real), mean D(fake)).
+    /// candle's autodiff give it, plus the gradient penalty with weight `gp_lambda` on the
+    /// interpolates that `alpha` mixes when it is given: (loss, mean D(real), mean D(fake)).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn d_step(
         &mut self,
         n: usize,
         loss: GanLoss,
+        gp_lambda: Option<f32>,
         generator: &Mlp,
         discriminator: &Mlp,
         opt: &mut Optimizer,
     ) -> Result<(f64, f64, f64), TrainError> {
         let ranges = self.split(n);
-        let (real, noise) = (&self.real, &self.noise);
+        let (real, noise, alpha) = (&self.real, &self.noise, &self.alpha);
         let (d_in, g_in) = (discriminator.shape().input, generator.shape().input);
         let sums = native::run_parts(&mut self.parts[..ranges.len()], |i, part| {
             let r = ranges[i].clone();
@@ -532,17 +538,37 @@ impl NativeGan {
             part.both.extend_from_slice(&real[r.start * d_in..r.end * d_in]);
             part.both.extend_from_slice(fake);
             part.discriminator.load(discriminator)?;
+            // The penalty first: it runs its own passes through the same buffers.
+            let penalty = match gp_lambda {
+                Some(lambda) => {
+                    let (real, fake) = part.both.split_at(m * d_in);
+                    let x_hat: Vec<f32> = (0..m * d_in)
+                        .map(|j| {
+                            let a = alpha[r.start + j / d_in];
+                            a * real[j] + (1.0 - a) * fake[j]
+                        })
+                        .collect();
+                    Some(part.discriminator.gradient_penalty(&x_hat, m, n, lambda, GP_NORM_EPS as f32)?)
+                }
+                None => None,
+            };
             let out = part.discriminator.forward(&part.both, 2 * m);
             part.grad.resize(2 * m, 0.0);
             let (loss_real, loss_fake) = d_loss_and_grad(loss, &out[..m], &out[m..], &mut part.grad, n);
             let (d_real, d_fake) = (output_sum_of(loss, &out[..m]), output_sum_of(loss, &out[m..]));
             part.discriminator.backward(&part.grad, true, false);
-            Ok([loss_real + loss_fake, d_real, d_fake])
+            let mut gp_value = 0.0;
+            if let Some((value, grads)) = penalty {
+                part.discriminator.add_weight_grads(&grads);
+                gp_value = value;
+            }
+            Ok([loss_real + loss_fake, d_real, d_fake, gp_value])
         })?;
         let grads: Vec<_> = self.parts[..ranges.len()].iter().map(|p| p.discriminator.grads()).collect();
         opt.step_parts(&grads)?;
         let total = |k: usize| sums.iter().map(|s| s[k]).sum::<f64>() / n as f64;
-        Ok((total(0), total(1), total(2)))
+        let penalty = sums.iter().map(|s| s[3]).sum::<f64>();
+        Ok((total(0) + penalty, total(1), total(2)))
     }
 
     /// One generator step on `n` noise rows, D held fixed, as [`g_loss`] gives it:
@@ -695,10 +721,12 @@ impl GanTrainer {
         nat.threads = threads.max(1);
     }
 
-    /// Whether the next steps take the fast path: everything but the gradient penalty and
-    /// spectral normalisation, which need candle's autodiff.
+    /// Whether the next steps take the fast path: everything but spectral normalisation and
+    /// the gradient penalty of a tanh critic, which need candle's autodiff.
     pub fn uses_fast_path(&self) -> bool {
-        !self.reference_path && self.spectral.is_none() && self.config.loss != GanLoss::WganGp
+        let tanh_penalty =
+            self.config.loss == GanLoss::WganGp && self.config.discriminator.activation == Activation::Tanh;
+        !self.reference_path && self.spectral.is_none() && !tanh_penalty
     }
 
     /// One discriminator step on a fresh real and a fresh generated minibatch.
@@ -743,7 +771,12 @@ impl GanTrainer {
         nat.real.clear();
         nat.real.extend(real.iter().flatten());
         fill_noise(&mut nat.noise, self.config.noise, n * self.config.noise_dim, &mut self.rng);
-        nat.d_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_d)
+        let gp_lambda = (self.config.loss == GanLoss::WganGp).then_some(self.config.gp_lambda as f32);
+        if gp_lambda.is_some() {
+            nat.alpha.clear();
+            nat.alpha.extend((0..n).map(|_| self.rng.random_range(0.0f32..1.0)));
+        }
+        nat.d_step(n, self.config.loss, gp_lambda, &self.generator, &self.discriminator, &mut self.opt_d)
     }
 
     /// The generator step on the fast path: (loss, largest |coordinate| generated).

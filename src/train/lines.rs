@@ -212,7 +212,7 @@ impl Pair {
                     let alpha: Vec<f32> = (0..n).map(|_| rng.random_range(0.0f32..1.0)).collect();
                     let x_hat: Vec<f32> =
                         (0..2 * n).map(|j| alpha[j / 2] * real[j] + (1.0 - alpha[j / 2]) * fake[j]).collect();
-                    Some(nat.critic.gradient_penalty(&x_hat, n, lambda as f32, GP_NORM_EPS as f32)?.1)
+                    Some(nat.critic.gradient_penalty(&x_hat, n, n, lambda as f32, GP_NORM_EPS as f32)?.1)
                 }
                 _ => None,
             };

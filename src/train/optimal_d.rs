@@ -360,7 +360,7 @@ impl OptimalDTrainer {
             nat.real = self.config.data.sample(n, &mut self.rng);
             nat.noise.clear();
             nat.noise.extend((0..n).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
-            nat.d_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_d)?.0
+            nat.d_step(n, self.config.loss, None, &self.generator, &self.discriminator, &mut self.opt_d)?.0
         };
         self.d_steps += 1;
         if !v.is_finite() {
