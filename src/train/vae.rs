@@ -484,7 +484,9 @@ impl NativeVae {
     }
 
     /// Both models' gradients on the minibatch and ε in `x` and `eps`, summed into the first
-    /// part: (VAE reconstruction term, KL term, AE loss), each averaged over the batch.
+    /// part: (VAE reconstruction term, KL term, AE loss), each averaged over the batch, and
+    /// whether the models were also updated. With `optimizers` (the VAE's, the AE's) and a
+    /// thread per model, each model's thread also applies its update, so that nothing waits.
     #[allow(clippy::too_many_arguments)]
     fn gradients_of_batch(
         &mut self,
@@ -496,7 +498,8 @@ impl NativeVae {
         b: usize,
         k: usize,
         samples: usize,
-    ) -> Result<(f64, f64, f64), TrainError> {
+        optimizers: Option<(&mut Optimizer, &mut Optimizer)>,
+    ) -> Result<((f64, f64, f64), bool), TrainError> {
         // With two threads and both models, each model gets a thread and the whole batch
         // (no gradients to add); otherwise the batch's images are cut into parts.
         let model_parallel = models == Models::Both && self.threads >= 2;
@@ -510,6 +513,8 @@ impl NativeVae {
         }
         let (x, eps) = (&self.x, &self.eps);
         let d = x.len() / b;
+        let apply =
+            optimizers.filter(|_| model_parallel).map(|(v, a)| (std::sync::Mutex::new(v), std::sync::Mutex::new(a)));
         let sums = native::run_parts(&mut self.parts[..jobs.len()], |i, part| {
             let (r, models) = (jobs[i].0.clone(), jobs[i].1);
             part.x.clear();
@@ -525,6 +530,19 @@ impl NativeVae {
             if models.ae() {
                 sums.ae = part.ae_gradients(ae, lik, r.len(), b)?;
             }
+            if let Some((opt_vae, opt_ae)) = &apply {
+                // One model per job here: its thread applies its update.
+                let poisoned = |_| candle_core::Error::Msg("an optimiser's lock was poisoned".to_owned());
+                if models == Models::Vae {
+                    let mut grads = part.vae_encoder.grads();
+                    grads.extend(part.vae_decoder.grads());
+                    opt_vae.lock().map_err(poisoned)?.step_slices(&grads)?;
+                } else {
+                    let mut grads = part.ae_encoder.grads();
+                    grads.extend(part.ae_decoder.grads());
+                    opt_ae.lock().map_err(poisoned)?.step_slices(&grads)?;
+                }
+            }
             Ok(sums)
         })?;
         let (first, rest) = self.parts.split_at_mut(1);
@@ -537,7 +555,8 @@ impl NativeVae {
         self.used_parts = if model_parallel { 1 } else { jobs.len() };
         let total = |f: fn(&PartSums) -> f64| sums.iter().map(f).sum::<f64>();
         let rows = (samples * b) as f64;
-        Ok((total(|s| s.recon) / rows, 0.5 * total(|s| s.kl) / b as f64, total(|s| s.ae) / b as f64))
+        let terms = (total(|s| s.recon) / rows, 0.5 * total(|s| s.kl) / b as f64, total(|s| s.ae) / b as f64);
+        Ok((terms, apply.is_some()))
     }
 
     /// The last gradients, each model's in its optimiser's order (encoder, then decoder),
@@ -842,7 +861,10 @@ impl VaeTrainer {
 
     /// Both models' step on the fast path.
     fn fast_step(&mut self) -> Result<TrainTerms, TrainError> {
-        let terms = self.fast_gradients()?;
+        let (terms, applied) = self.fast_gradients(true)?;
+        if applied {
+            return Ok(terms);
+        }
         let nat = self.native.as_ref().expect("built by fast_gradients");
         let (vae, ae) = nat.gradients();
         if self.models.vae() {
@@ -856,8 +878,9 @@ impl VaeTrainer {
 
     /// Both models' gradients on a fresh minibatch, left in the fast path's buffers: the
     /// same draws, terms and gradients as [`Vae::terms`] and [`Autoencoder::recon`] give
-    /// through candle, written out (see `model::native`).
-    fn fast_gradients(&mut self) -> Result<TrainTerms, TrainError> {
+    /// through candle, written out (see `model::native`). With `update`, a model that has a
+    /// thread of its own is also updated there; the flag says whether that happened.
+    fn fast_gradients(&mut self, update: bool) -> Result<(TrainTerms, bool), TrainError> {
         let nat = self.native.get_or_insert_with(|| NativeVae::new(&self.ae, &self.vae));
         let (b, k, samples) = (self.config.batch, self.config.latent_dim, self.config.mc_samples);
         let (lik, beta) = (self.config.likelihood, self.config.beta as f32);
@@ -872,9 +895,10 @@ impl VaeTrainer {
         nat.eps.clear();
         nat.eps.extend((0..samples * b * k).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
 
-        let (vae_recon, vae_kl, ae_recon) =
-            nat.gradients_of_batch(&self.ae, &self.vae, self.models, lik, beta, b, k, samples)?;
-        Ok(TrainTerms { vae_recon, vae_kl, ae_recon, beta: self.config.beta })
+        let optimizers = update.then_some((&mut self.opt_vae, &mut self.opt_ae));
+        let ((vae_recon, vae_kl, ae_recon), applied) =
+            nat.gradients_of_batch(&self.ae, &self.vae, self.models, lik, beta, b, k, samples, optimizers)?;
+        Ok((TrainTerms { vae_recon, vae_kl, ae_recon, beta: self.config.beta }, applied))
     }
 
     /// Measures the test set: ELBO terms, the AE's reconstruction, the importance-weighted
@@ -1196,7 +1220,7 @@ mod tests {
             t.set_compute_threads(parts);
             t.set_models(models);
             t.rng = StdRng::seed_from_u64(11);
-            let fast = t.fast_gradients().unwrap();
+            let fast = t.fast_gradients(false).unwrap().0;
             let (fast_vae, fast_ae) = t.native.as_ref().unwrap().gradients();
             // The parts' gradients add up to the batch's.
             let sum = |parts: &[Vec<&[f32]>]| -> Vec<Vec<f32>> {
