@@ -147,6 +147,18 @@ impl LinesArgs {
     }
 }
 
+/// Creates the output folder (and its parents) if missing.
+fn create_out_dir(out: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))
+}
+
+/// Creates (or truncates) a file to write to, naming it in the error.
+fn create_file(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+    Ok(std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+    ))
+}
+
 /// A critic constraint by name: gp (with λ), clip (with c) or sn.
 fn parse_constraint(name: &str, lambda: f64, c: f64) -> anyhow::Result<Constraint> {
     Ok(match name {
@@ -171,13 +183,11 @@ fn finite_or_inf(v: f64) -> serde_json::Value {
 pub fn lines(args: &LinesArgs) -> anyhow::Result<serde_json::Value> {
     let config = args.config()?;
     let out = &args.out;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
+    create_out_dir(out)?;
     let mut trainer = LinesTrainer::new(config.clone())?;
     let summary = if args.race {
         let path = out.join("race.csv");
-        let mut race = std::io::BufWriter::new(
-            std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?,
-        );
+        let mut race = create_file(&path)?;
         writeln!(race, "step,theta_gan,theta_wgan")?;
         writeln!(race, "0,{},{}", config.theta0, config.theta0)?;
         for step in 1..=args.steps {
@@ -651,11 +661,9 @@ pub struct OptimalDSummary {
 pub fn train_optimal_d(args: &OptimalDArgs) -> anyhow::Result<OptimalDSummary> {
     let config = args.config()?;
     let out = &args.out;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
+    create_out_dir(out)?;
     let metrics_path = out.join("metrics.csv");
-    let mut metrics = std::io::BufWriter::new(
-        std::fs::File::create(&metrics_path).with_context(|| format!("cannot write {}", metrics_path.display()))?,
-    );
+    let mut metrics = create_file(&metrics_path)?;
     writeln!(metrics, "step,d_steps,g_steps,max_abs_d_minus_dstar,v_d_g,v_dstar_g,minus_log4_plus_2jsd,jsd,d_loss")?;
     let started = Instant::now();
     let mut trainer = OptimalDTrainer::new(config.clone())?;
@@ -879,16 +887,14 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
     // Intermediate rows use a cheap estimate of log p(x); the final one uses the flags.
     let mut config = VaeConfig { iw_samples: final_config.iw_samples.min(100), iw_images: 200, ..final_config.clone() };
     let out = &args.out;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
+    create_out_dir(out)?;
     let started = Instant::now();
     let mut trainer = VaeTrainer::new(config.clone())?;
     let split = std::sync::Arc::clone(trainer.split());
     config.iw_images = config.iw_images.min(split.test.len());
     trainer.set_config(config)?;
     let metrics_path = out.join("metrics.csv");
-    let mut metrics = std::io::BufWriter::new(
-        std::fs::File::create(&metrics_path).with_context(|| format!("cannot write {}", metrics_path.display()))?,
-    );
+    let mut metrics = create_file(&metrics_path)?;
     writeln!(
         metrics,
         "step,vae_train_recon,vae_train_kl,vae_train_elbo,ae_train_recon,vae_test_recon,vae_test_kl,vae_test_elbo,ae_test_recon,vae_test_log_px_iw,iw_samples,vae_prior_nn_dist,ae_prior_nn_dist,vae_prior_class_entropy,ae_prior_class_entropy"
@@ -1007,9 +1013,7 @@ fn write_latents(path: &Path, trainer: &VaeTrainer) -> anyhow::Result<()> {
     )?;
     let ae = trainer.ae().encoder.forward(&x)?.flatten_all()?.to_vec1::<f32>()?;
     let vae = trainer.vae().encode(&x)?.0.flatten_all()?.to_vec1::<f32>()?;
-    let mut w = std::io::BufWriter::new(
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
-    );
+    let mut w = create_file(path)?;
     let header: Vec<String> = (1..=k).map(|i| format!("z{i}")).collect();
     writeln!(w, "model,label,{}", header.join(","))?;
     for (model, codes) in [("ae", &ae), ("vae", &vae)] {
@@ -1237,11 +1241,9 @@ pub struct GanSummary {
 pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
     let config = args.config()?;
     let out = &args.out;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))?;
+    create_out_dir(out)?;
     let metrics_path = out.join("metrics.csv");
-    let mut metrics = std::io::BufWriter::new(
-        std::fs::File::create(&metrics_path).with_context(|| format!("cannot write {}", metrics_path.display()))?,
-    );
+    let mut metrics = create_file(&metrics_path)?;
     writeln!(metrics, "step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction")?;
     metrics.flush()?;
 
