@@ -91,7 +91,8 @@ struct Drawing {
 
 /// The GAN lab: a trainer thread and what the panels need between frames.
 pub struct GanView {
-    lab: LabHandle<GanTrainer>,
+    /// The trainer thread (the app reads its status and starts it for `--play`).
+    pub(super) lab: LabHandle<GanTrainer>,
     config: GanConfig,
     /// Which plane layers are drawn.
     pub layers: Layers,
@@ -140,18 +141,6 @@ impl GanView {
     /// The newest snapshot the panels draw from.
     pub fn snapshot(&self) -> Option<&Arc<GanSnapshot>> {
         self.lab.snapshot()
-    }
-
-    /// The trainer's last reported status (speed, snapshot timing, error).
-    pub fn status(&self) -> &crate::train::worker::Status {
-        self.lab.status()
-    }
-
-    /// Starts training (used by `--play`).
-    pub fn play(&mut self) {
-        if !self.lab.status().playing {
-            self.lab.send(crate::train::worker::Control::Play);
-        }
     }
 
     /// The settings the side panel shows.

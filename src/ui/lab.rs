@@ -104,6 +104,13 @@ impl<L: Lab> LabHandle<L> {
         }
     }
 
+    /// Starts training if it is paused.
+    pub fn play(&mut self) {
+        if !self.playing() {
+            self.worker.send(Control::Play);
+        }
+    }
+
     /// Plays if paused, pauses if playing.
     pub fn toggle_play(&mut self) {
         let command = if self.playing() { Control::Pause } else { Control::Play };

@@ -20,7 +20,8 @@ const KL_COLOUR: Color32 = Color32::from_rgb(255, 90, 90);
 
 /// The JS vs W1 lab.
 pub struct LinesView {
-    lab: LabHandle<LinesTrainer>,
+    /// The trainer thread (the app reads its status and starts it for `--play`).
+    pub(super) lab: LabHandle<LinesTrainer>,
     config: LinesConfig,
     racing: bool,
     visible: bool,
@@ -37,18 +38,6 @@ impl LinesView {
     /// The newest snapshot.
     pub fn snapshot(&self) -> Option<&Arc<LinesSnapshot>> {
         self.lab.snapshot()
-    }
-
-    /// The trainer's last reported status (speed, snapshot timing, error).
-    pub fn status(&self) -> &crate::train::worker::Status {
-        self.lab.status()
-    }
-
-    /// Starts training (used by `--play`).
-    pub fn play(&mut self) {
-        if !self.lab.status().playing {
-            self.lab.send(crate::train::worker::Control::Play);
-        }
     }
 
     /// The settings the panel shows (θ included).

@@ -142,20 +142,20 @@ impl App {
     /// Starts training the shown lab.
     pub fn play_shown(&mut self) {
         match self.tab {
-            Tab::Gan => self.gan.play(),
-            Tab::AeVae => self.vae.play(),
-            Tab::OptimalD => self.optimal_d.play(),
-            Tab::JsW1 => self.lines.play(),
+            Tab::Gan => self.gan.lab.play(),
+            Tab::AeVae => self.vae.lab.play(),
+            Tab::OptimalD => self.optimal_d.lab.play(),
+            Tab::JsW1 => self.lines.lab.play(),
         }
     }
 
     /// The shown lab's trainer status.
     fn shown_status(&self) -> &crate::train::worker::Status {
         match self.tab {
-            Tab::Gan => self.gan.status(),
-            Tab::AeVae => self.vae.status(),
-            Tab::OptimalD => self.optimal_d.status(),
-            Tab::JsW1 => self.lines.status(),
+            Tab::Gan => self.gan.lab.status(),
+            Tab::AeVae => self.vae.lab.status(),
+            Tab::OptimalD => self.optimal_d.lab.status(),
+            Tab::JsW1 => self.lines.lab.status(),
         }
     }
 

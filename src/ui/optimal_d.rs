@@ -22,7 +22,8 @@ const D_COLOUR: Color32 = Color32::from_rgb(255, 170, 60);
 
 /// The optimal-discriminator lab.
 pub struct OptimalDView {
-    lab: LabHandle<OptimalDTrainer>,
+    /// The trainer thread (the app reads its status and starts it for `--play`).
+    pub(super) lab: LabHandle<OptimalDTrainer>,
     config: OptimalDConfig,
     dragging: Option<usize>,
     handles: Vec<egui::Pos2>,
@@ -39,18 +40,6 @@ impl OptimalDView {
     /// The newest snapshot.
     pub fn snapshot(&self) -> Option<&Arc<OptimalDSnapshot>> {
         self.lab.snapshot()
-    }
-
-    /// The trainer's last reported status (speed, snapshot timing, error).
-    pub fn status(&self) -> &crate::train::worker::Status {
-        self.lab.status()
-    }
-
-    /// Starts training (used by `--play`).
-    pub fn play(&mut self) {
-        if !self.lab.status().playing {
-            self.lab.send(crate::train::worker::Control::Play);
-        }
     }
 
     /// The settings the side panel shows.

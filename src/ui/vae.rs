@@ -81,7 +81,8 @@ struct Posterior {
 
 /// The AE vs VAE lab.
 pub struct VaeView {
-    lab: LabHandle<VaeTrainer>,
+    /// The trainer thread (the app reads its status and starts it for `--play`).
+    pub(super) lab: LabHandle<VaeTrainer>,
     config: VaeConfig,
     lower: Lower,
     hover: Option<Hover>,
@@ -143,18 +144,6 @@ impl VaeView {
     /// The newest snapshot.
     pub fn snapshot(&self) -> Option<&Arc<VaeSnapshot>> {
         self.lab.snapshot()
-    }
-
-    /// The trainer's last reported status (speed, snapshot timing, error).
-    pub fn status(&self) -> &crate::train::worker::Status {
-        self.lab.status()
-    }
-
-    /// Starts training (used by `--play`).
-    pub fn play(&mut self) {
-        if !self.lab.status().playing {
-            self.lab.send(crate::train::worker::Control::Play);
-        }
     }
 
     /// The settings the side panel shows.
