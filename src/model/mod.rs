@@ -6,3 +6,4 @@ pub mod frozen;
 pub mod mlp;
 pub mod native;
 pub mod optim;
+pub mod sparse;

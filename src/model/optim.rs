@@ -261,8 +261,34 @@ impl Rule {
         }
     }
 
-    /// Updates weights `w` by gradients `g`, with Adam's moments `m`, `v` (RMSProp uses `v`).
+    /// Updates weights `w` by gradients `g`, with Adam's moments `m`, `v` (RMSProp uses `v`):
+    /// in AVX2's eight lanes when the processor has them. The lanes make no difference to the
+    /// numbers (each element's update is the same IEEE operations, no fused multiply-add).
     fn apply(&self, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if super::native::has_avx2_fma() {
+            // SAFETY: the processor has AVX2 and FMA (checked just above), the only
+            // requirement of a function compiled for them; the function itself is safe code.
+            #[allow(unsafe_code)]
+            unsafe {
+                self.apply_avx2(w, g, m, v)
+            };
+            return;
+        }
+        self.apply_lanes(w, g, m, v);
+    }
+
+    /// [`Self::apply_lanes`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn apply_avx2(&self, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        self.apply_lanes(w, g, m, v);
+    }
+
+    /// The update's loop, inlined into each caller so that it is vectorised for its
+    /// instruction set.
+    #[inline(always)]
+    fn apply_lanes(&self, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
         let Self { kind, lr, beta1, beta2, eps, m_scale, v_scale } = *self;
         match kind {
             OptimizerKind::Sgd => w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g),
