@@ -182,15 +182,46 @@ pub fn modify_in_place(t: &Tensor, f: impl FnMut(&mut [f32]) -> Result<()>) -> R
     t.inplace_op1(&InPlace(std::cell::RefCell::new(f)))
 }
 
-/// One layer's weights and gradients.
+/// One layer's weights and gradients. The weights are handles to the candle variables'
+/// tensors (sharing their storage), read in place under the storage's read lock while a
+/// product needs them: no copy per step.
 #[derive(Clone, Debug, Default)]
 struct Layer {
     input: usize,
     output: usize,
-    weight: Vec<f32>,
-    bias: Vec<f32>,
+    weight: Option<Tensor>,
+    bias: Option<Tensor>,
     grad_weight: Vec<f32>,
     grad_bias: Vec<f32>,
+}
+
+impl Layer {
+    /// Runs `f` on the weight matrix (`input × output`, row-major) and the bias, read in
+    /// place.
+    ///
+    /// # Panics
+    /// Before [`NativeMlp::load`] (a programming error): `load` checked that both are
+    /// contiguous `f32` CPU tensors of the right size.
+    fn with_weights<R>(&self, f: impl FnOnce(&[f32], &[f32]) -> R) -> R {
+        let (Some(w), Some(b)) = (&self.weight, &self.bias) else {
+            panic!("the fast path's weights were read before `NativeMlp::load`");
+        };
+        let (w_storage, w_layout) = w.storage_and_layout();
+        let (b_storage, b_layout) = b.storage_and_layout();
+        let (w, b) = (f32_slice(&w_storage, w_layout), f32_slice(&b_storage, b_layout));
+        f(w.expect("checked by load"), b.expect("checked by load"))
+    }
+}
+
+/// The numbers of a contiguous `f32` CPU tensor's storage.
+fn f32_slice<'a>(storage: &'a Storage, layout: &Layout) -> Result<&'a [f32]> {
+    let Storage::Cpu(CpuStorage::F32(data)) = storage else {
+        candle_core::bail!("the fast path needs f32 tensors on the CPU");
+    };
+    let Some((start, end)) = layout.contiguous_offsets() else {
+        candle_core::bail!("the fast path needs contiguous tensors");
+    };
+    Ok(&data[start..end])
 }
 
 /// An MLP's forward and backward pass on plain buffers, reused between steps.
@@ -222,8 +253,8 @@ impl NativeMlp {
             .map(|w| Layer {
                 input: w[0],
                 output: w[1],
-                weight: vec![0.0; w[0] * w[1]],
-                bias: vec![0.0; w[1]],
+                weight: None,
+                bias: None,
                 grad_weight: vec![0.0; w[0] * w[1]],
                 grad_bias: vec![0.0; w[1]],
             })
@@ -243,7 +274,7 @@ impl NativeMlp {
         }
     }
 
-    /// Buffers for `mlp`'s shape, holding its current weights.
+    /// Buffers for `mlp`'s shape, reading its weights.
     pub fn from_mlp(mlp: &Mlp) -> Result<Self> {
         let mut native = Self::new(mlp.shape());
         native.load(mlp)?;
@@ -255,14 +286,25 @@ impl NativeMlp {
         self.shape
     }
 
-    /// Copies `mlp`'s current weights in (it must have this shape).
+    /// Reads `mlp`'s weights from now on (it must have this shape): keeps handles to its
+    /// variables, whose numbers every pass then reads in place. Call it again whenever the
+    /// network's variables may have been replaced (a reset builds new ones).
     pub fn load(&mut self, mlp: &Mlp) -> Result<()> {
         if mlp.shape() != self.shape {
             candle_core::bail!("the fast path was built for {:?}, not {:?}", self.shape, mlp.shape());
         }
         for (native, layer) in self.layers.iter_mut().zip(mlp.layers()) {
-            copy_tensor(&mut native.weight, layer.weight.as_tensor())?;
-            copy_tensor(&mut native.bias, layer.bias.as_tensor())?;
+            for (t, len) in
+                [(layer.weight.as_tensor(), native.input * native.output), (layer.bias.as_tensor(), native.output)]
+            {
+                let (storage, layout) = t.storage_and_layout();
+                let got = f32_slice(&storage, layout)?.len();
+                if got != len {
+                    candle_core::bail!("the fast path expected {len} numbers in a variable, found {got}");
+                }
+            }
+            native.weight = Some(layer.weight.as_tensor().clone());
+            native.bias = Some(layer.bias.as_tensor().clone());
         }
         Ok(())
     }
@@ -286,15 +328,19 @@ impl NativeMlp {
             let (before, after) = self.acts.split_at_mut(i + 1);
             let x = &before[i];
             let out = &mut after[0];
-            out.clear();
-            for _ in 0..rows {
-                out.extend_from_slice(&layer.bias);
-            }
-            if i == 0 && self.input_is_sparse {
-                self.sparse_input.add_product(out, &layer.weight, layer.output);
-            } else {
-                matmul(out, Mat::new(x, rows, layer.input), Mat::new(&layer.weight, layer.input, layer.output), true);
-            }
+            let sparse = (i == 0 && self.input_is_sparse).then_some(&self.sparse_input);
+            layer.with_weights(|weight, bias| {
+                out.clear();
+                for _ in 0..rows {
+                    out.extend_from_slice(bias);
+                }
+                match sparse {
+                    Some(x) => x.add_product(out, weight, layer.output),
+                    None => {
+                        matmul(out, Mat::new(x, rows, layer.input), Mat::new(weight, layer.input, layer.output), true)
+                    }
+                }
+            });
             if i < last {
                 activate(activation, out);
             }
@@ -342,12 +388,14 @@ impl NativeMlp {
             }
             self.upstream.clear();
             self.upstream.resize(rows * layer.input, 0.0);
-            matmul(
-                &mut self.upstream,
-                Mat::new(&self.delta, rows, layer.output),
-                Mat::new(&layer.weight, layer.input, layer.output).t(),
-                false,
-            );
+            layer.with_weights(|weight, _| {
+                matmul(
+                    &mut self.upstream,
+                    Mat::new(&self.delta, rows, layer.output),
+                    Mat::new(weight, layer.input, layer.output).t(),
+                    false,
+                )
+            });
             if i > 0 {
                 // acts[i] is the activated output of layer i − 1.
                 multiply_derivative(activation, &mut self.upstream, x);
@@ -416,12 +464,14 @@ impl NativeMlp {
             if l < last {
                 next.clear();
                 next.resize(rows * layer.output, 0.0);
-                matmul(
-                    &mut next,
-                    Mat::new(&tangent, rows, layer.input),
-                    Mat::new(&layer.weight, layer.input, layer.output),
-                    false,
-                );
+                layer.with_weights(|weight, _| {
+                    matmul(
+                        &mut next,
+                        Mat::new(&tangent, rows, layer.input),
+                        Mat::new(weight, layer.input, layer.output),
+                        false,
+                    )
+                });
                 multiply_derivative(activation, &mut next, &self.acts[l + 1]);
                 std::mem::swap(&mut tangent, &mut next);
             }
@@ -633,13 +683,21 @@ mod tests {
             let fd = (loss(&mut native, &plus, &c) - loss(&mut native, &minus, &c)) / (2.0 * f64::from(h));
             assert!((fd - f64::from(dx[i])).abs() < 2e-3 * (1.0 + fd.abs()), "∂/∂x{i}: {fd} vs {}", dx[i]);
         }
+        // The fast path reads the variable in place: set the variable's numbers.
+        let set = |i: usize, value: f32| {
+            modify_in_place(net.layers()[0].weight.as_tensor(), |w| {
+                w[i] = value;
+                Ok(())
+            })
+            .unwrap()
+        };
+        let w = net.layers()[0].weight.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         for (i, &g) in dw0.iter().enumerate() {
-            let w0 = native.layers[0].weight[i];
-            native.layers[0].weight[i] = w0 + h;
+            set(i, w[i] + h);
             let up = loss(&mut native, &x, &c);
-            native.layers[0].weight[i] = w0 - h;
+            set(i, w[i] - h);
             let down = loss(&mut native, &x, &c);
-            native.layers[0].weight[i] = w0;
+            set(i, w[i]);
             let fd = (up - down) / (2.0 * f64::from(h));
             assert!((fd - f64::from(g)).abs() < 2e-3 * (1.0 + fd.abs()), "∂/∂w{i}: {fd} vs {g}");
         }

@@ -123,13 +123,15 @@ impl Optimizer {
     /// (not on the loss's graph) are left alone.
     pub fn step(&mut self, grads: &GradStore) -> Result<()> {
         self.steps += 1;
+        let rule = Rule::new(self.config, self.steps);
+        let chunked = rayon::current_num_threads() > 1;
         let mut grad = std::mem::take(&mut self.grad);
         for i in 0..self.vars.len() {
             let Some(g) = grads.get(self.vars[i].as_tensor()) else {
                 continue;
             };
             copy_tensor(&mut grad, &g.contiguous()?)?;
-            self.update(i, &grad)?;
+            update_var(rule, &self.vars[i], &mut self.m[i], &mut self.v[i], &[&grad], chunked)?;
         }
         self.grad = grad;
         Ok(())
@@ -138,100 +140,119 @@ impl Optimizer {
     /// Applies one update with the gradients given as plain numbers, one slice per variable
     /// in the order the optimiser was built with.
     pub fn step_slices(&mut self, grads: &[&[f32]]) -> Result<()> {
-        if grads.len() != self.vars.len() {
-            candle_core::bail!("{} gradients for {} variables", grads.len(), self.vars.len());
-        }
-        self.steps += 1;
-        for (i, g) in grads.iter().enumerate() {
-            self.update(i, g)?;
-        }
-        Ok(())
+        self.step_parts(std::slice::from_ref(&grads.to_vec()))
     }
 
     /// Applies one update with each variable's gradient given as a sum of parts (one slice
     /// list per part of a minibatch, each in the optimiser's variable order); the sum is
     /// formed inside the update's loop.
+    ///
+    /// With more than one thread in rayon's pool, the variables are cut into two groups of
+    /// about equal size (an encoder and a decoder, say), each updated on its own thread: one
+    /// hand-over per step. When one variable outweighs the rest, it is cut into chunks
+    /// instead. Each element's update is independent, so the result is the same.
     pub fn step_parts(&mut self, parts: &[Vec<&[f32]>]) -> Result<()> {
-        if parts.len() == 1 {
-            return self.step_slices(&parts[0]);
-        }
-        if parts.iter().any(|p| p.len() != self.vars.len()) {
-            candle_core::bail!("every part needs {} gradients", self.vars.len());
+        let n = self.vars.len();
+        if parts.is_empty() || parts.iter().any(|p| p.len() != n) {
+            candle_core::bail!("every part needs {n} gradients");
         }
         self.steps += 1;
-        for i in 0..self.vars.len() {
-            let pieces: Vec<&[f32]> = parts.iter().map(|p| p[i]).collect();
-            self.update_sum(i, &pieces)?;
-        }
-        Ok(())
-    }
-
-    /// [`Self::update`] with the gradient Σ `pieces`, summed a block at a time.
-    fn update_sum(&mut self, i: usize, pieces: &[&[f32]]) -> Result<()> {
-        use rayon::prelude::*;
-        const BLOCK: usize = 1024;
-        const CHUNK: usize = 1 << 15;
         let rule = Rule::new(self.config, self.steps);
-        let (m, v) = (&mut self.m[i], &mut self.v[i]);
-        modify_in_place(self.vars[i].as_tensor(), |w| {
-            if pieces.iter().any(|g| g.len() != w.len()) {
-                candle_core::bail!("a gradient of the wrong length for a variable of {}", w.len());
-            }
-            m.resize(w.len(), 0.0);
-            v.resize(w.len(), 0.0);
-            let apply = |start: usize, w: &mut [f32], m: &mut [f32], v: &mut [f32]| {
-                let mut g = [0.0f32; BLOCK];
-                for (b, ((w, m), v)) in
-                    w.chunks_mut(BLOCK).zip(m.chunks_mut(BLOCK)).zip(v.chunks_mut(BLOCK)).enumerate()
-                {
-                    let from = start + b * BLOCK;
-                    let g = &mut g[..w.len()];
-                    g.copy_from_slice(&pieces[0][from..from + w.len()]);
-                    for piece in &pieces[1..] {
-                        g.iter_mut().zip(&piece[from..from + w.len()]).for_each(|(g, p)| *g += p);
-                    }
-                    rule.apply(w, g, m, v);
-                }
-            };
-            if w.len() > CHUNK && rayon::current_num_threads() > 1 {
-                w.par_chunks_mut(CHUNK)
-                    .zip(m.par_chunks_mut(CHUNK))
-                    .zip(v.par_chunks_mut(CHUNK))
-                    .enumerate()
-                    .for_each(|(c, ((w, m), v))| apply(c * CHUNK, w, m, v));
-            } else {
-                apply(0, w, m, v);
+        let pieces: Vec<Vec<&[f32]>> = (0..n).map(|i| parts.iter().map(|p| p[i]).collect()).collect();
+        let sizes: Vec<usize> = pieces.iter().map(|p| p[0].len()).collect();
+        let total: usize = sizes.iter().sum();
+        let threads = rayon::current_num_threads();
+        let split = (threads > 1 && total > CHUNK).then(|| halves(&sizes)).flatten();
+        let group = |vars: &[Var], m: &mut [Vec<f32>], v: &mut [Vec<f32>], pieces: &[Vec<&[f32]>], chunked| {
+            for (((var, m), v), pieces) in vars.iter().zip(m).zip(v).zip(pieces) {
+                update_var(rule, var, m, v, pieces, chunked)?;
             }
             Ok(())
-        })
-    }
-
-    /// The update of variable `i` by gradient `g`, in place in the variable's storage. Large
-    /// variables are updated in chunks on rayon's pool (one chunk at a time when it has one
-    /// thread): each element's update is independent, so the result is the same.
-    fn update(&mut self, i: usize, g: &[f32]) -> Result<()> {
-        use rayon::prelude::*;
-        const CHUNK: usize = 1 << 15;
-        let rule = Rule::new(self.config, self.steps);
-        let (m, v) = (&mut self.m[i], &mut self.v[i]);
-        modify_in_place(self.vars[i].as_tensor(), |w| {
-            if g.len() != w.len() {
-                candle_core::bail!("a gradient of {} numbers for a variable of {}", g.len(), w.len());
+        };
+        match split {
+            Some(s) => {
+                let (vars_a, vars_b) = self.vars.split_at(s);
+                let (m_a, m_b) = self.m.split_at_mut(s);
+                let (v_a, v_b) = self.v.split_at_mut(s);
+                let (pieces_a, pieces_b) = pieces.split_at(s);
+                let (a, b) = rayon::join(
+                    || group(vars_a, m_a, v_a, pieces_a, false),
+                    || group(vars_b, m_b, v_b, pieces_b, false),
+                );
+                a.and(b)
             }
-            m.resize(g.len(), 0.0);
-            v.resize(g.len(), 0.0);
-            if w.len() > CHUNK && rayon::current_num_threads() > 1 {
-                w.par_chunks_mut(CHUNK)
-                    .zip(g.par_chunks(CHUNK))
-                    .zip(m.par_chunks_mut(CHUNK))
-                    .zip(v.par_chunks_mut(CHUNK))
-                    .for_each(|(((w, g), m), v)| rule.apply(w, g, m, v));
-            } else {
+            None => group(&self.vars, &mut self.m, &mut self.v, &pieces, threads > 1),
+        }
+    }
+}
+
+/// Variables larger than this may be updated in chunks on several threads.
+const CHUNK: usize = 1 << 15;
+
+/// Where to cut variables of these sizes into two groups of about equal total size; none
+/// when one variable holds more than half of all the elements (or there is only one).
+fn halves(sizes: &[usize]) -> Option<usize> {
+    let total: usize = sizes.iter().sum();
+    if sizes.len() < 2 || sizes.iter().any(|s| 2 * s > total) {
+        return None;
+    }
+    let mut sum = 0;
+    let cut = sizes.iter().position(|s| {
+        sum += s;
+        2 * sum >= total
+    })?;
+    // Either side of the variable that crosses the middle, whichever is more even.
+    let before: usize = sizes[..cut].iter().sum();
+    let cut = if total - 2 * before <= 2 * (before + sizes[cut]) - total { cut } else { cut + 1 };
+    (1..sizes.len()).contains(&cut).then_some(cut)
+}
+
+/// One update of `var` by the gradient Σ `pieces` (summed a block at a time), in place in
+/// the variable's storage, with its optimiser state `m` and `v`. With `chunked`, a large
+/// variable is updated in chunks on rayon's pool.
+fn update_var(
+    rule: Rule,
+    var: &Var,
+    m: &mut Vec<f32>,
+    v: &mut Vec<f32>,
+    pieces: &[&[f32]],
+    chunked: bool,
+) -> Result<()> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 1024;
+    modify_in_place(var.as_tensor(), |w| {
+        if pieces.iter().any(|g| g.len() != w.len()) {
+            candle_core::bail!("a gradient of the wrong length for a variable of {}", w.len());
+        }
+        m.resize(w.len(), 0.0);
+        v.resize(w.len(), 0.0);
+        let apply = |start: usize, w: &mut [f32], m: &mut [f32], v: &mut [f32]| {
+            if let [g] = pieces {
+                rule.apply(w, &g[start..start + w.len()], m, v);
+                return;
+            }
+            let mut g = [0.0f32; BLOCK];
+            for (b, ((w, m), v)) in w.chunks_mut(BLOCK).zip(m.chunks_mut(BLOCK)).zip(v.chunks_mut(BLOCK)).enumerate() {
+                let from = start + b * BLOCK;
+                let g = &mut g[..w.len()];
+                g.copy_from_slice(&pieces[0][from..from + w.len()]);
+                for piece in &pieces[1..] {
+                    g.iter_mut().zip(&piece[from..from + w.len()]).for_each(|(g, p)| *g += p);
+                }
                 rule.apply(w, g, m, v);
             }
-            Ok(())
-        })
-    }
+        };
+        if chunked && w.len() > CHUNK {
+            w.par_chunks_mut(CHUNK)
+                .zip(m.par_chunks_mut(CHUNK))
+                .zip(v.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(c, ((w, m), v))| apply(c * CHUNK, w, m, v));
+        } else {
+            apply(0, w, m, v);
+        }
+        Ok(())
+    })
 }
 
 /// One step's update rule with its constants (bias corrections included).
@@ -313,6 +334,19 @@ impl Rule {
 mod tests {
     use super::*;
     use candle_core::Device;
+
+    #[test]
+    fn halves_cuts_near_the_middle() {
+        // The VAE's encoder (784-256-256-4) and decoder (2-256-256-784): cut between them.
+        let vae = [200_704, 256, 65_536, 256, 1024, 4, 512, 256, 65_536, 256, 200_704, 784];
+        assert_eq!(halves(&vae), Some(6));
+        assert_eq!(halves(&[10, 10]), Some(1));
+        // 10 | 3 + 8 (1 apart) beats 10 + 3 | 8 (5 apart).
+        assert_eq!(halves(&[10, 3, 8]), Some(1));
+        assert_eq!(halves(&[8, 3, 10]), Some(2));
+        assert_eq!(halves(&[100, 1, 1]), None, "one variable outweighs the rest");
+        assert_eq!(halves(&[5]), None);
+    }
 
     fn scalar_var(x: f32) -> Var {
         Var::from_vec(vec![x], 1, &Device::Cpu).unwrap()
