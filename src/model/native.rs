@@ -59,6 +59,12 @@ pub fn has_avx2_fma() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
+/// Whether the processor also has AVX-512F (a wider version of the sparse first layer).
+#[cfg(target_arch = "x86_64")]
+pub fn has_avx512f() -> bool {
+    has_avx2_fma() && std::arch::is_x86_feature_detected!("avx512f")
+}
+
 /// A row-major matrix, or the transpose of one, over a slice.
 #[derive(Clone, Copy, Debug)]
 pub struct Mat<'a> {

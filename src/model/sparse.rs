@@ -9,10 +9,11 @@
 //! equal to float tolerance. A dense input is left to `gemm`
 //! ([`SparseRows::build`] refuses it).
 //!
-//! The inner loops keep a tile of [`TILE`] output columns in registers while they walk the
-//! entries, so each entry costs one load and one multiply-add per column.
+//! The inner loops keep a tile of output columns in registers while they walk the entries,
+//! so each entry costs one load and one multiply-add per column: 32 columns in the portable
+//! version, 64 with AVX2, a whole hidden layer of 256 with AVX-512 (picked at run time).
 
-/// Output columns a kernel keeps in registers at once.
+/// Output columns the portable kernel keeps in registers at once.
 const TILE: usize = 32;
 
 /// The largest fraction of non-zero entries for which [`SparseRows`] is used: above it the
@@ -121,6 +122,16 @@ fn add_sparse_product(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)],
         return;
     }
     #[cfg(target_arch = "x86_64")]
+    if super::native::has_avx512f() {
+        // SAFETY: the processor has AVX-512F, AVX2 and FMA (checked just above), the only
+        // requirement of a function compiled for them; the function itself is safe code.
+        #[allow(unsafe_code)]
+        unsafe {
+            add_sparse_product_avx512(out, starts, entries, src, n)
+        };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
     if super::native::has_avx2_fma() {
         // SAFETY: the processor has AVX2 and FMA (checked just above), the only requirement
         // of a function compiled for them; the function itself is safe code.
@@ -131,6 +142,18 @@ fn add_sparse_product(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)],
         return;
     }
     add_sparse_product_tiled::<TILE, false>(out, starts, entries, src, n);
+}
+
+/// [`add_sparse_product_tiled`] compiled for AVX-512: its 32 registers hold a whole hidden
+/// layer of 256 columns (16 registers), so each entry's row of `src` is read once, whole.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn add_sparse_product_avx512(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
+    if n >= 256 {
+        add_sparse_product_tiled::<256, true>(out, starts, entries, src, n);
+    } else {
+        add_sparse_product_tiled::<64, true>(out, starts, entries, src, n);
+    }
 }
 
 /// [`add_sparse_product_tiled`] compiled for AVX2 and FMA: a tile of 64 columns fills eight
@@ -203,8 +226,9 @@ mod tests {
     #[test]
     fn products_equal_the_dense_ones() {
         let mut rng = StdRng::seed_from_u64(3);
-        // Widths that fill whole tiles, leave a tail, and are narrower than a tile.
-        for (rows, cols, n) in [(7, 40, 64), (16, 100, 70), (5, 33, 9), (1, 32, 1)] {
+        // Widths that fill whole tiles of each kernel (32, 64 and 256 columns), leave a tail,
+        // and are narrower than a tile.
+        for (rows, cols, n) in [(7, 40, 64), (16, 100, 70), (5, 33, 9), (1, 32, 1), (9, 50, 256), (3, 40, 300)] {
             let x = sparse_matrix(rows, cols, 0.2, &mut rng);
             let w: Vec<f32> = (0..cols * n).map(|_| rng.random_range(-1.0f32..1.0)).collect();
             let d: Vec<f32> = (0..rows * n).map(|_| rng.random_range(-1.0f32..1.0)).collect();
@@ -222,6 +246,22 @@ mod tests {
             let mut got = vec![f32::NAN; cols * n];
             sparse.transposed_product(&mut got, &d, n);
             close(&got, &want);
+
+            // The kernel this processor does not pick, too (the portable one with plain
+            // multiply-adds, and each tile width).
+            let mut want = vec![0.0; rows * n];
+            matmul(&mut want, Mat::new(&x, rows, cols), Mat::new(&w, cols, n), false);
+            let kernels: [(fn(&mut [f32], &[usize], &[(u32, f32)], &[f32], usize), &str); 4] = [
+                (add_sparse_product_tiled::<TILE, false>, "portable"),
+                (add_sparse_product_tiled::<64, false>, "64 columns"),
+                (add_sparse_product_tiled::<256, false>, "256 columns"),
+                (add_sparse_product, "dispatched"),
+            ];
+            for (kernel, name) in kernels {
+                let mut got = vec![0.0; rows * n];
+                kernel(&mut got, &sparse.row_start, &sparse.row_entries, &w, n);
+                assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + b.abs())), "{name}");
+            }
         }
     }
 
