@@ -251,7 +251,8 @@ mod tests {
             // multiply-adds, and each tile width).
             let mut want = vec![0.0; rows * n];
             matmul(&mut want, Mat::new(&x, rows, cols), Mat::new(&w, cols, n), false);
-            let kernels: [(fn(&mut [f32], &[usize], &[(u32, f32)], &[f32], usize), &str); 4] = [
+            type Kernel = fn(&mut [f32], &[usize], &[(u32, f32)], &[f32], usize);
+            let kernels: [(Kernel, &str); 4] = [
                 (add_sparse_product_tiled::<TILE, false>, "portable"),
                 (add_sparse_product_tiled::<64, false>, "64 columns"),
                 (add_sparse_product_tiled::<256, false>, "256 columns"),
