@@ -367,37 +367,38 @@ impl NativeMlp {
         let rows = self.rows;
         assert_eq!(d_output.len(), rows * self.shape.output, "output gradient of the wrong size");
         let activation = self.shape.activation;
-        self.delta.clear();
-        self.delta.extend_from_slice(d_output);
-        for i in (0..self.layers.len()).rev() {
+        let top = self.layers.len() - 1;
+        for i in (0..=top).rev() {
+            // The top layer's delta is the caller's gradient itself (no copy).
+            let delta: &[f32] = if i == top { d_output } else { &self.delta };
             if self.keep_deltas {
                 self.deltas[i].clear();
-                self.deltas[i].extend_from_slice(&self.delta);
+                self.deltas[i].extend_from_slice(delta);
             }
             let layer = &mut self.layers[i];
             let x = &self.acts[i];
             if param_grads {
                 if i == 0 && self.input_is_sparse {
-                    self.sparse_input.transposed_product(&mut layer.grad_weight, &self.delta, layer.output);
+                    self.sparse_input.transposed_product(&mut layer.grad_weight, delta, layer.output);
                 } else {
                     matmul(
                         &mut layer.grad_weight,
                         Mat::new(x, rows, layer.input).t(),
-                        Mat::new(&self.delta, rows, layer.output),
+                        Mat::new(delta, rows, layer.output),
                         false,
                     );
                 }
-                column_sums(&mut layer.grad_bias, &self.delta, layer.output);
+                column_sums(&mut layer.grad_bias, delta, layer.output);
             }
             if i == 0 && !input_grad {
                 break;
             }
-            self.upstream.clear();
+            // Every number is written by the product: resizing needs no clearing.
             self.upstream.resize(rows * layer.input, 0.0);
             layer.with_weights(|weight, _| {
                 matmul(
                     &mut self.upstream,
-                    Mat::new(&self.delta, rows, layer.output),
+                    Mat::new(delta, rows, layer.output),
                     Mat::new(weight, layer.input, layer.output).t(),
                     false,
                 )

@@ -448,9 +448,7 @@ struct VaePart {
     ae_decoder: NativeMlp,
     vae_encoder: NativeMlp,
     vae_decoder: NativeMlp,
-    /// The part's images, `m × d`.
-    x: Vec<f32>,
-    /// Their ε, `L·m × K`, sample-major.
+    /// The part's ε, `L·m × K`, sample-major.
     eps: Vec<f32>,
     /// z, `L·m × K` for the VAE, `m × K` for the AE.
     z: Vec<f32>,
@@ -517,18 +515,17 @@ impl NativeVae {
             optimizers.filter(|_| model_parallel).map(|(v, a)| (std::sync::Mutex::new(v), std::sync::Mutex::new(a)));
         let sums = native::run_parts(&mut self.parts[..jobs.len()], |i, part| {
             let (r, models) = (jobs[i].0.clone(), jobs[i].1);
-            part.x.clear();
-            part.x.extend_from_slice(&x[r.start * d..r.end * d]);
+            let part_x = &x[r.start * d..r.end * d];
             part.eps.clear();
             for s in 0..samples {
                 part.eps.extend_from_slice(&eps[(s * b + r.start) * k..(s * b + r.end) * k]);
             }
             let mut sums = PartSums::default();
             if models.vae() {
-                (sums.recon, sums.kl) = part.vae_gradients(vae, lik, beta, r.len(), b, k, samples)?;
+                (sums.recon, sums.kl) = part.vae_gradients(vae, part_x, lik, beta, r.len(), b, k, samples)?;
             }
             if models.ae() {
-                sums.ae = part.ae_gradients(ae, lik, r.len(), b)?;
+                sums.ae = part.ae_gradients(ae, part_x, lik, r.len(), b)?;
             }
             if let Some((opt_vae, opt_ae)) = &apply {
                 // One model per job here: its thread applies its update.
@@ -582,7 +579,6 @@ impl VaePart {
             ae_decoder: NativeMlp::new(ae.decoder.shape()),
             vae_encoder: NativeMlp::new(vae.encoder.shape()),
             vae_decoder: NativeMlp::new(vae.decoder.shape()),
-            x: Vec::new(),
             eps: Vec::new(),
             z: Vec::new(),
             grad: Vec::new(),
@@ -590,13 +586,14 @@ impl VaePart {
         }
     }
 
-    /// The VAE's gradients on this part's `m` images and their ε, as [`Vae::terms`] gives
+    /// The VAE's gradients on this part's `m` images `x` and their ε, as [`Vae::terms`] gives
     /// them through candle for a batch of `b`: (sum over rows of the reconstruction term,
     /// sum over images of 2·KL).
     #[allow(clippy::too_many_arguments)]
     fn vae_gradients(
         &mut self,
         vae: &Vae,
+        x: &[f32],
         lik: Likelihood,
         beta: f32,
         m: usize,
@@ -607,7 +604,7 @@ impl VaePart {
         // (μ, log σ²) = enc(x); z = μ + σ ⊙ ε; logits = dec(z).
         self.vae_encoder.load(&vae.encoder)?;
         self.vae_decoder.load(&vae.decoder)?;
-        let code = self.vae_encoder.forward(&self.x, m);
+        let code = self.vae_encoder.forward(x, m);
         self.z.clear();
         for s in 0..samples {
             for i in 0..m {
@@ -625,7 +622,7 @@ impl VaePart {
             .sum();
         let rows = samples * m;
         let logits = self.vae_decoder.forward(&self.z, rows);
-        let recon = nll_and_grad(lik, logits, &self.x, rows, samples * b, &mut self.grad);
+        let recon = nll_and_grad(lik, logits, x, rows, samples * b, &mut self.grad);
         let dz = self.vae_decoder.backward(&self.grad, true, true);
         // ∂/∂μ = Σ_s ∂/∂z + β μ / b;  ∂/∂log σ² = Σ_s ∂/∂z · ε · σ/2 + β (σ² − 1) / (2b).
         let code = self.vae_encoder.output();
@@ -651,15 +648,22 @@ impl VaePart {
         Ok((recon, kl_sum))
     }
 
-    /// The AE's gradients on this part's `m` images, for a batch of `b`: the sum of their
+    /// The AE's gradients on this part's `m` images `x`, for a batch of `b`: the sum of their
     /// reconstruction losses.
-    fn ae_gradients(&mut self, ae: &Autoencoder, lik: Likelihood, m: usize, b: usize) -> candle_core::Result<f64> {
+    fn ae_gradients(
+        &mut self,
+        ae: &Autoencoder,
+        x: &[f32],
+        lik: Likelihood,
+        m: usize,
+        b: usize,
+    ) -> candle_core::Result<f64> {
         // z = g(x), logits = f(z).
         self.ae_encoder.load(&ae.encoder)?;
         self.ae_decoder.load(&ae.decoder)?;
-        let z = self.ae_encoder.forward(&self.x, m);
+        let z = self.ae_encoder.forward(x, m);
         let logits = self.ae_decoder.forward(z, m);
-        let ae_recon = nll_and_grad(lik, logits, &self.x, m, b, &mut self.grad);
+        let ae_recon = nll_and_grad(lik, logits, x, m, b, &mut self.grad);
         let dz = self.ae_decoder.backward(&self.grad, true, true);
         self.ae_encoder.backward(dz, true, false);
         Ok(ae_recon)
