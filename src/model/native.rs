@@ -5,9 +5,11 @@
 //! matrix products go to `gemm` (the kernel candle itself calls), the bias, the activation
 //! and its derivative are fused into one loop each, and every buffer is kept between steps.
 //!
-//! The weights stay in the candle [`Var`]s of an [`Mlp`]: [`NativeMlp::load`] copies them in
-//! before a pass, and the optimiser writes its update back to the `Var`s, so everything else
-//! in the app (evaluation, snapshots, checkpoints, the candle path) sees one set of weights.
+//! The weights stay in the candle [`Var`]s of an [`Mlp`]: [`NativeMlp::load`] keeps handles
+//! to them and every pass reads their numbers in place (under the storage's read lock, no
+//! copy), and the optimiser writes its update into the same storage, so everything else in the
+//! app (evaluation, snapshots, checkpoints, the candle path) sees one set of weights. An input
+//! that is mostly zeros (MNIST) is multiplied through [`super::sparse`], skipping the zeros.
 //! The maths is the same as the candle path's; the tests check both against each other and
 //! the gradients against finite differences.
 

@@ -336,6 +336,23 @@ mod tests {
     use candle_core::Device;
 
     #[test]
+    fn every_version_of_the_update_gives_the_same_numbers() {
+        // The dispatched loop (AVX2 here when the processor has it) and the portable one do
+        // the same IEEE operations on each element: equal to the bit.
+        let n = 1000;
+        let g: Vec<f32> = (0..n).map(|i| ((i * 37) % 101) as f32 / 50.0 - 1.0).collect();
+        for kind in OptimizerKind::ALL {
+            let rule = Rule::new(OptimizerConfig { kind, ..OptimizerConfig::adam(0.01) }, 3);
+            let start = |k: usize| -> Vec<f32> { (0..n).map(|i| ((i * k) % 17) as f32 / 10.0).collect() };
+            let (mut w1, mut m1, mut v1) = (start(3), start(5), start(7));
+            let (mut w2, mut m2, mut v2) = (w1.clone(), m1.clone(), v1.clone());
+            rule.apply(&mut w1, &g, &mut m1, &mut v1);
+            rule.apply_lanes(&mut w2, &g, &mut m2, &mut v2);
+            assert_eq!((w1, m1, v1), (w2, m2, v2), "{kind:?}");
+        }
+    }
+
+    #[test]
     fn halves_cuts_near_the_middle() {
         // The VAE's encoder (784-256-256-4) and decoder (2-256-256-784): cut between them.
         let vae = [200_704, 256, 65_536, 256, 1024, 4, 512, 256, 65_536, 256, 200_704, 784];

@@ -1241,6 +1241,37 @@ fn bernoulli_nll_and_grad_lanes(a: &[f32], x: &[f32], grad: &mut [f32], scale: f
 mod tests {
     use super::*;
 
+    #[test]
+    fn bernoulli_likelihood_matches_its_formula_in_every_version() {
+        // −log p(x|a) = Σ softplus(a) − x·a, gradient σ(a) − x, in f64; logits from −30 to 30
+        // (e^−|a| down to 10⁻¹³) and pixel counts that leave a partial block and lane.
+        let mut rng = StdRng::seed_from_u64(5);
+        for n in [784, 64, 71, 3] {
+            let a: Vec<f32> = (0..n).map(|_| rng.random_range(-30.0f32..30.0)).collect();
+            let x: Vec<f32> = (0..n).map(|i| if i % 3 == 0 { 0.0 } else { rng.random_range(0.0f32..1.0) }).collect();
+            let scale = 0.25f32;
+            let want: f64 = a
+                .iter()
+                .zip(&x)
+                .map(|(&a, &x)| {
+                    let (a, x) = (f64::from(a), f64::from(x));
+                    a.max(0.0) + (-a.abs()).exp().ln_1p() - x * a
+                })
+                .sum();
+            let (mut g_fast, mut g_portable) = (vec![0.0; n], vec![0.0; n]);
+            let fast = bernoulli_nll_and_grad(&a, &x, &mut g_fast, scale);
+            let portable = bernoulli_nll_and_grad_lanes(&a, &x, &mut g_portable, scale);
+            assert!((f64::from(fast) - want).abs() < 1e-5 * want.abs(), "{n} pixels: {fast} against {want}");
+            // The versions differ only in vector width: the same operations on each number.
+            assert_eq!(fast.to_bits(), portable.to_bits(), "{n} pixels");
+            assert_eq!(g_fast, g_portable, "{n} pixels");
+            for ((g, &a), &x) in g_fast.iter().zip(&a).zip(&x) {
+                let want = (1.0 / (1.0 + (-f64::from(a)).exp()) - f64::from(x)) * f64::from(scale);
+                assert!((f64::from(*g) - want).abs() < 1e-6, "gradient {g} against {want} at a = {a}");
+            }
+        }
+    }
+
     fn flat(t: &Tensor) -> Vec<f32> {
         t.flatten_all().unwrap().to_vec1::<f32>().unwrap()
     }
