@@ -3,6 +3,7 @@
 # machine, in one run. Prints a Markdown table (the README's performance section).
 #
 #   PYTHON=/path/to/venv/bin/python bench/compare.sh      (the venv needs: pip install torch numpy)
+#   ONLY=vae RUNS=5 PYTHON=… bench/compare.sh               (some labs' rows; more runs each)
 #
 # Each side gets the better of 1 and 2 compute threads (Latent Lab's --threads; PyTorch's
 # OMP_NUM_THREADS), and the thread count that won is shown. Every rate is the best of RUNS
@@ -54,7 +55,9 @@ print(f"| {n} | {one:.0f} | {a:.0f} ({at}) | {b:.0f} ({bt}) | {a / b:.2f}× |")'
 
 echo "| model (one training step) | Latent Lab, 1 thread | Latent Lab, best (threads) | PyTorch, best (threads) | ratio of bests |"
 echo "|---|---|---|---|---|"
-for hb in "128 256 2" "64 128 2" "32 64 2" "64 128 3"; do
+ONLY=${ONLY:-gan vae optimal-d lines}  # which labs' rows to run, e.g. ONLY=vae
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+want gan && for hb in "128 256 2" "64 128 2" "32 64 2" "64 128 3"; do
   set -- $hb
   o=$(ours gan --hidden "$1" --batch "$2" --layers "$3" --steps 2000)
   t=$(torch_best H="$1" B="$2" LAYERS="$3" "$PY" bench/gan_torch.py 2000)
@@ -62,15 +65,21 @@ for hb in "128 256 2" "64 128 2" "32 64 2" "64 128 3"; do
   [ "$1 $2 $3" = "64 128 3" ] && label="$label (the GAN lab's default)"
   row "$label" "$o" "$t"
 done
+if want vae; then
 o=$(ours vae --models vae --steps 500)
 t=$(torch_best STEPS=500 "$PY" bench/vae_torch.py "$DATA")
 row "VAE alone, 784-256-256-2, batch 128, MNIST-5k" "$o" "$t"
 o=$(ours vae --models both --steps 300)
 t=$(torch_best STEPS=300 "$PY" bench/ae_vae_torch.py "$DATA")
 row "AE + VAE on one minibatch (the AE vs VAE lab's default step)" "$o" "$t"
+fi
+if want optimal-d; then
 o=$(ours optimal-d --steps 2000)
 t=$(torch_best "$PY" bench/optimal_d_torch.py 2000)
 row "Optimal D: D 64×2, affine G, batch 1024 (the lab's default)" "$o" "$t"
+fi
+if want lines; then
 o=$(ours lines --steps 1000)
 t=$(torch_best "$PY" bench/lines_torch.py 1000)
 row "JS vs W1: discriminator + WGAN-GP critic, 64×2, batch 256 (the lab's default)" "$o" "$t"
+fi

@@ -97,6 +97,25 @@ fn fashion_mnist_can_be_chosen_in_the_window() {
     assert!(h.state().vae.message().is_none());
 }
 
+/// The pointer leaves the plot and training goes on: the last point is decoded again by each
+/// newer model, not left showing what the models made of it when it was pointed at.
+#[test]
+fn the_last_pointed_point_is_decoded_by_the_current_models() {
+    let mut h = harness();
+    let rect = h.state().vae.scatter_rect(Model::Vae).expect("the VAE scatter is drawn");
+    h.hover_at(rect.center() + egui::vec2(rect.width() * 0.2, -rect.height() * 0.2));
+    h.run_steps(2);
+    let before = h.state().vae.hover().expect("hovering decodes").clone();
+    h.hover_at(egui::pos2(5.0, 5.0));
+    h.get_by_label("Play").click();
+    step_until(&mut h, "training on", |a| a.vae.snapshot().is_some_and(|s| s.steps > 100));
+    h.run_steps(2);
+    let after = h.state().vae.hover().expect("the last point stays shown").clone();
+    assert_eq!(after.z, before.z, "the same point");
+    assert_ne!(after.vae_image, before.vae_image, "decoded by the trained VAE, not the untrained one");
+    assert_ne!(after.ae_image, before.ae_image, "and by the trained AE");
+}
+
 /// While training runs, the decoding under the mouse follows the pointer in the very frame
 /// that sees it move: one frame after each move, the decoded z is the new point's.
 #[test]

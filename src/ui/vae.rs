@@ -86,6 +86,9 @@ pub struct VaeView {
     config: VaeConfig,
     lower: Lower,
     hover: Option<Hover>,
+    /// The snapshot whose decoders made `hover`'s images: a newer one decodes the same z
+    /// again, so that a pointer at rest (or gone) still shows what the models make of it now.
+    hover_snapshot: Option<Arc<VaeSnapshot>>,
     pins: Vec<Vec<f32>>,
     picked: usize,
     posterior: Option<Posterior>,
@@ -132,6 +135,7 @@ impl VaeView {
             config,
             lower: Lower::Manifold,
             hover: None,
+            hover_snapshot: None,
             pins: Vec::new(),
             picked: 0,
             posterior: None,
@@ -366,11 +370,19 @@ impl VaeView {
             }
             ui.vertical(|ui| self.under_mouse_ui(ui, snap));
         });
-        if let Some((model, z)) = hovered {
+        let stale = !self.hover_snapshot.as_ref().is_some_and(|s| Arc::ptr_eq(s, snap));
+        if stale && self.hover.as_ref().is_some_and(|h| h.z.len() != snap.config.latent_dim) {
+            // A restart changed the latent dimension: the old point means nothing now.
+            self.hover = None;
+        }
+        let again = || self.hover.as_ref().filter(|_| stale).map(|h| (h.model, h.z.clone()));
+        let pointed = hovered.or_else(again);
+        if let Some((model, z)) = pointed {
             let decode =
                 |d: &crate::model::frozen::FrozenMlp| d.forward(&z).iter().map(|a| 1.0 / (1.0 + (-a).exp())).collect();
             self.hover =
                 Some(Hover { model, ae_image: decode(&snap.ae_decoder), vae_image: decode(&snap.vae_decoder), z });
+            self.hover_snapshot = Some(Arc::clone(snap));
         }
         ui.separator();
         ui.horizontal(|ui| {
