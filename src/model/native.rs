@@ -157,14 +157,8 @@ pub fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
 /// Copies the numbers of a contiguous `f32` CPU tensor into `dst` (resized to fit).
 pub fn copy_tensor(dst: &mut Vec<f32>, t: &Tensor) -> Result<()> {
     let (storage, layout) = t.storage_and_layout();
-    let Storage::Cpu(CpuStorage::F32(data)) = &*storage else {
-        candle_core::bail!("the fast path needs f32 tensors on the CPU");
-    };
-    let Some((start, end)) = layout.contiguous_offsets() else {
-        candle_core::bail!("the fast path needs contiguous tensors");
-    };
     dst.clear();
-    dst.extend_from_slice(&data[start..end]);
+    dst.extend_from_slice(f32_slice(&storage, layout)?);
     Ok(())
 }
 

@@ -36,6 +36,8 @@ pub struct SparseRows {
     col_start: Vec<usize>,
     /// (row, value), by column.
     col_entries: Vec<(u32, f32)>,
+    /// Scratch of [`Self::build`]: each column's next free slot in `col_entries`.
+    next_slot: Vec<usize>,
 }
 
 impl SparseRows {
@@ -78,12 +80,13 @@ impl SparseRows {
         for k in 0..cols {
             self.col_start[k + 1] += self.col_start[k];
         }
-        let mut next = self.col_start[..cols].to_vec();
+        self.next_slot.clear();
+        self.next_slot.extend_from_slice(&self.col_start[..cols]);
         self.col_entries.clear();
         self.col_entries.resize(nonzero, (0, 0.0));
         for i in 0..rows {
             for &(k, v) in &self.row_entries[self.row_start[i]..self.row_start[i + 1]] {
-                let slot = &mut next[k as usize];
+                let slot = &mut self.next_slot[k as usize];
                 self.col_entries[*slot] = (i as u32, v);
                 *slot += 1;
             }
@@ -115,31 +118,23 @@ impl SparseRows {
 
 /// `out[r] += Σ_(s, v) v · src[s]` over the entries `entries[starts[r]..starts[r + 1]]` of
 /// each output row `r`, where `src[s]` is row `s` of the row-major `src` and every row is `n`
-/// wide: with AVX2 and FMA when the processor has them (checked at run time), else with the
-/// instructions every processor has.
+/// wide: with AVX-512, or AVX2 and FMA, when the processor has them (checked at run time),
+/// else with the instructions every processor has.
 fn add_sparse_product(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
     if n == 0 {
         return;
     }
     #[cfg(target_arch = "x86_64")]
-    if super::native::has_avx512f() {
-        // SAFETY: the processor has AVX-512F, AVX2 and FMA (checked just above), the only
-        // requirement of a function compiled for them; the function itself is safe code.
-        #[allow(unsafe_code)]
-        unsafe {
-            add_sparse_product_avx512(out, starts, entries, src, n)
-        };
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if super::native::has_avx2_fma() {
-        // SAFETY: the processor has AVX2 and FMA (checked just above), the only requirement
-        // of a function compiled for them; the function itself is safe code.
-        #[allow(unsafe_code)]
-        unsafe {
-            add_sparse_product_avx2(out, starts, entries, src, n)
-        };
-        return;
+    // SAFETY: each version is called only when the processor has the features it was compiled
+    // for (checked just before), their only requirement; the functions themselves are safe code.
+    #[allow(unsafe_code)]
+    unsafe {
+        if super::native::has_avx512f() {
+            return add_sparse_product_avx512(out, starts, entries, src, n);
+        }
+        if super::native::has_avx2_fma() {
+            return add_sparse_product_avx2(out, starts, entries, src, n);
+        }
     }
     add_sparse_product_tiled::<TILE, false>(out, starts, entries, src, n);
 }
