@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::data::csv2d::write_points;
 use crate::data::toy2d::Toy2d;
+use crate::kernels::Isa;
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::model::optim::OptimizerKind;
@@ -275,6 +276,18 @@ pub enum BenchLab {
         #[command(flatten)]
         bench: BenchOptions,
     },
+    /// The final importance-weighted log p(x) estimate of `train vae` (k = --iw-samples
+    /// samples of z for each of --iw-images test images) on an untrained VAE: one repeat is
+    /// one whole estimate, on --threads threads.
+    #[command(name = "log-px")]
+    LogPx {
+        /// The lab's settings.
+        #[command(flatten)]
+        settings: VaeSettings,
+        /// How to time.
+        #[command(flatten)]
+        bench: BenchOptions,
+    },
     /// The optimal-discriminator lab's iteration (a D step, then a G step), default settings.
     #[command(name = "optimal-d")]
     OptimalD {
@@ -304,7 +317,7 @@ pub enum BenchLab {
 }
 
 /// How `bench` times.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct BenchOptions {
     /// Untimed steps first (caches, allocations, the optimiser's state).
     #[arg(long, default_value_t = 100)]
@@ -340,47 +353,98 @@ pub struct BenchReport {
     pub steps: u64,
     /// Steps per second of each repeat.
     pub repeats: Vec<f64>,
+    /// Steps per second over the first third of all timed steps (repeats back to back).
+    pub first_third_steps_per_sec: f64,
+    /// Steps per second over the last third: a step that slows down as training goes on
+    /// (say, on subnormal numbers) shows here.
+    pub last_third_steps_per_sec: f64,
     /// The model, in words.
     pub model: String,
+    /// The processor's model name (from /proc/cpuinfo where there is one).
+    pub cpu: String,
+    /// The instruction sets used: the hand-written loops' and `gemm`'s kernels'.
+    pub isa: BenchIsa,
+}
+
+/// Which instructions a benchmark ran on.
+#[derive(Debug, serde::Serialize)]
+pub struct BenchIsa {
+    /// The hand-written loops (optimiser update, likelihood, sparse first layer).
+    pub kernels: &'static str,
+    /// `gemm`'s matrix-product kernels.
+    pub gemm: &'static str,
 }
 
 impl BenchReport {
-    /// A report of `rate` (the median) and the repeats' rates.
+    /// A report of what `timing` measured.
     fn new(
         lab: &'static str,
-        (rate, repeats): (f64, Vec<f64>),
+        timing: Timing,
         opts: &BenchOptions,
         steps: u64,
         path: &'static str,
         model: String,
     ) -> Self {
-        Self { lab, steps_per_sec: rate, ms_per_step: 1e3 / rate, threads: opts.threads, path, steps, repeats, model }
+        Self {
+            lab,
+            steps_per_sec: timing.median,
+            ms_per_step: 1e3 / timing.median,
+            threads: opts.threads,
+            path,
+            steps,
+            repeats: timing.repeats,
+            first_third_steps_per_sec: timing.first_third,
+            last_third_steps_per_sec: timing.last_third,
+            model,
+            cpu: crate::kernels::processor_name(),
+            isa: BenchIsa { kernels: Isa::best().name(), gemm: crate::kernels::gemm_isa().name() },
+        }
     }
 }
 
-/// Times `steps` calls of `step`, `repeats` times after `warmup` calls, and reports the median.
-fn time_steps(
-    opts: &BenchOptions,
-    steps: u64,
-    mut step: impl FnMut() -> anyhow::Result<()>,
-) -> anyhow::Result<(f64, Vec<f64>)> {
+/// Rates measured by [`time_steps`], in steps per second.
+struct Timing {
+    /// The median repeat's.
+    median: f64,
+    /// Each repeat's.
+    repeats: Vec<f64>,
+    /// Over the first third of all timed steps.
+    first_third: f64,
+    /// Over the last third.
+    last_third: f64,
+}
+
+/// Times `steps` calls of `step`, `repeats` times after `warmup` calls: each repeat's rate,
+/// their median, and the rates of the first and last thirds of all the timed steps.
+fn time_steps(opts: &BenchOptions, steps: u64, mut step: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Timing> {
     if steps == 0 || opts.repeats == 0 {
         bail!("--steps and --repeats must be at least 1");
     }
     for _ in 0..opts.warmup {
         step()?;
     }
-    let mut rates = Vec::with_capacity(opts.repeats);
-    for _ in 0..opts.repeats {
-        let started = Instant::now();
-        for _ in 0..steps {
-            step()?;
-        }
-        rates.push(steps as f64 / started.elapsed().as_secs_f64());
+    let total = steps as usize * opts.repeats;
+    // The clock after every step (a read costs tens of nanoseconds, a step tens of microseconds
+    // or more).
+    let mut ends = Vec::with_capacity(total);
+    let started = Instant::now();
+    for _ in 0..total {
+        step()?;
+        ends.push(started.elapsed().as_secs_f64());
     }
-    let mut sorted = rates.clone();
+    let at = |i: usize| if i == 0 { 0.0 } else { ends[i - 1] };
+    let rate = |from: usize, to: usize| (to - from) as f64 / (at(to) - at(from)).max(1e-12);
+    let steps = steps as usize;
+    let repeats: Vec<f64> = (0..opts.repeats).map(|r| rate(r * steps, (r + 1) * steps)).collect();
+    let mut sorted = repeats.clone();
     sorted.sort_by(f64::total_cmp);
-    Ok((sorted[sorted.len() / 2], rates))
+    let third = (total / 3).max(1);
+    Ok(Timing {
+        median: sorted[sorted.len() / 2],
+        repeats,
+        first_third: rate(0, third),
+        last_third: rate(total - third, total),
+    })
 }
 
 /// Sets the compute threads of both paths: candle's matmul reads `RAYON_NUM_THREADS` at each
@@ -398,6 +462,7 @@ fn set_compute_threads(n: usize) -> anyhow::Result<()> {
 pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
     let (BenchLab::Gan { bench: opts, .. }
     | BenchLab::Vae { bench: opts, .. }
+    | BenchLab::LogPx { bench: opts, .. }
     | BenchLab::OptimalD { bench: opts, .. }
     | BenchLab::Lines { bench: opts, .. }) = lab;
     let report = match lab {
@@ -408,11 +473,11 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             trainer.set_reference_path(bench.reference);
             trainer.set_compute_threads(bench.threads);
             let fast = trainer.uses_fast_path();
-            let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.iteration().map(|_| ())?))?;
+            let timing = time_steps(bench, *steps, || Ok(trainer.iteration().map(|_| ())?))?;
             let (g, d) = (config.generator, config.discriminator);
             BenchReport::new(
                 "gan",
-                (rate, repeats),
+                timing,
                 bench,
                 *steps,
                 if fast { "fast" } else { "reference" },
@@ -442,10 +507,10 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             trainer.set_reference_path(bench.reference);
             trainer.set_compute_threads(bench.threads);
             trainer.set_models(which);
-            let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.step().map(|_| ())?))?;
+            let timing = time_steps(bench, *steps, || Ok(trainer.step().map(|_| ())?))?;
             BenchReport::new(
                 "vae",
-                (rate, repeats),
+                timing,
                 bench,
                 *steps,
                 if bench.reference { "reference" } else { "fast" },
@@ -460,6 +525,32 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
                 ),
             )
         }
+        BenchLab::LogPx { settings, bench } => {
+            set_compute_threads(bench.threads)?;
+            let mut config = settings.config()?;
+            let mut trainer = VaeTrainer::new(config.clone())?;
+            config.iw_images = config.iw_images.min(trainer.split().test.len());
+            trainer.set_config(config.clone())?;
+            trainer.set_eval_threads(bench.threads);
+            let warm = BenchOptions { warmup: bench.warmup.min(1), ..bench.clone() };
+            let timing = time_steps(&warm, 1, || Ok(trainer.estimate_log_px().map(|_| ())?))?;
+            BenchReport::new(
+                "log-px",
+                timing,
+                bench,
+                1,
+                "fast",
+                format!(
+                    "log p(x) with k = {} on {} test images of {}: {}x{} hidden, K = {} (one step = one whole estimate)",
+                    config.iw_samples,
+                    config.iw_images,
+                    config.data.label(),
+                    config.hidden,
+                    config.layers,
+                    config.latent_dim
+                ),
+            )
+        }
         BenchLab::OptimalD { steps, batch, bench } => {
             set_compute_threads(bench.threads)?;
             let config = OptimalDConfig { batch: *batch, ..OptimalDConfig::default() };
@@ -467,11 +558,11 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             let mut trainer = OptimalDTrainer::new(config.clone())?;
             trainer.set_reference_path(bench.reference);
             trainer.set_compute_threads(bench.threads);
-            let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.iteration()?))?;
+            let timing = time_steps(bench, *steps, || Ok(trainer.iteration()?))?;
             let d = config.discriminator;
             BenchReport::new(
                 "optimal-d",
-                (rate, repeats),
+                timing,
                 bench,
                 *steps,
                 if bench.reference { "reference" } else { "fast" },
@@ -493,35 +584,36 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             config.validate()?;
             let mut trainer = LinesTrainer::new(config.clone())?;
             trainer.set_reference_path(bench.reference);
-            let (rate, repeats) = time_steps(bench, *steps, || Ok(trainer.estimator_step()?))?;
-            BenchReport {
-                lab: "js-w1",
-                steps_per_sec: rate,
-                ms_per_step: 1e3 / rate,
-                threads: bench.threads,
-                path: if bench.reference { "reference" } else { "fast" },
-                steps: *steps,
-                repeats,
-                model: format!(
+            let timing = time_steps(bench, *steps, || Ok(trainer.estimator_step()?))?;
+            BenchReport::new(
+                "js-w1",
+                timing,
+                bench,
+                *steps,
+                if bench.reference { "reference" } else { "fast" },
+                format!(
                     "D and critic 64x2 leaky-relu, batch {} per line, critic constraint {constraint}",
                     config.batch
                 ),
-            }
+            )
         }
     };
     if opts.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "{}: {:.1} steps/s, {:.3} ms/step ({} path, {} thread(s), median of {:?}) — {}",
+            "{}: {:.1} steps/s, {:.3} ms/step ({} path, {} thread(s), median of {:?}; first third {:.1}, last third {:.1} steps/s) — {}",
             report.lab,
             report.steps_per_sec,
             report.ms_per_step,
             report.path,
             report.threads,
             report.repeats.iter().map(|r| (r * 10.0).round() / 10.0).collect::<Vec<_>>(),
+            report.first_third_steps_per_sec,
+            report.last_third_steps_per_sec,
             report.model
         );
+        println!("on {} (hand-written loops: {}, gemm: {})", report.cpu, report.isa.kernels, report.isa.gemm);
     }
     Ok(report)
 }
@@ -890,6 +982,8 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
     create_out_dir(out)?;
     let started = Instant::now();
     let mut trainer = VaeTrainer::new(config.clone())?;
+    // The test set's log p(x) estimate runs on every core (training keeps its one thread).
+    trainer.set_eval_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
     let split = std::sync::Arc::clone(trainer.split());
     config.iw_images = config.iw_images.min(split.test.len());
     trainer.set_config(config)?;
@@ -934,7 +1028,16 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
                 let iw_images = final_config.iw_images.min(split.test.len());
                 trainer.set_config(VaeConfig { iw_images, ..final_config.clone() })?;
             }
+            let eval_started = Instant::now();
             let e = trainer.evaluate()?;
+            if last && !args.quiet {
+                eprintln!(
+                    "final evaluation, log p(x) with k = {} on {} test images: {:.1} s",
+                    e.iw_samples,
+                    e.iw_images,
+                    eval_started.elapsed().as_secs_f64()
+                );
+            }
             let n = n_sum as f64;
             let (recon, kl, ae) = (sums[0] / n, sums[1] / n, sums[2] / n);
             (sums, n_sum) = ([0.0; 3], 0);

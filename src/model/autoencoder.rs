@@ -6,6 +6,9 @@ use candle_core::{Device, Result, Tensor, D};
 use rand::Rng;
 
 use super::mlp::{Activation, Mlp, MlpShape};
+use super::native::{sigmoid, NativeMlp};
+use crate::kernels::likelihood::bernoulli_nll_and_grad;
+use crate::kernels::Isa;
 
 /// How a decoded image explains the data: log p(x | z).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -49,6 +52,45 @@ impl Likelihood {
                 let mean = candle_nn::ops::sigmoid(logits)?;
                 let sq = (x - mean)?.sqr()?.sum(D::Minus1)?;
                 (sq / (2.0 * sigma * sigma))? + 0.5 * d * (2.0 * std::f64::consts::PI * sigma * sigma).ln()
+            }
+        }
+    }
+}
+
+impl Likelihood {
+    /// −log p(x | z) summed over `rows` decoded rows (row r explains image r mod m, as
+    /// [`Self::nll`] on tiled images), with ∂(sum / `total_rows`)/∂logits written to `grad`:
+    /// the rows are a part of a minibatch of `total_rows` whose mean is the loss. The fast
+    /// path's form of [`Self::nll`] (tested against it below).
+    pub fn nll_and_grad(self, logits: &[f32], x: &[f32], rows: usize, total_rows: usize, grad: &mut Vec<f32>) -> f64 {
+        let per_image = logits.len() / rows.max(1);
+        let scale = 1.0 / total_rows as f32;
+        let isa = Isa::best();
+        // Every element is written below: no need to clear.
+        grad.resize(logits.len(), 0.0);
+        let mut total = 0.0f64;
+        for (r, (a_row, g_row)) in logits.chunks_exact(per_image).zip(grad.chunks_exact_mut(per_image)).enumerate() {
+            let x_row = &x[(r * per_image) % x.len()..][..per_image];
+            total += self.row_nll_and_grad(isa, a_row, x_row, g_row, scale);
+        }
+        total
+    }
+
+    /// −log p(x | a) of one image (constant included), with its gradient times `scale`
+    /// written to `grad`.
+    fn row_nll_and_grad(self, isa: Isa, a: &[f32], x: &[f32], grad: &mut [f32], scale: f32) -> f64 {
+        match self {
+            Self::Bernoulli => f64::from(bernoulli_nll_and_grad(isa, a, x, grad, scale)),
+            Self::Gaussian { sigma } => {
+                let inv = 1.0 / (sigma * sigma);
+                let mut total = 0.0f32;
+                for ((a, x), g) in a.iter().zip(x).zip(grad.iter_mut()) {
+                    let m = sigmoid(*a);
+                    total += 0.5 * (x - m) * (x - m) * inv;
+                    *g = -(x - m) * m * (1.0 - m) * inv * scale;
+                }
+                let s2 = f64::from(sigma).powi(2);
+                f64::from(total) + 0.5 * a.len() as f64 * (2.0 * std::f64::consts::PI * s2).ln()
             }
         }
     }
@@ -207,6 +249,54 @@ impl Vae {
         ((log_px_z + log_pz)? - log_qz)?.reshape((samples, n))
     }
 
+    /// [`Self::log_weights`] on the fast path: `x` holds `n` images (row-major), `eps` the
+    /// same sample-major noise (`samples·n × K`); returns the `samples·n` weights in the same
+    /// order (sample-major), in f64. `nets` holds this VAE's encoder and decoder passes.
+    pub fn log_weights_fast(
+        &self,
+        nets: &mut VaeNets,
+        x: &[f32],
+        n: usize,
+        eps: &[f32],
+        likelihood: Likelihood,
+    ) -> Result<Vec<f64>> {
+        let k = self.latent;
+        if n == 0 || !x.len().is_multiple_of(n) || !eps.len().is_multiple_of(n * k) {
+            candle_core::bail!(
+                "{} numbers are not {n} images, or {} not a multiple of {n}×{k} noise",
+                x.len(),
+                eps.len()
+            );
+        }
+        let samples = eps.len() / (n * k);
+        let d = x.len() / n;
+        let VaeNets { encoder, decoder, z, grad } = nets;
+        let code = encoder.forward(x, n);
+        z.clear();
+        z.extend(eps.chunks_exact(k).enumerate().flat_map(|(row, e)| {
+            let c = &code[(row % n) * 2 * k..][..2 * k];
+            (0..k).map(move |j| c[j] + (0.5 * c[k + j]).exp() * e[j])
+        }));
+        let logits = decoder.forward(z, samples * n);
+        let log_2pi = (2.0 * std::f64::consts::PI).ln();
+        let isa = Isa::best();
+        grad.resize(d, 0.0);
+        let mut weights = Vec::with_capacity(samples * n);
+        for (row, (a, (z, e))) in logits.chunks_exact(d).zip(z.chunks_exact(k).zip(eps.chunks_exact(k))).enumerate() {
+            let i = row % n;
+            let log_px_z = -likelihood.row_nll_and_grad(isa, a, &x[i * d..][..d], grad, 0.0);
+            let logvar = &code[i * 2 * k + k..][..k];
+            let (mut log_pz, mut log_qz) = (0.0f64, 0.0f64);
+            for j in 0..k {
+                let (z, e, lv) = (f64::from(z[j]), f64::from(e[j]), f64::from(logvar[j]));
+                log_pz -= 0.5 * (z * z + log_2pi);
+                log_qz -= 0.5 * (e * e + log_2pi + lv);
+            }
+            weights.push(log_px_z + log_pz - log_qz);
+        }
+        Ok(weights)
+    }
+
     /// Every trainable variable.
     pub fn vars(&self) -> Vec<candle_core::Var> {
         let mut v = self.encoder.vars();
@@ -215,10 +305,31 @@ impl Vae {
     }
 }
 
+/// The fast path's passes of one VAE (encoder and decoder) and their scratch, for
+/// [`Vae::log_weights_fast`]; one per thread.
+pub struct VaeNets {
+    encoder: NativeMlp,
+    decoder: NativeMlp,
+    z: Vec<f32>,
+    grad: Vec<f32>,
+}
+
+impl VaeNets {
+    /// Passes reading `vae`'s weights in place.
+    pub fn new(vae: &Vae) -> Result<Self> {
+        Ok(Self {
+            encoder: NativeMlp::from_mlp(&vae.encoder)?,
+            decoder: NativeMlp::from_mlp(&vae.decoder)?,
+            z: Vec::new(),
+            grad: Vec::new(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng as _;
+    use rand::{RngExt as _, SeedableRng as _};
 
     #[test]
     fn bernoulli_nll_matches_the_direct_formula() {
@@ -267,5 +378,47 @@ mod tests {
         assert!((kl - want).abs() < 1e-5);
         let (recon, loss) = (t.recon.to_vec0::<f32>().unwrap(), t.loss.to_vec0::<f32>().unwrap());
         assert!((f64::from(loss) - (f64::from(recon) + 2.0 * kl)).abs() < 1e-4);
+    }
+
+    /// The fast path's log weights are candle's, for both likelihoods, several samples, and
+    /// a sparse input (mostly zeros, as MNIST: the first layer takes the sparse kernel) as
+    /// well as a dense one.
+    #[test]
+    fn fast_log_weights_are_candles() {
+        let dev = Device::Cpu;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for (sparse, likelihood) in [
+            (false, Likelihood::Bernoulli),
+            (true, Likelihood::Bernoulli),
+            (false, Likelihood::Gaussian { sigma: 0.3 }),
+        ] {
+            let shape = AeShape { input: 40, hidden: 16, layers: 2, latent: 3, activation: Activation::Relu };
+            let vae = Vae::new(shape, &mut rng, &dev).unwrap();
+            let (n, samples) = (5, 4);
+            let x: Vec<f32> =
+                (0..n * 40).map(|i| if sparse && i % 5 != 0 { 0.0 } else { rng.random_range(0.0f32..1.0) }).collect();
+            let eps: Vec<f32> = (0..samples * n * 3).map(|_| rng.random_range(-2.0f32..2.0)).collect();
+            let want = vae
+                .log_weights(
+                    &Tensor::from_slice(&x, (n, 40), &dev).unwrap(),
+                    &Tensor::from_slice(&eps, (samples * n, 3), &dev).unwrap(),
+                    likelihood,
+                )
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
+            let mut nets = VaeNets::new(&vae).unwrap();
+            let got = vae.log_weights_fast(&mut nets, &x, n, &eps, likelihood).unwrap();
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - f64::from(*w)).abs() < 1e-4 * (1.0 + g.abs()),
+                    "{likelihood:?}, sparse {sparse}: {g} against {w}"
+                );
+            }
+            assert!(vae.log_weights_fast(&mut nets, &x[..39], n, &eps, likelihood).is_err(), "a ragged input");
+        }
     }
 }

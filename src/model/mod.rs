@@ -6,4 +6,3 @@ pub mod frozen;
 pub mod mlp;
 pub mod native;
 pub mod optim;
-pub mod sparse;

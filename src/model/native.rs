@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use candle_core::{CpuStorage, InplaceOp1, Layout, Result, Storage, Tensor};
 
 use super::mlp::{Activation, Mlp, MlpShape};
-use super::sparse::SparseRows;
+use crate::kernels::elementwise::{self, Nonlinearity};
+use crate::kernels::sparse::SparseRows;
+use crate::kernels::{matmul, Isa, Mat};
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
@@ -50,108 +52,6 @@ pub fn run_parts<P: Send, R: Send>(parts: &mut [P], f: impl Fn(usize, &mut P) ->
         return Ok(vec![f(0, &mut parts[0])?]);
     }
     parts.par_iter_mut().enumerate().map(|(i, p)| f(i, p)).collect()
-}
-
-/// Whether the processor has AVX2 and FMA (x86-64 since 2013–2015). The few hand-written
-/// loops that gain from wider vectors (the optimiser's update, the sparse first layer, the
-/// likelihood) are compiled a second time for them and pick that version at run time, as
-/// `gemm` does for its kernels; the portable version stays for other processors.
-#[cfg(target_arch = "x86_64")]
-pub fn has_avx2_fma() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-}
-
-/// Whether the processor also has AVX-512F (a wider version of the sparse first layer).
-#[cfg(target_arch = "x86_64")]
-pub fn has_avx512f() -> bool {
-    has_avx2_fma() && std::arch::is_x86_feature_detected!("avx512f")
-}
-
-/// A row-major matrix, or the transpose of one, over a slice.
-#[derive(Clone, Copy, Debug)]
-pub struct Mat<'a> {
-    data: &'a [f32],
-    rows: usize,
-    cols: usize,
-    transposed: bool,
-}
-
-impl<'a> Mat<'a> {
-    /// The `rows × cols` row-major matrix stored in `data`.
-    ///
-    /// # Panics
-    /// If `data` does not hold exactly `rows × cols` numbers (a programming error).
-    pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        assert_eq!(data.len(), rows * cols, "a {rows}×{cols} matrix needs {} numbers", rows * cols);
-        Self { data, rows, cols, transposed: false }
-    }
-
-    /// The transpose, without copying.
-    pub fn t(self) -> Self {
-        Self { rows: self.cols, cols: self.rows, transposed: !self.transposed, ..self }
-    }
-
-    /// (row stride, column stride) in elements. A transposed view's element (i, j) is the
-    /// stored matrix's (j, i), whose rows are `self.rows` long.
-    fn strides(&self) -> (isize, isize) {
-        if self.transposed {
-            (1, self.rows as isize)
-        } else {
-            (self.cols as isize, 1)
-        }
-    }
-}
-
-/// `dst = a·b`, or `dst += a·b` when `accumulate`, with `dst` row-major `a.rows × b.cols`.
-///
-/// # Panics
-/// If the shapes do not agree (a programming error).
-pub fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert_eq!(b.rows, k, "inner dimensions differ: {}×{} · {}×{}", a.rows, a.cols, b.rows, b.cols);
-    assert_eq!(dst.len(), m * n, "the product is {m}×{n}");
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            dst.fill(0.0);
-        }
-        return;
-    }
-    let (a_rs, a_cs) = a.strides();
-    let (b_rs, b_cs) = b.strides();
-    // Threads split minibatches (see `set_threads`), not single products: at these sizes
-    // gemm's own split was measured slower than one thread.
-    let parallelism = gemm::Parallelism::None;
-    // SAFETY: `Mat::new` checked that `a.data` holds `a.rows × a.cols` numbers and `b.data`
-    // `b.rows × b.cols`; the strides above address exactly those elements (row-major, or
-    // column-major for a transposed view). `dst` holds `m × n` numbers, written with row
-    // stride `n` and column stride 1. `dst` is a unique borrow, so it overlaps neither input.
-    #[allow(unsafe_code)]
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a_cs,
-            a_rs,
-            b.data.as_ptr(),
-            b_cs,
-            b_rs,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            parallelism,
-        );
-    }
 }
 
 /// Copies the numbers of a contiguous `f32` CPU tensor into `dst` (resized to fit).
@@ -514,64 +414,28 @@ pub fn sigmoid(x: f32) -> f32 {
     }
 }
 
-/// e^x for x ≤ 0, in plain arithmetic that vectorises (libm's `expf` is a call per number):
-/// x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by Cephes' degree-6 polynomial, and 2^n written
-/// into the exponent bits. Within 1 ulp of `f32::exp` (tested over [−87, 0]); inputs below
-/// −87 give e^−87 (about 1.6·10⁻³⁸), which is 0 next to the 1 it is added to.
-#[inline(always)]
-pub fn exp_nonpositive(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    // Adding 1.5·2²³ rounds to an integer, which then sits in the low mantissa bits.
-    const ROUND: f32 = 12_582_912.0;
-    // ln 2 split in two, so that n·LN2_HI is exact.
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = x.clamp(-87.0, 0.0);
-    let t = x * LOG2E + ROUND;
-    let n = t - ROUND;
-    let r = x - n * LN2_HI - n * LN2_LO;
-    let mut p = 1.987_569_1e-4f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
-    let e_r = p * r * r + r + 1.0;
-    let n_bits = (t.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
-    e_r * f32::from_bits((n_bits.wrapping_add(127) << 23) as u32)
+/// The kernels' name for an activation.
+fn nonlinearity(activation: Activation) -> Nonlinearity {
+    match activation {
+        Activation::Relu => Nonlinearity::Relu,
+        Activation::LeakyRelu => Nonlinearity::LeakyRelu(Activation::LEAKY_SLOPE as f32),
+        Activation::Tanh => Nonlinearity::Tanh,
+    }
 }
 
 /// Applies the activation in place.
 fn activate(activation: Activation, xs: &mut [f32]) {
-    match activation {
-        Activation::Relu => xs.iter_mut().for_each(|x| *x = x.max(0.0)),
-        Activation::LeakyRelu => {
-            let slope = Activation::LEAKY_SLOPE as f32;
-            xs.iter_mut().for_each(|x| *x = if *x > 0.0 { *x } else { *x * slope });
-        }
-        Activation::Tanh => xs.iter_mut().for_each(|x| *x = x.tanh()),
-    }
+    elementwise::activate(Isa::best(), nonlinearity(activation), xs);
 }
 
-/// Multiplies `grad` by the activation's derivative, given the activation's outputs `act`
-/// (for all three, the derivative is a function of the output).
+/// Multiplies `grad` by the activation's derivative, given the activation's outputs `act`.
 fn multiply_derivative(activation: Activation, grad: &mut [f32], act: &[f32]) {
-    match activation {
-        Activation::Relu => grad.iter_mut().zip(act).for_each(|(g, a)| *g = if *a > 0.0 { *g } else { 0.0 }),
-        Activation::LeakyRelu => {
-            let slope = Activation::LEAKY_SLOPE as f32;
-            grad.iter_mut().zip(act).for_each(|(g, a)| *g = if *a > 0.0 { *g } else { *g * slope });
-        }
-        Activation::Tanh => grad.iter_mut().zip(act).for_each(|(g, a)| *g *= 1.0 - a * a),
-    }
+    elementwise::multiply_derivative(Isa::best(), nonlinearity(activation), grad, act);
 }
 
 /// `sums[j] = Σ_r m[r][j]` for a row-major matrix of `cols` columns.
 fn column_sums(sums: &mut [f32], m: &[f32], cols: usize) {
-    sums.fill(0.0);
-    for row in m.chunks_exact(cols) {
-        sums.iter_mut().zip(row).for_each(|(s, x)| *s += x);
-    }
+    elementwise::column_sums(Isa::best(), sums, m, cols);
 }
 
 #[cfg(test)]
@@ -583,35 +447,6 @@ mod tests {
 
     fn random(n: usize, rng: &mut StdRng) -> Vec<f32> {
         (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
-    }
-
-    #[test]
-    fn matmul_matches_the_definition_for_every_transposition() {
-        let mut rng = StdRng::seed_from_u64(1);
-        let (m, k, n) = (5, 7, 3);
-        let a = random(m * k, &mut rng);
-        let b = random(k * n, &mut rng);
-        let at: Vec<f32> = (0..k * m).map(|i| a[(i % m) * k + i / m]).collect(); // k×m
-        let bt: Vec<f32> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect(); // n×k
-        let expect: Vec<f32> =
-            (0..m * n).map(|i| (0..k).map(|p| a[(i / n) * k + p] * b[p * n + i % n]).sum::<f32>()).collect();
-        let cases = [
-            (Mat::new(&a, m, k), Mat::new(&b, k, n)),
-            (Mat::new(&at, k, m).t(), Mat::new(&b, k, n)),
-            (Mat::new(&a, m, k), Mat::new(&bt, n, k).t()),
-            (Mat::new(&at, k, m).t(), Mat::new(&bt, n, k).t()),
-        ];
-        for (a, b) in cases {
-            let mut dst = vec![1.0; m * n];
-            matmul(&mut dst, a, b, false);
-            for (d, e) in dst.iter().zip(&expect) {
-                assert!((d - e).abs() < 1e-5, "{d} vs {e}");
-            }
-            matmul(&mut dst, a, b, true);
-            for (d, e) in dst.iter().zip(&expect) {
-                assert!((d - 2.0 * e).abs() < 1e-5, "accumulate: {d} vs {}", 2.0 * e);
-            }
-        }
     }
 
     fn mlp(activation: Activation, seed: u64) -> Mlp {
@@ -704,20 +539,6 @@ mod tests {
             let fd = (up - down) / (2.0 * f64::from(h));
             assert!((fd - f64::from(g)).abs() < 2e-3 * (1.0 + fd.abs()), "∂/∂w{i}: {fd} vs {g}");
         }
-    }
-
-    #[test]
-    fn exp_nonpositive_is_within_one_ulp_of_libm() {
-        // Adjacent floats of one sign have adjacent bit patterns: the difference of the
-        // patterns counts ulps.
-        let mut worst = 0;
-        for i in 0..=1_000_000 {
-            let x = -87.0 * i as f32 / 1_000_000.0;
-            worst = worst.max(exp_nonpositive(x).to_bits().abs_diff(x.exp().to_bits()));
-        }
-        assert!(worst <= 1, "{worst} ulp");
-        assert_eq!(exp_nonpositive(0.0), 1.0);
-        assert!(exp_nonpositive(-1000.0) < 2e-38, "clamped far below 0");
     }
 
     #[test]

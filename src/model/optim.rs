@@ -5,6 +5,8 @@ use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
 
 use super::native::{copy_tensor, modify_in_place};
+use crate::kernels::update::{self, Rule};
+use crate::kernels::Isa;
 
 /// Which update rule an optimiser uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -113,6 +115,14 @@ impl Optimizer {
         }
     }
 
+    /// How many numbers of the optimiser's state (Adam's moments, RMSProp's running square)
+    /// are subnormal, and how many there are in all: the first must stay 0 (see
+    /// [`crate::kernels::update`]).
+    pub fn subnormal_state(&self) -> (usize, usize) {
+        let state = self.m.iter().chain(&self.v).flatten();
+        (state.clone().filter(|x| update::is_subnormal(**x)).count(), state.count())
+    }
+
     /// Computes gradients of `loss` and applies one update.
     pub fn backward_step(&mut self, loss: &Tensor) -> Result<()> {
         let grads = loss.backward()?;
@@ -123,7 +133,7 @@ impl Optimizer {
     /// (not on the loss's graph) are left alone.
     pub fn step(&mut self, grads: &GradStore) -> Result<()> {
         self.steps += 1;
-        let rule = Rule::new(self.config, self.steps);
+        let rule = rule_at(self.config, self.steps);
         let chunked = rayon::current_num_threads() > 1;
         let mut grad = std::mem::take(&mut self.grad);
         for i in 0..self.vars.len() {
@@ -157,7 +167,7 @@ impl Optimizer {
             candle_core::bail!("every part needs {n} gradients");
         }
         self.steps += 1;
-        let rule = Rule::new(self.config, self.steps);
+        let rule = rule_at(self.config, self.steps);
         let pieces: Vec<Vec<&[f32]>> = (0..n).map(|i| parts.iter().map(|p| p[i]).collect()).collect();
         let sizes: Vec<usize> = pieces.iter().map(|p| p[0].len()).collect();
         let total: usize = sizes.iter().sum();
@@ -226,9 +236,10 @@ fn update_var(
         }
         m.resize(w.len(), 0.0);
         v.resize(w.len(), 0.0);
+        let isa = Isa::best();
         let apply = |start: usize, w: &mut [f32], m: &mut [f32], v: &mut [f32]| {
             if let [g] = pieces {
-                rule.apply(w, &g[start..start + w.len()], m, v);
+                update::apply(isa, &rule, w, &g[start..start + w.len()], m, v);
                 return;
             }
             let mut g = [0.0f32; BLOCK];
@@ -239,7 +250,7 @@ fn update_var(
                 for piece in &pieces[1..] {
                     g.iter_mut().zip(&piece[from..from + w.len()]).for_each(|(g, p)| *g += p);
                 }
-                rule.apply(w, g, m, v);
+                update::apply(isa, &rule, w, g, m, v);
             }
         };
         if chunked && w.len() > CHUNK {
@@ -255,78 +266,22 @@ fn update_var(
     })
 }
 
-/// One step's update rule with its constants (bias corrections included).
-#[derive(Clone, Copy)]
-struct Rule {
-    kind: OptimizerKind,
-    lr: f32,
-    beta1: f32,
-    beta2: f32,
-    eps: f32,
-    m_scale: f32,
-    v_scale: f32,
-}
-
-impl Rule {
-    fn new(config: OptimizerConfig, step: u64) -> Self {
-        let OptimizerConfig { kind, lr, beta1, beta2, eps } = config;
-        let t = step as i32;
-        Self {
-            kind,
-            lr: lr as f32,
+/// The update rule of `config` at step `step` (1-based), with its bias corrections.
+fn rule_at(config: OptimizerConfig, step: u64) -> Rule {
+    let OptimizerConfig { kind, lr, beta1, beta2, eps } = config;
+    let t = step as i32;
+    let (lr, eps) = (lr as f32, eps as f32);
+    match kind {
+        OptimizerKind::Sgd => Rule::Sgd { lr },
+        OptimizerKind::Adam => Rule::Adam {
+            lr,
             beta1: beta1 as f32,
             beta2: beta2 as f32,
-            eps: eps as f32,
+            eps,
             m_scale: (1.0 / (1.0 - beta1.powi(t))) as f32,
             v_scale: (1.0 / (1.0 - beta2.powi(t))) as f32,
-        }
-    }
-
-    /// Updates weights `w` by gradients `g`, with Adam's moments `m`, `v` (RMSProp uses `v`):
-    /// in AVX2's eight lanes when the processor has them. The lanes make no difference to the
-    /// numbers (each element's update is the same IEEE operations, no fused multiply-add).
-    fn apply(&self, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if super::native::has_avx2_fma() {
-            // SAFETY: the processor has AVX2 and FMA (checked just above), the only
-            // requirement of a function compiled for them; the function itself is safe code.
-            #[allow(unsafe_code)]
-            unsafe {
-                self.apply_avx2(w, g, m, v)
-            };
-            return;
-        }
-        self.apply_lanes(w, g, m, v);
-    }
-
-    /// [`Self::apply_lanes`] compiled for AVX2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    fn apply_avx2(&self, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-        self.apply_lanes(w, g, m, v);
-    }
-
-    /// The update's loop, inlined into each caller so that it is vectorised for its
-    /// instruction set.
-    #[inline(always)]
-    fn apply_lanes(&self, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-        let Self { kind, lr, beta1, beta2, eps, m_scale, v_scale } = *self;
-        match kind {
-            OptimizerKind::Sgd => w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g),
-            OptimizerKind::Adam => {
-                for (((w, g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    *m = beta1 * *m + (1.0 - beta1) * g;
-                    *v = beta2 * *v + (1.0 - beta2) * g * g;
-                    *w -= lr * (*m * m_scale) / ((*v * v_scale).sqrt() + eps);
-                }
-            }
-            OptimizerKind::RmsProp => {
-                for ((w, g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
-                    *v = beta2 * *v + (1.0 - beta2) * g * g;
-                    *w -= lr * g / (v.sqrt() + eps);
-                }
-            }
-        }
+        },
+        OptimizerKind::RmsProp => Rule::RmsProp { lr, alpha: beta2 as f32, eps },
     }
 }
 
@@ -334,23 +289,6 @@ impl Rule {
 mod tests {
     use super::*;
     use candle_core::Device;
-
-    #[test]
-    fn every_version_of_the_update_gives_the_same_numbers() {
-        // The dispatched loop (AVX2 here when the processor has it) and the portable one do
-        // the same IEEE operations on each element: equal to the bit.
-        let n = 1000;
-        let g: Vec<f32> = (0..n).map(|i| ((i * 37) % 101) as f32 / 50.0 - 1.0).collect();
-        for kind in OptimizerKind::ALL {
-            let rule = Rule::new(OptimizerConfig { kind, ..OptimizerConfig::adam(0.01) }, 3);
-            let start = |k: usize| -> Vec<f32> { (0..n).map(|i| ((i * k) % 17) as f32 / 10.0).collect() };
-            let (mut w1, mut m1, mut v1) = (start(3), start(5), start(7));
-            let (mut w2, mut m2, mut v2) = (w1.clone(), m1.clone(), v1.clone());
-            rule.apply(&mut w1, &g, &mut m1, &mut v1);
-            rule.apply_lanes(&mut w2, &g, &mut m2, &mut v2);
-            assert_eq!((w1, m1, v1), (w2, m2, v2), "{kind:?}");
-        }
-    }
 
     #[test]
     fn halves_cuts_near_the_middle() {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use candle_core::backprop::GradStore;
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
 use rand_distr::{Distribution as _, StandardNormal};
@@ -16,10 +16,10 @@ use super::worker::Lab;
 use super::{check_range as check, TrainError};
 use crate::data::images::{self, ImageSet, Split};
 use crate::data::DataError;
-use crate::model::autoencoder::{AeShape, Autoencoder, Likelihood, Vae};
+use crate::model::autoencoder::{AeShape, Autoencoder, Likelihood, Vae, VaeNets};
 use crate::model::frozen::FrozenMlp;
 use crate::model::mlp::Activation;
-use crate::model::native::{self, sigmoid, NativeMlp};
+use crate::model::native::{self, NativeMlp};
 use crate::model::optim::{Optimizer, OptimizerConfig};
 use crate::theory::gaussian::importance_weighted_log_px;
 use crate::theory::neighbors::{prior_sample_report, PriorSampleReport};
@@ -403,6 +403,8 @@ pub struct VaeTrainer {
     reference_path: bool,
     /// Which models a step trains (both in the lab; one alone for benchmarks).
     models: Models,
+    /// Threads of the test set's log p(x) estimate.
+    eval_threads: usize,
 }
 
 /// Which models [`VaeTrainer::step`] trains.
@@ -622,7 +624,7 @@ impl VaePart {
             .sum();
         let rows = samples * m;
         let logits = self.vae_decoder.forward(&self.z, rows);
-        let recon = nll_and_grad(lik, logits, x, rows, samples * b, &mut self.grad);
+        let recon = lik.nll_and_grad(logits, x, rows, samples * b, &mut self.grad);
         let dz = self.vae_decoder.backward(&self.grad, true, true);
         // ∂/∂μ = Σ_s ∂/∂z + β μ / b;  ∂/∂log σ² = Σ_s ∂/∂z · ε · σ/2 + β (σ² − 1) / (2b).
         let code = self.vae_encoder.output();
@@ -663,7 +665,7 @@ impl VaePart {
         self.ae_decoder.load(&ae.decoder)?;
         let z = self.ae_encoder.forward(x, m);
         let logits = self.ae_decoder.forward(z, m);
-        let ae_recon = nll_and_grad(lik, logits, x, m, b, &mut self.grad);
+        let ae_recon = lik.nll_and_grad(logits, x, m, b, &mut self.grad);
         let dz = self.ae_decoder.backward(&self.grad, true, true);
         self.ae_encoder.backward(dz, true, false);
         Ok(ae_recon)
@@ -723,6 +725,7 @@ impl VaeTrainer {
             native: None,
             reference_path: false,
             models: Models::Both,
+            eval_threads: 1,
         })
     }
 
@@ -953,25 +956,85 @@ impl VaeTrainer {
     }
 
     /// Importance-weighted log p(x) (k = `iw_samples`) and the one-sample ELBO, averaged over
-    /// the first `iw_images` test images.
+    /// the first `iw_images` test images, on the fast path: the images are cut into chunks of
+    /// at most 16 384 decoded rows, whose noise is drawn in order from `rng`; the chunks are
+    /// shared out among [`Self::set_eval_threads`] threads, each with its own passes. Every
+    /// image's estimate depends only on its own noise, so the result does not depend on the
+    /// number of threads.
     fn log_px_iw(&self, rng: &mut StdRng) -> Result<(f64, f64, usize), TrainError> {
         let n = self.config.iw_images.min(self.split.test.len());
         let samples = self.config.iw_samples;
         let kdim = self.config.latent_dim;
-        let chunk = (16_384 / samples).clamp(1, n);
-        let (mut iw_sum, mut elbo_sum) = (0.0, 0.0);
-        for start in (0..n).step_by(chunk) {
-            let len = chunk.min(n - start);
-            let x = self.test_x.narrow(0, start, len)?;
-            let eps = normal_tensor(rng, samples * len, kdim, &self.device)?;
-            let lw = self.vae.log_weights(&x, &eps, self.config.likelihood)?.to_dtype(DType::F64)?.to_vec2::<f64>()?;
-            for i in 0..len {
-                let column: Vec<f64> = lw.iter().map(|row| row[i]).collect();
-                iw_sum += importance_weighted_log_px(&column);
-                elbo_sum += column.iter().sum::<f64>() / samples as f64;
-            }
-        }
+        let d = self.split.test.dim();
+        let chunk = (16_384 / samples).clamp(1, n.max(1));
+        let chunks: Vec<(usize, usize, Vec<f32>)> = (0..n)
+            .step_by(chunk)
+            .map(|start| {
+                let len = chunk.min(n - start);
+                let eps = (0..samples * len * kdim).map(|_| -> f32 { StandardNormal.sample(&mut *rng) }).collect();
+                (start, len, eps)
+            })
+            .collect();
+        let threads = self.eval_threads.clamp(1, chunks.len().max(1));
+        let per_thread = chunks.len().div_ceil(threads);
+        let pixels = &self.split.test.pixels;
+        let lik = self.config.likelihood;
+        // Each chunk's (Σ log p̂, Σ ELBO) over its images.
+        let run = |chunks: &[(usize, usize, Vec<f32>)]| -> Result<Vec<(f64, f64)>, TrainError> {
+            let mut nets = VaeNets::new(&self.vae)?;
+            chunks
+                .iter()
+                .map(|(start, len, eps)| {
+                    let x = &pixels[start * d..(start + len) * d];
+                    let lw = self.vae.log_weights_fast(&mut nets, x, *len, eps, lik)?;
+                    let (mut iw, mut elbo) = (0.0, 0.0);
+                    let mut column = vec![0.0; samples];
+                    for i in 0..*len {
+                        column.iter_mut().enumerate().for_each(|(s, c)| *c = lw[s * len + i]);
+                        iw += importance_weighted_log_px(&column);
+                        elbo += column.iter().sum::<f64>() / samples as f64;
+                    }
+                    Ok((iw, elbo))
+                })
+                .collect()
+        };
+        let sums: Vec<(f64, f64)> = if threads == 1 {
+            run(&chunks)?
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks.chunks(per_thread).map(|c| scope.spawn(move || run(c))).collect();
+                let mut all = Vec::with_capacity(chunks.len());
+                for h in handles {
+                    all.extend(
+                        h.join()
+                            .map_err(|_| TrainError::Invalid("a thread of the log p(x) estimate panicked".into()))??,
+                    );
+                }
+                Ok::<_, TrainError>(all)
+            })?
+        };
+        // Summed in chunk order whatever the threads.
+        let (iw_sum, elbo_sum) = sums.iter().fold((0.0, 0.0), |(a, b), (c, e)| (a + c, b + e));
         Ok((iw_sum / n as f64, elbo_sum / n as f64, n))
+    }
+
+    /// The importance-weighted log p(x) estimate of [`Self::evaluate`] alone (log p̂, the
+    /// ELBO on the same images, and their number), with the evaluation's noise of this step.
+    pub fn estimate_log_px(&self) -> Result<(f64, f64, usize), TrainError> {
+        self.log_px_iw(&mut StdRng::seed_from_u64(self.config.seed ^ EVAL_STREAM ^ self.steps))
+    }
+
+    /// Subnormal numbers in both optimisers' state, and the state's size (see
+    /// [`crate::kernels::update`]: the first must stay 0).
+    pub fn subnormal_optimizer_state(&self) -> (usize, usize) {
+        let (a, b) = (self.opt_vae.subnormal_state(), self.opt_ae.subnormal_state());
+        (a.0 + b.0, a.1 + b.1)
+    }
+
+    /// Threads for the test set's log p(x) estimate (the window keeps 1, leaving a core to the
+    /// UI; headless runs use every core).
+    pub fn set_eval_threads(&mut self, threads: usize) {
+        self.eval_threads = threads.max(1);
     }
 
     fn decode_means(&self, decoder: &crate::model::mlp::Mlp, z: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
@@ -1133,147 +1196,48 @@ impl Lab for VaeTrainer {
     }
 }
 
-/// −log p(x | z) summed over `rows` decoded rows (row r explains image r mod m, as
-/// [`Likelihood::nll`] on tiled images), with ∂(sum / `total_rows`)/∂logits written to
-/// `grad`: the rows are a part of a minibatch of `total_rows` whose mean is the loss.
-fn nll_and_grad(
-    likelihood: Likelihood,
-    logits: &[f32],
-    x: &[f32],
-    rows: usize,
-    total_rows: usize,
-    grad: &mut Vec<f32>,
-) -> f64 {
-    let per_image = logits.len() / rows.max(1);
-    let scale = 1.0 / total_rows as f32;
-    // Every element is written below: no need to clear.
-    grad.resize(logits.len(), 0.0);
-    let mut total = 0.0f64;
-    for (r, (a_row, g_row)) in logits.chunks_exact(per_image).zip(grad.chunks_exact_mut(per_image)).enumerate() {
-        let x_row = &x[(r * per_image) % x.len()..][..per_image];
-        let row_total = match likelihood {
-            Likelihood::Bernoulli => bernoulli_nll_and_grad(a_row, x_row, g_row, scale),
-            Likelihood::Gaussian { sigma } => {
-                let inv = 1.0 / (sigma * sigma);
-                let mut row_total = 0.0f32;
-                for ((a, x), g) in a_row.iter().zip(x_row).zip(g_row.iter_mut()) {
-                    let m = sigmoid(*a);
-                    row_total += 0.5 * (x - m) * (x - m) * inv;
-                    *g = -(x - m) * m * (1.0 - m) * inv * scale;
-                }
-                row_total
-            }
-        };
-        total += f64::from(row_total);
-    }
-    let constant = match likelihood {
-        Likelihood::Bernoulli => 0.0,
-        Likelihood::Gaussian { sigma } => {
-            let s2 = f64::from(sigma).powi(2);
-            0.5 * per_image as f64 * (2.0 * std::f64::consts::PI * s2).ln()
-        }
-    };
-    total + rows as f64 * constant
-}
-
-/// −log p(x | a) of one image under the Bernoulli likelihood with logits `a`, with its
-/// gradient times `scale` written to `grad`: Σ softplus(a) − x·a, whose derivative is σ(a) − x.
-/// In AVX2's lanes when the processor has them.
-fn bernoulli_nll_and_grad(a: &[f32], x: &[f32], grad: &mut [f32], scale: f32) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if native::has_avx2_fma() {
-        // SAFETY: the processor has AVX2 and FMA (checked just above), the only requirement
-        // of a function compiled for them; the function itself is safe code.
-        #[allow(unsafe_code)]
-        return unsafe { bernoulli_nll_and_grad_avx2(a, x, grad, scale) };
-    }
-    bernoulli_nll_and_grad_lanes(a, x, grad, scale)
-}
-
-/// [`bernoulli_nll_and_grad_lanes`] compiled for AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn bernoulli_nll_and_grad_avx2(a: &[f32], x: &[f32], grad: &mut [f32], scale: f32) -> f32 {
-    bernoulli_nll_and_grad_lanes(a, x, grad, scale)
-}
-
-/// The loop of [`bernoulli_nll_and_grad`], eight pixels at a time in independent lanes
-/// (which vectorise), summed at the end.
-///
-/// softplus(a) = max(a, 0) + log(1 + e^−|a|): one e^−|a| serves the value and σ(a). The
-/// logs are taken of products of the factors 1 + e^−|a| ∈ (1, 2]: each lane multiplies eight
-/// of them (at most 2⁸), so one log serves 64 pixels and nothing can overflow.
-#[inline(always)]
-fn bernoulli_nll_and_grad_lanes(a: &[f32], x: &[f32], grad: &mut [f32], scale: f32) -> f32 {
-    const LANES: usize = 8;
-    const BLOCK: usize = 8 * LANES;
-    let pixel = |a: f32, x: f32, g: &mut f32| -> (f32, f32) {
-        let e = native::exp_nonpositive(-a.abs());
-        let inv = 1.0 / (1.0 + e);
-        let sigma = if a >= 0.0 { inv } else { e * inv };
-        *g = (sigma - x) * scale;
-        (1.0 + e, a.max(0.0) - x * a)
-    };
-    let mut total = 0.0f32;
-    let mut blocks = a.chunks_exact(BLOCK).zip(x.chunks_exact(BLOCK)).zip(grad.chunks_exact_mut(BLOCK));
-    for ((a64, x64), g64) in &mut blocks {
-        let mut product = [1.0f32; LANES];
-        let mut linear = [0.0f32; LANES];
-        for ((a8, x8), g8) in a64.chunks_exact(LANES).zip(x64.chunks_exact(LANES)).zip(g64.chunks_exact_mut(LANES)) {
-            for j in 0..LANES {
-                let (factor, lin) = pixel(a8[j], x8[j], &mut g8[j]);
-                product[j] *= factor;
-                linear[j] += lin;
-            }
-        }
-        total += linear.iter().sum::<f32>() + product.iter().product::<f32>().ln();
-    }
-    // The last pixels (fewer than a block), one by one.
-    let done = a.len() - a.len() % BLOCK;
-    for ((&a, &x), g) in a[done..].iter().zip(&x[done..]).zip(&mut grad[done..]) {
-        let (factor, lin) = pixel(a, x, g);
-        total += lin + factor.ln();
-    }
-    total
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn flat(t: &Tensor) -> Vec<f32> {
+        t.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    }
+
+    /// After thousands of steps on MNIST, where many pixels are blank in most images (their
+    /// first-layer weights see a gradient of 0 for long stretches), no number of Adam's state
+    /// is subnormal: the update sets tiny moments to 0 (`kernels::update`). Without that, some
+    /// thousands of m's of rarely-inked pixels sink below 10⁻³⁸ within 3000 steps.
     #[test]
-    fn bernoulli_likelihood_matches_its_formula_in_every_version() {
-        // −log p(x|a) = Σ softplus(a) − x·a, gradient σ(a) − x, in f64; logits from −30 to 30
-        // (e^−|a| down to 10⁻¹³) and pixel counts that leave a partial block and lane.
-        let mut rng = StdRng::seed_from_u64(5);
-        for n in [784, 64, 71, 3] {
-            let a: Vec<f32> = (0..n).map(|_| rng.random_range(-30.0f32..30.0)).collect();
-            let x: Vec<f32> = (0..n).map(|i| if i % 3 == 0 { 0.0 } else { rng.random_range(0.0f32..1.0) }).collect();
-            let scale = 0.25f32;
-            let want: f64 = a
-                .iter()
-                .zip(&x)
-                .map(|(&a, &x)| {
-                    let (a, x) = (f64::from(a), f64::from(x));
-                    a.max(0.0) + (-a.abs()).exp().ln_1p() - x * a
-                })
-                .sum();
-            let (mut g_fast, mut g_portable) = (vec![0.0; n], vec![0.0; n]);
-            let fast = bernoulli_nll_and_grad(&a, &x, &mut g_fast, scale);
-            let portable = bernoulli_nll_and_grad_lanes(&a, &x, &mut g_portable, scale);
-            assert!((f64::from(fast) - want).abs() < 1e-5 * want.abs(), "{n} pixels: {fast} against {want}");
-            // The versions differ only in vector width: the same operations on each number.
-            assert_eq!(fast.to_bits(), portable.to_bits(), "{n} pixels");
-            assert_eq!(g_fast, g_portable, "{n} pixels");
-            for ((g, &a), &x) in g_fast.iter().zip(&a).zip(&x) {
-                let want = (1.0 / (1.0 + (-f64::from(a)).exp()) - f64::from(x)) * f64::from(scale);
-                assert!((f64::from(*g) - want).abs() < 1e-6, "gradient {g} against {want} at a = {a}");
+    fn optimizer_state_stays_out_of_the_subnormal_range() {
+        let mut t = VaeTrainer::new(VaeConfig { seed: 4, ..VaeConfig::default() }).unwrap();
+        assert_eq!(t.config.data, ImageSource::Mnist5k);
+        t.set_models(Models::Vae);
+        for step in 1..=3000 {
+            t.step().unwrap();
+            if step % 500 == 0 {
+                let (subnormal, total) = t.subnormal_optimizer_state();
+                assert!(total > 400_000, "both moments of the VAE's {total} numbers");
+                assert_eq!(subnormal, 0, "step {step}: {subnormal} of {total} subnormal");
             }
         }
     }
 
-    fn flat(t: &Tensor) -> Vec<f32> {
-        t.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    /// The log p(x) estimate is the same on one thread and on three (each image's estimate
+    /// depends only on its own noise; the sums are formed in chunk order).
+    #[test]
+    fn log_px_estimate_does_not_depend_on_threads() {
+        let config = VaeConfig { data: ImageSource::Digits, iw_samples: 50, iw_images: 200, ..VaeConfig::default() };
+        let mut t = VaeTrainer::new(config).unwrap();
+        for _ in 0..50 {
+            t.step().unwrap();
+        }
+        let one = t.estimate_log_px().unwrap();
+        t.set_eval_threads(3);
+        let three = t.estimate_log_px().unwrap();
+        assert_eq!(one, three);
+        assert_eq!(one.2, 200);
+        assert!(one.0 > one.1, "log p̂ {} above the ELBO {} on the same samples", one.0, one.1);
     }
 
     /// The fast path's gradients are candle's, on the same minibatch and the same ε, for

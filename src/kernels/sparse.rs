@@ -11,7 +11,10 @@
 //!
 //! The inner loops keep a tile of output columns in registers while they walk the entries,
 //! so each entry costs one load and one multiply-add per column: 32 columns in the portable
-//! version, 64 with AVX2, a whole hidden layer of 256 with AVX-512 (picked at run time).
+//! version, 64 with AVX2, a whole hidden layer of 256 with AVX-512 (picked at run time, see
+//! [`Isa`]).
+
+use super::Isa;
 
 /// Output columns the portable kernel keeps in registers at once.
 const TILE: usize = 32;
@@ -101,7 +104,7 @@ impl SparseRows {
     pub fn add_product(&self, out: &mut [f32], w: &[f32], n: usize) {
         assert_eq!(w.len(), self.cols * n, "the weights must be {}×{n}", self.cols);
         assert_eq!(out.len(), self.rows * n, "the product is {}×{n}", self.rows);
-        add_sparse_product(out, &self.row_start, &self.row_entries, w, n);
+        add_sparse_product(Isa::best(), out, &self.row_start, &self.row_entries, w, n);
     }
 
     /// `out = Xᵀ·d`, with `d` row-major `rows × n` and `out` row-major `cols × n`.
@@ -112,51 +115,46 @@ impl SparseRows {
         assert_eq!(d.len(), self.rows * n, "the right factor must be {}×{n}", self.rows);
         assert_eq!(out.len(), self.cols * n, "the product is {}×{n}", self.cols);
         out.fill(0.0);
-        add_sparse_product(out, &self.col_start, &self.col_entries, d, n);
+        add_sparse_product(Isa::best(), out, &self.col_start, &self.col_entries, d, n);
     }
 }
 
 /// `out[r] += Σ_(s, v) v · src[s]` over the entries `entries[starts[r]..starts[r + 1]]` of
 /// each output row `r`, where `src[s]` is row `s` of the row-major `src` and every row is `n`
-/// wide: with AVX-512, or AVX2 and FMA, when the processor has them (checked at run time),
-/// else with the instructions every processor has.
-fn add_sparse_product(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
+/// wide, with the instructions of `isa`: AVX-512 holds a whole hidden layer of 256 columns in
+/// its 32 registers (16 of them), so each entry's row of `src` is read once, whole; AVX2's
+/// sixteen registers hold a tile of 64 columns (eight); the portable version takes 32 columns
+/// with plain multiply-adds.
+fn add_sparse_product(isa: Isa, out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
     if n == 0 {
         return;
     }
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: each version is called only when the processor has the features it was compiled
-    // for (checked just before), their only requirement; the functions themselves are safe code.
-    #[allow(unsafe_code)]
-    unsafe {
-        if super::native::has_avx512f() {
-            return add_sparse_product_avx512(out, starts, entries, src, n);
+    {
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        fn avx512(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
+            if n >= 256 {
+                add_sparse_product_tiled::<256, true>(out, starts, entries, src, n);
+            } else {
+                add_sparse_product_tiled::<64, true>(out, starts, entries, src, n);
+            }
         }
-        if super::native::has_avx2_fma() {
-            return add_sparse_product_avx2(out, starts, entries, src, n);
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
+            add_sparse_product_tiled::<64, true>(out, starts, entries, src, n);
+        }
+        if isa.is_avx512() {
+            // SAFETY: an `Isa` is made only after checking that the processor has its
+            // instructions (see `Isa`), the only requirement of a function compiled for them;
+            // the function itself is safe code.
+            return unsafe { avx512(out, starts, entries, src, n) };
+        }
+        if isa != Isa::PORTABLE {
+            // SAFETY: as above; the only other set is AVX2 with FMA.
+            return unsafe { avx2(out, starts, entries, src, n) };
         }
     }
     add_sparse_product_tiled::<TILE, false>(out, starts, entries, src, n);
-}
-
-/// [`add_sparse_product_tiled`] compiled for AVX-512: its 32 registers hold a whole hidden
-/// layer of 256 columns (16 registers), so each entry's row of `src` is read once, whole.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn add_sparse_product_avx512(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
-    if n >= 256 {
-        add_sparse_product_tiled::<256, true>(out, starts, entries, src, n);
-    } else {
-        add_sparse_product_tiled::<64, true>(out, starts, entries, src, n);
-    }
-}
-
-/// [`add_sparse_product_tiled`] compiled for AVX2 and FMA: a tile of 64 columns fills eight
-/// of AVX2's sixteen registers.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn add_sparse_product_avx2(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
-    add_sparse_product_tiled::<64, true>(out, starts, entries, src, n);
 }
 
 /// The kernel. Each output row takes `T` columns at a time, kept in a local array
@@ -200,7 +198,7 @@ fn add_sparse_product_tiled<const T: usize, const FMA: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::native::{matmul, Mat};
+    use crate::kernels::{matmul, Mat};
     use rand::rngs::StdRng;
     use rand::{RngExt as _, SeedableRng};
 
@@ -242,23 +240,30 @@ mod tests {
             sparse.transposed_product(&mut got, &d, n);
             close(&got, &want);
 
-            // The kernel this processor does not pick, too (the portable one with plain
-            // multiply-adds, and each tile width).
+            // Every version this processor has, and each tile width with plain multiply-adds.
             let mut want = vec![0.0; rows * n];
             matmul(&mut want, Mat::new(&x, rows, cols), Mat::new(&w, cols, n), false);
+            let check = |got: &[f32], name: &str| {
+                assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + b.abs())), "{name}");
+            };
             type Kernel = fn(&mut [f32], &[usize], &[(u32, f32)], &[f32], usize);
-            let kernels: [(Kernel, &str); 4] = [
-                (add_sparse_product_tiled::<TILE, false>, "portable"),
+            let tiles: [(Kernel, &str); 3] = [
+                (add_sparse_product_tiled::<TILE, false>, "portable tile"),
                 (add_sparse_product_tiled::<64, false>, "64 columns"),
                 (add_sparse_product_tiled::<256, false>, "256 columns"),
-                (add_sparse_product, "dispatched"),
             ];
-            for (kernel, name) in kernels {
+            for (kernel, name) in tiles {
                 let mut got = vec![0.0; rows * n];
                 kernel(&mut got, &sparse.row_start, &sparse.row_entries, &w, n);
-                assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + b.abs())), "{name}");
+                check(&got, name);
+            }
+            for isa in Isa::available() {
+                let mut got = vec![0.0; rows * n];
+                add_sparse_product(isa, &mut got, &sparse.row_start, &sparse.row_entries, &w, n);
+                check(&got, isa.name());
             }
         }
+        eprintln!("versions run: {:?}", Isa::available().iter().map(|i| i.name()).collect::<Vec<_>>());
     }
 
     #[test]
