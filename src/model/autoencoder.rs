@@ -421,4 +421,104 @@ mod tests {
             assert!(vae.log_weights_fast(&mut nets, &x[..39], n, &eps, likelihood).is_err(), "a ragged input");
         }
     }
+
+    /// log p(x) = log ∫ p(x|z) p(z) dz by the midpoint rule on a 2-D latent grid, for a tiny
+    /// VAE (6 pixels, K = 2) and one image, in f64 from the decoder's logits: an independent
+    /// value for the importance-weighted estimates built from [`Vae::log_weights`] (candle) and
+    /// [`Vae::log_weights_fast`]. Also the KL(q(z|x) ‖ p(z|x)) = log p(x) − ELBO by the same
+    /// quadrature, for the mean of the log weights (the one-sample ELBO).
+    #[test]
+    fn importance_weighted_estimates_converge_to_log_px_by_quadrature() {
+        use crate::theory::gaussian::importance_weighted_log_px;
+        let dev = Device::Cpu;
+        let shape = AeShape { input: 6, hidden: 8, layers: 1, latent: 2, activation: Activation::Tanh };
+        let vae = Vae::new(shape, &mut rand::rngs::StdRng::seed_from_u64(21), &dev).unwrap();
+        let x = [1.0f32, 0.0, 1.0, 1.0, 0.0, 0.0];
+        let log_2pi = (2.0 * std::f64::consts::PI).ln();
+        // The grid: midpoints of 600 × 600 cells on [−7, 7]² (the prior's mass outside is
+        // below 10⁻¹¹, and p(x|z) ≤ 1).
+        let (cells, half) = (600usize, 7.0f64);
+        let h = 2.0 * half / cells as f64;
+        let coord = |i: usize| -half + (i as f64 + 0.5) * h;
+        let z: Vec<f32> = (0..cells * cells).flat_map(|c| [coord(c / cells) as f32, coord(c % cells) as f32]).collect();
+        let logits = vae.decoder.forward(&Tensor::from_slice(&z, (cells * cells, 2), &dev).unwrap()).unwrap();
+        let logits = logits.to_dtype(candle_core::DType::F64).unwrap().to_vec2::<f64>().unwrap();
+        let softplus = |a: f64| a.max(0.0) + (-a.abs()).exp().ln_1p();
+        let log_joint: Vec<f64> = logits
+            .iter()
+            .zip(z.chunks_exact(2))
+            .map(|(a, z)| {
+                let log_px_z: f64 = a.iter().zip(&x).map(|(&a, &x)| f64::from(x) * a - softplus(a)).sum();
+                let (z0, z1) = (f64::from(z[0]), f64::from(z[1]));
+                log_px_z - 0.5 * (z0 * z0 + z1 * z1) - log_2pi
+            })
+            .collect();
+        let log_px = crate::theory::gaussian::log_sum_exp(&log_joint) + 2.0 * h.ln();
+        // q(z|x) from the encoder, and KL(q ‖ p(z|x)) = ∫ q (log q − log p(x, z)) + log p(x).
+        let xt = Tensor::from_slice(&x, (1, 6), &dev).unwrap();
+        let (mu, logvar) = vae.encode(&xt).unwrap();
+        let (mu, logvar) = (mu.to_vec2::<f32>().unwrap()[0].clone(), logvar.to_vec2::<f32>().unwrap()[0].clone());
+        let log_q = |z: &[f32]| -> f64 {
+            (0..2)
+                .map(|j| {
+                    let (m, lv) = (f64::from(mu[j]), f64::from(logvar[j]));
+                    let d = f64::from(z[j]) - m;
+                    -0.5 * (log_2pi + lv + d * d / lv.exp())
+                })
+                .sum()
+        };
+        let kl: f64 = z
+            .chunks_exact(2)
+            .zip(&log_joint)
+            .map(|(z, lj)| {
+                let lq = log_q(z);
+                lq.exp() * (lq - lj) * h * h
+            })
+            .sum::<f64>()
+            + log_px;
+        assert!(kl > 0.0, "KL(q ‖ p(z|x)) = {kl}");
+
+        // The estimates, with k = 20 000 samples of ε.
+        let k = 20_000;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let eps: Vec<f32> =
+            (0..k * 2).map(|_| rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng)).collect();
+        let candle_lw: Vec<f64> = vae
+            .log_weights(&xt, &Tensor::from_slice(&eps, (k, 2), &dev).unwrap(), Likelihood::Bernoulli)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap()
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        let fast_lw =
+            vae.log_weights_fast(&mut VaeNets::new(&vae).unwrap(), &x, 1, &eps, Likelihood::Bernoulli).unwrap();
+        for (name, lw) in [("candle", candle_lw), ("fast", fast_lw)] {
+            // log p̂ with k samples is within four standard errors (delta method: the relative
+            // standard deviation of the weights over √k) of log p(x).
+            let iw = importance_weighted_log_px(&lw);
+            let max = lw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let w: Vec<f64> = lw.iter().map(|l| (l - max).exp()).collect();
+            let w_mean = w.iter().sum::<f64>() / k as f64;
+            let w_sd = (w.iter().map(|w| (w - w_mean).powi(2)).sum::<f64>() / (k - 1) as f64).sqrt();
+            let iw_se = w_sd / w_mean / (k as f64).sqrt();
+            assert!(iw_se < 0.01, "{name}: the test needs a precise estimate, se {iw_se}");
+            assert!(
+                (iw - log_px).abs() < 4.0 * iw_se + 1e-3,
+                "{name}: log p̂ (k = {k}) = {iw} ± {iw_se} against {log_px}"
+            );
+            // The mean log weight is the ELBO = log p(x) − KL, within four standard errors.
+            let mean = lw.iter().sum::<f64>() / k as f64;
+            let sd = (lw.iter().map(|w| (w - mean).powi(2)).sum::<f64>() / (k - 1) as f64).sqrt();
+            let se = sd / (k as f64).sqrt();
+            assert!(
+                (mean - (log_px - kl)).abs() < 4.0 * se + 1e-4,
+                "{name}: ELBO {mean} ± {se} against {}",
+                log_px - kl
+            );
+            eprintln!("{name}: log p(x) = {log_px:.5} by quadrature, log p̂ = {iw:.5} ± {iw_se:.5}; ELBO {mean:.4} ± {se:.4}, log p(x) − KL = {:.4}", log_px - kl);
+        }
+    }
 }
