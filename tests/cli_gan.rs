@@ -51,12 +51,16 @@ fn train_gan_writes_metrics_summary_samples_and_checkpoint() {
         "steps_per_sec",
         "elapsed_secs",
     ] {
-        assert!(summary.get(key).is_some(), "summary lacks {key}");
+        assert!(summary.get(key).is_some_and(serde_json::Value::is_number), "summary's {key} is not a number");
     }
     assert_eq!(summary["steps"], 300);
     assert_eq!(summary["modes_total"], 8);
+    // The summary's JS is the last row's, and after 300 steps G is still far from the ring
+    // (measured 0.652 to 0.692 nats on seeds 0–3; ln 2 ≈ 0.693 for disjoint samples).
     let js = summary["js_grid"].as_f64().unwrap();
-    assert!((0.0..=std::f64::consts::LN_2 + 1e-9).contains(&js));
+    let last_row_js: f64 = lines[3].split(',').nth(5).unwrap().parse().unwrap();
+    assert!((js - last_row_js).abs() < 1e-9 * js.abs().max(1.0), "{js} vs {last_row_js}");
+    assert!(js > 0.5, "{js}");
     let samples = std::fs::read_to_string(out.join("samples.csv")).unwrap();
     assert_eq!(samples.lines().count(), 2501);
     assert!(std::fs::metadata(out.join("checkpoint.safetensors")).unwrap().len() > 1000);

@@ -190,31 +190,6 @@ fn generator_gradient_matches_finite_differences() {
     }
 }
 
-/// Resident memory of this process in bytes (Linux).
-fn resident_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
-    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    pages * 4096
-}
-
-/// Training must not keep old steps alive: before the optimiser detached candle's gradients,
-/// Adam's moments chained every step's graph and 3000 steps took 9 GB.
-#[test]
-fn memory_stays_flat_while_training() {
-    let mut t = GanTrainer::new(GanConfig { batch: 512, ..GanConfig::default() }).unwrap();
-    for _ in 0..200 {
-        t.iteration().unwrap();
-    }
-    let before = resident_bytes();
-    for _ in 0..1500 {
-        t.iteration().unwrap();
-    }
-    let grown = resident_bytes().saturating_sub(before);
-    // Other tests of this binary run in parallel threads of the same process, so allow them
-    // room; the leak this guards against grew by gigabytes.
-    assert!(grown < 256 << 20, "resident memory grew by {} MB over 1500 steps", grown >> 20);
-}
-
 /// A step can leave non-finite weights that no loss has seen yet (the update after the last
 /// finite loss); the snapshot refuses to measure or draw them.
 #[test]
@@ -257,15 +232,20 @@ fn fast_path_computes_what_the_candle_path_computes() {
                 config.opt_d.lr = 0.01;
                 config.opt_g = config.opt_d;
             }
+            // Every other case draws z uniformly instead of from a normal.
+            if i % 2 == 1 {
+                config.noise = latent_lab::train::gan::NoiseKind::Uniform;
+            }
             let mut fast = GanTrainer::new(config.clone()).unwrap();
-            // Half the cases cut each minibatch into three parts (as with three threads).
-            let parts = if i % 2 == 0 { 1 } else { 3 };
+            // The cases cut each minibatch into one, two or three parts (as with that many
+            // threads).
+            let parts = 1 + i % 3;
             fast.set_compute_threads(parts);
-            let mut reference = GanTrainer::new(config).unwrap();
+            let mut reference = GanTrainer::new(config.clone()).unwrap();
             reference.set_reference_path(true);
             assert!(fast.uses_fast_path() && !reference.uses_fast_path());
             let optimiser = if sgd { "SGD" } else { "own optimiser" };
-            let case = format!("{loss:?}, {activation:?}, {optimiser}, {parts} part(s)");
+            let case = format!("{loss:?}, {activation:?}, {optimiser}, {parts} part(s), {:?} noise", config.noise);
             for step in 0..25 {
                 let (a, b) = (fast.iteration().unwrap(), reference.iteration().unwrap());
                 for (x, y, what) in [(a.d_loss, b.d_loss, "D loss"), (a.g_loss, b.g_loss, "G loss")] {
@@ -278,7 +258,11 @@ fn fast_path_computes_what_the_candle_path_computes() {
                 {
                     let (pa, pb) = (params(a), params(b));
                     let worst = pa.iter().zip(&pb).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-                    assert!(worst < 1e-6, "{case}: weights differ by {worst}");
+                    // Equal to float rounding (measured 0 to 1.2e-7), except where a pre-activation
+                    // lies within rounding of a ReLU kink: the two paths may then take its two
+                    // sides for one sample, a single jump (measured 2.4e-6, non-saturating with
+                    // leaky ReLU and uniform noise, between steps 3 and 10).
+                    assert!(worst < 1e-5, "{case}: weights differ by {worst}");
                 }
             }
             // The weights did move: the comparison is not between two untouched nets.
@@ -313,10 +297,10 @@ fn spectral_norm_and_a_tanh_penalty_take_the_candle_path() {
 }
 
 /// The snapshot's numbers (metrics, heatmap, arrows, manifold) are the same whether they are
-/// computed on the fast path or through candle, for a probability D and for a critic.
+/// computed on the fast path or through candle, for every objective.
 #[test]
 fn fast_evaluation_matches_candle_evaluation() {
-    for loss in [GanLoss::NonSaturating, GanLoss::WganGp] {
+    for loss in GanLoss::ALL {
         let mut config = GanConfig { batch: 64, ..GanConfig::default() };
         loss.apply_defaults(&mut config);
         let mut t = GanTrainer::new(config).unwrap();
@@ -337,7 +321,6 @@ fn fast_evaluation_matches_candle_evaluation() {
         ] {
             assert!((x - y).abs() < 1e-4 * (1.0 + y.abs()), "{loss:?} {what}: {x} vs {y}");
         }
-        assert!(a.lipschitz > 0.0);
         let close = |p: &[f32], q: &[f32], what: &str| {
             assert_eq!(p.len(), q.len(), "{what}");
             let worst = p.iter().zip(q).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
@@ -351,4 +334,85 @@ fn fast_evaluation_matches_candle_evaluation() {
         close(&arrows(&fast), &arrows(&reference), "arrows");
         close(&flat(&fast.manifold.concat()), &flat(&reference.manifold.concat()), "manifold");
     }
+}
+
+/// Sets every weight and bias of `net` (layer by layer, weights stored (in, out)).
+fn set_layers(net: &latent_lab::model::mlp::Mlp, layers: &[(Vec<f32>, Vec<f32>)]) {
+    use candle_core::{Device, Tensor};
+    assert_eq!(net.layers().len(), layers.len());
+    for (layer, (w, b)) in net.layers().iter().zip(layers) {
+        let shape = layer.weight.as_tensor().dims().to_vec();
+        layer.weight.set(&Tensor::from_slice(w, (shape[0], shape[1]), &Device::Cpu).unwrap()).unwrap();
+        layer.bias.set(&Tensor::from_slice(b, b.len(), &Device::Cpu).unwrap()).unwrap();
+    }
+}
+
+/// Mode coverage measured by the trainer, on generators whose output is known: one that maps
+/// all noise to one mode's centre covers 1 of 8 modes; one that sends each eighth of the noise
+/// (by the normal quantiles) to its own centre covers all 8.
+#[test]
+fn the_trainer_measures_the_coverage_of_a_known_generator() {
+    use latent_lab::model::mlp::Activation;
+    use latent_lab::theory::normal::std_normal_quantile;
+    use latent_lab::train::gan::NetConfig;
+    let g = NetConfig { hidden: 14, layers: 1, activation: Activation::Relu };
+    let mut t = GanTrainer::new(GanConfig { generator: g, noise_dim: 1, ..GanConfig::default() }).unwrap();
+    let modes = t.config().data.modes().unwrap();
+    let c = &modes.centres;
+    assert_eq!(c.len(), 8);
+
+    // Collapsed: the output layer ignores the hidden units and adds mode 3's centre.
+    set_layers(t.generator(), &[(vec![1.0; 14], vec![0.0; 14]), (vec![0.0; 28], c[3].to_vec())]);
+    let coverage = t.evaluate().unwrap().0.coverage.unwrap();
+    assert_eq!((coverage.modes_covered, coverage.modes_total), (1, 8));
+    assert_eq!(coverage.high_quality.iter().position(|&n| n > 0), Some(3));
+    assert_eq!(coverage.high_quality_fraction, 1.0);
+
+    // A staircase: s_k(z) = relu(a(z − t_k)) − relu(a(z − t_k) − 1) steps from 0 to 1 at
+    // t_k = Φ⁻¹(k/8), and G(z) = c₀ + Σ_k s_k (c_k − c_(k−1)) is c_k on the k-th eighth.
+    let a = 1e4f32;
+    let mut w1 = vec![a; 14];
+    let mut b1 = vec![0.0f32; 14];
+    let mut w2 = vec![0.0f32; 28];
+    for k in 1..8 {
+        let t_k = std_normal_quantile(k as f64 / 8.0) as f32;
+        let i = 2 * (k - 1);
+        (b1[i], b1[i + 1]) = (-a * t_k, -a * t_k - 1.0);
+        w1[i] = a;
+        for d in 0..2 {
+            let step = c[k][d] - c[k - 1][d];
+            (w2[i * 2 + d], w2[(i + 1) * 2 + d]) = (step, -step);
+        }
+    }
+    set_layers(t.generator(), &[(w1, b1), (w2, c[0].to_vec())]);
+    let coverage = t.evaluate().unwrap().0.coverage.unwrap();
+    assert_eq!(coverage.modes_covered, 8, "{:?}", coverage.high_quality);
+    // Each mode holds about an eighth of the samples (2500/8 ≈ 312).
+    assert!(coverage.high_quality.iter().all(|&n| (200..=430).contains(&n)), "{:?}", coverage.high_quality);
+}
+
+/// The Lipschitz estimate the GAN lab shows, on a discriminator that is linear on the whole
+/// view box (every hidden unit active: large biases): ∇ₓD is the same vector everywhere, so
+/// the estimate must be its norm exactly.
+#[test]
+fn the_trainer_s_lipschitz_estimate_is_a_known_constant() {
+    let mut t = GanTrainer::new(GanConfig::default()).unwrap();
+    // D: 2 → 64 → 64 → 64 → 1, ReLU. Layer 0 copies x into units 0 and 1 (+100), the middle
+    // layers copy units 0 and 1, the last reads 3·unit 0 − 4·unit 1: ∇ₓD = (3, −4), norm 5.
+    let h = 64;
+    let mut w0 = vec![0.0f32; 2 * h];
+    (w0[0], w0[h + 1]) = (1.0, 1.0);
+    let mut mid = vec![0.0f32; h * h];
+    (mid[0], mid[h + 1]) = (1.0, 1.0);
+    let mut last = vec![0.0f32; h];
+    (last[0], last[1]) = (3.0, -4.0);
+    let bias = {
+        let mut b = vec![0.0f32; h];
+        (b[0], b[1]) = (100.0, 100.0);
+        b
+    };
+    let mid_bias = vec![0.0f32; h];
+    set_layers(t.discriminator(), &[(w0, bias), (mid.clone(), mid_bias.clone()), (mid, mid_bias), (last, vec![0.0])]);
+    let lipschitz = t.evaluate().unwrap().0.lipschitz;
+    assert!((lipschitz - 5.0).abs() < 1e-5, "{lipschitz}");
 }

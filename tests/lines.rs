@@ -114,9 +114,13 @@ fn lines_cli_writes_the_closed_forms_and_estimates() {
     assert_eq!(v["w1"], 0.5);
     assert_eq!(v["tv"], 1.0);
     assert!((v["js"].as_f64().unwrap() - std::f64::consts::LN_2).abs() < 1e-12);
-    for key in ["js_estimate", "w1_estimate", "js_grad_theta", "w1_grad_theta"] {
-        assert!(v[key].is_number(), "{key}");
-    }
+    // The learned estimates after 300 steps at θ = 0.5 (measured on seeds 0–3: JS 0.6931 to
+    // 1e-5 of ln 2, dJS/dθ below 1e-4, W1 0.502–0.529, dW1/dθ 1.004–1.058).
+    let number = |key: &str| v[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number"));
+    assert!((number("js_estimate") - std::f64::consts::LN_2).abs() < 0.01, "{}", v["js_estimate"]);
+    assert!(number("js_grad_theta").abs() < 0.02, "{}", v["js_grad_theta"]);
+    assert!((number("w1_estimate") - 0.5).abs() < 0.1, "{}", v["w1_estimate"]);
+    assert!((number("w1_grad_theta") - 1.0).abs() < 0.2, "{}", v["w1_grad_theta"]);
     let race = dir.path().join("race");
     let s = Command::new(env!("CARGO_BIN_EXE_latent-lab"))
         .args(["lines", "--race", "--theta0", "1", "--steps", "60", "--seed", "0", "--quiet", "--out"])
@@ -129,7 +133,12 @@ fn lines_cli_writes_the_closed_forms_and_estimates() {
     assert_eq!(csv.lines().count(), 62);
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(race.join("summary.json")).unwrap()).unwrap();
-    assert!(v["final_theta_gan"].is_number() && v["final_theta_wgan"].is_number());
+    // The race: after 60 steps from θ = 1 the GAN's θ has barely moved (JS gives no gradient;
+    // measured 0.888 to 0.907 on seeds 0–3) while the WGAN's has crossed most of the way to 0
+    // (|θ| 0.08 to 0.22).
+    let (gan, wgan) = (v["final_theta_gan"].as_f64().unwrap(), v["final_theta_wgan"].as_f64().unwrap());
+    assert!(gan > 0.8, "the GAN's θ stalls: {gan}");
+    assert!(wgan.abs() < 0.4, "the WGAN's θ approaches 0: {wgan}");
     let bad = Command::new(env!("CARGO_BIN_EXE_latent-lab"))
         .args(["lines", "--theta", "3", "--out"])
         .arg(dir.path())

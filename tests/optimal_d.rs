@@ -12,20 +12,29 @@ fn frozen(seed: u64) -> OptimalDConfig {
 
 /// With the affine generator frozen at N(0, 1) and p_data the two-mode mixture, 3000 seeded D
 /// steps (ReLU 64×2, batch 1024, Adam 1e-3) bring sup |D − D*| (where p_data + p_g ≥ 1 % of its
-/// peak) under 0.1 (measured 0.073 on seed 0; 0.062 and 0.101 on seeds 1 and 2); untrained it
-/// is above 0.3.
+/// peak) down from above 0.3. One seed's value spreads around 0.1 (measured 0.073, 0.062 and
+/// 0.101 on seeds 0, 1 and 2), so the test bounds the mean over the three seeds (measured
+/// 0.079, margin 0.021) and each seed by 0.15 (margin 0.049).
 #[test]
 fn with_g_frozen_d_approaches_d_star() {
-    let mut t = OptimalDTrainer::new(frozen(0)).unwrap();
-    let before = t.build_snapshot().unwrap().metrics.max_abs_d_minus_dstar;
-    for _ in 0..3000 {
-        t.iteration().unwrap();
+    let mut ends = Vec::new();
+    for seed in 0..3 {
+        let mut t = OptimalDTrainer::new(frozen(seed)).unwrap();
+        let before = t.build_snapshot().unwrap().metrics.max_abs_d_minus_dstar;
+        for _ in 0..3000 {
+            t.iteration().unwrap();
+        }
+        let s = t.build_snapshot().unwrap();
+        assert_eq!(s.g_steps, 0, "a frozen G takes no step");
+        assert_eq!(s.affine, Some((1.0, 0.0)), "a frozen G does not move");
+        assert!(before > 0.3, "seed {seed} untrained: {before}");
+        let end = s.metrics.max_abs_d_minus_dstar;
+        assert!(end < 0.15, "seed {seed} trained: {end}");
+        ends.push(end);
     }
-    let s = t.build_snapshot().unwrap();
-    assert_eq!((s.d_steps, s.g_steps), (3000, 0));
-    assert_eq!(s.affine, Some((1.0, 0.0)), "a frozen G does not move");
-    assert!(before > 0.3, "untrained: {before}");
-    assert!(s.metrics.max_abs_d_minus_dstar < 0.1, "trained: {}", s.metrics.max_abs_d_minus_dstar);
+    let mean = ends.iter().sum::<f64>() / ends.len() as f64;
+    eprintln!("sup |D − D*| after 3000 steps, seeds 0–2: {ends:?}, mean {mean:.3}");
+    assert!(mean < 0.1, "mean over seeds: {mean} ({ends:?})");
 }
 
 /// At D*, the value of the game computed from its definition equals −log 4 + 2·JSD (task 3.3),
@@ -78,9 +87,14 @@ fn training_g_lowers_the_jsd_toward_zero() {
     }
     let end = t.build_snapshot().unwrap().metrics;
     assert!(end.jsd < 0.01 && end.jsd < start.jsd / 5.0, "JSD {} → {}", start.jsd, end.jsd);
-    assert!((end.minus_log4_plus_2jsd - MINUS_LOG_4) < 0.02);
+    // C(G) = V(D*, G) from its definition (quadrature of the two expectations, not through the
+    // JSD) falls to within 0.02 of −log 4, and agrees with −log 4 + 2·JSD.
+    assert!((end.v_dstar_g - MINUS_LOG_4).abs() < 0.02, "C(G) = {}", end.v_dstar_g);
+    assert!((start.v_dstar_g - MINUS_LOG_4).abs() > 0.1, "C(G) started at {}", start.v_dstar_g);
+    assert!((end.v_dstar_g - end.minus_log4_plus_2jsd).abs() < 1e-6);
     let s = t.build_snapshot().unwrap();
     let mid: Vec<f64> = s.d_star.iter().zip(&s.p_data).filter(|(_, p)| **p > 0.1).map(|(d, _)| *d).collect();
+    assert!(mid.len() > 10, "points where the data is: {}", mid.len());
     assert!(mid.iter().all(|d| (d - 0.5).abs() < 0.1), "D* → ½ where the data is");
 }
 

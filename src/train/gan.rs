@@ -15,11 +15,11 @@ use super::series::Series;
 use super::worker::Lab;
 use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
-use crate::model::critic::{clip_weights, gradient_penalty, SpectralNorm, GP_NORM_EPS};
+use crate::model::critic::{clip_weights, gradient_penalty, lipschitz_estimate_rows, SpectralNorm, GP_NORM_EPS};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::model::native::{self, sigmoid, NativeMlp};
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
-use crate::theory::divergence::{js_histogram_2d, Grid2, JS_GRID_BINS};
+use crate::theory::divergence::{js_histogram_2d, js_through_discriminator, Grid2, JS_GRID_BINS};
 use crate::theory::modes::{mode_coverage, ModeCoverage, COVERAGE_MIN_COUNT, COVERAGE_SAMPLES};
 
 /// The game the two networks play.
@@ -941,15 +941,7 @@ impl GanTrainer {
         let loss = self.config.loss;
         let d_real = mean_output_of(loss, &out_real);
         let d_fake = mean_output_of(loss, &out_fake);
-        let js_from_d = if loss.outputs_probability() {
-            // V(D, G) = E log D(x) + E log(1 − D(G(z))) = −softplus(−l_real) − softplus(l_fake).
-            let mean_of =
-                |v: &[f32], f: fn(f32) -> f32| v.iter().map(|&l| f64::from(f(l))).sum::<f64>() / v.len() as f64;
-            let v = -(mean_of(&out_real, |l| softplus_of(-l)) + mean_of(&out_fake, softplus_of));
-            Some((v + 4f64.ln()) / 2.0)
-        } else {
-            None
-        };
+        let js_from_d = loss.outputs_probability().then(|| js_through_discriminator(&out_real, &out_fake));
         let grad_norm = per_point_grad.iter().map(|g| f64::from(g[0].hypot(g[1]))).sum::<f64>()
             / per_point_grad.len().max(1) as f64;
         let [min, max] = self.config.data.view_bounds();
@@ -966,7 +958,7 @@ impl GanTrainer {
         }
         let rows = points.len() / 2;
         let (_, grads) = self.run_d_grad(&points, rows, |_| 1.0)?;
-        let lipschitz = grads.chunks_exact(2).map(|g| f64::from(g[0].hypot(g[1]))).fold(0.0, f64::max);
+        let lipschitz = lipschitz_estimate_rows(&grads, 2);
         let metrics = EvalMetrics { d_real, d_fake, js_grid, js_from_d, grad_norm, coverage, lipschitz };
         self.record(&metrics);
         Ok((metrics, fake))

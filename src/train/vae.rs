@@ -1247,21 +1247,23 @@ mod tests {
         // The UCI digits are half zeros (their first layer goes to gemm); MNIST's are four
         // fifths zeros (its first layer skips them: `model::sparse`).
         let cases = [
-            (ImageSource::Digits, Likelihood::Bernoulli, 1, Activation::Relu, 1, Models::Both),
-            (ImageSource::Digits, Likelihood::Bernoulli, 3, Activation::Tanh, 3, Models::Both),
-            (ImageSource::Digits, Likelihood::Gaussian { sigma: 0.2 }, 2, Activation::LeakyRelu, 2, Models::Both),
-            (ImageSource::Digits, Likelihood::Bernoulli, 2, Activation::Relu, 2, Models::Vae),
-            (ImageSource::Mnist5k, Likelihood::Bernoulli, 1, Activation::Relu, 1, Models::Both),
-            (ImageSource::Mnist5k, Likelihood::Gaussian { sigma: 0.3 }, 2, Activation::LeakyRelu, 2, Models::Both),
+            (ImageSource::Digits, Likelihood::Bernoulli, 1, Activation::Relu, 1, Models::Both, 0.7),
+            (ImageSource::Digits, Likelihood::Bernoulli, 3, Activation::Tanh, 3, Models::Both, 1.0),
+            (ImageSource::Digits, Likelihood::Gaussian { sigma: 0.2 }, 2, Activation::LeakyRelu, 2, Models::Both, 0.0),
+            (ImageSource::Digits, Likelihood::Bernoulli, 2, Activation::Relu, 2, Models::Vae, 2.5),
+            (ImageSource::Digits, Likelihood::Bernoulli, 1, Activation::LeakyRelu, 2, Models::Ae, 1.0),
+            (ImageSource::Mnist5k, Likelihood::Bernoulli, 1, Activation::Relu, 1, Models::Both, 0.7),
+            (ImageSource::Mnist5k, Likelihood::Gaussian { sigma: 0.3 }, 2, Activation::LeakyRelu, 2, Models::Both, 4.0),
+            (ImageSource::Mnist5k, Likelihood::Bernoulli, 1, Activation::Relu, 1, Models::Ae, 1.0),
         ];
-        for (data, likelihood, mc_samples, activation, parts, models) in cases {
+        for (data, likelihood, mc_samples, activation, parts, models, beta) in cases {
             let config = VaeConfig {
                 data: data.clone(),
-                // A whole tile of the sparse kernel and a tail (`model::sparse`).
+                // A whole tile of the sparse kernel and a tail (`kernels::sparse`).
                 hidden: 72,
                 latent_dim: 3,
                 batch: 16,
-                beta: 0.7,
+                beta,
                 likelihood,
                 mc_samples,
                 activation,
@@ -1275,7 +1277,7 @@ mod tests {
             let (fast_vae, fast_ae) = t.native.as_ref().unwrap().gradients();
             // The parts' gradients add up to the batch's.
             let sum = |parts: &[Vec<&[f32]>]| -> Vec<Vec<f32>> {
-                (0..parts[0].len())
+                (0..parts.first().map_or(0, Vec::len))
                     .map(|i| {
                         let mut g = parts[0][i].to_vec();
                         for p in &parts[1..] {
@@ -1288,12 +1290,13 @@ mod tests {
             let (fast_vae, fast_ae) = (sum(&fast_vae), sum(&fast_ae));
             t.rng = StdRng::seed_from_u64(11);
             let (vae, ae, reference) = t.candle_gradients().unwrap();
-            let (vae, ae) = (vae.unwrap(), ae);
             let case = format!(
-                "{}, {likelihood:?}, L = {mc_samples}, {activation:?}, {parts} part(s), {models:?}",
+                "{}, {likelihood:?}, L = {mc_samples}, {activation:?}, {parts} part(s), {models:?}, β = {beta}",
                 data.label()
             );
             assert_eq!(fast.ae_recon == 0.0, models == Models::Vae, "{case}");
+            assert_eq!(fast.vae_recon == 0.0, models == Models::Ae, "{case}");
+            assert_eq!((vae.is_some(), ae.is_some()), (models.vae(), models.ae()), "{case}: the models that stepped");
             for (a, b, what) in [
                 (fast.vae_recon, reference.vae_recon, "recon"),
                 (fast.vae_kl, reference.vae_kl, "KL"),
@@ -1302,7 +1305,7 @@ mod tests {
                 assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "{case}: {what} {a} vs {b}");
             }
             for (grads, store, vars, model) in
-                [(&fast_vae, Some(&vae), t.vae.vars(), "VAE"), (&fast_ae, ae.as_ref(), t.ae.vars(), "AE")]
+                [(&fast_vae, vae.as_ref(), t.vae.vars(), "VAE"), (&fast_ae, ae.as_ref(), t.ae.vars(), "AE")]
             {
                 let Some(store) = store else {
                     continue;
