@@ -20,6 +20,12 @@ per_isa! {
 }
 
 per_isa! {
+    /// Adds `bias` to every row of the row-major `out` (rows of `bias.len()`), then applies `f`
+    /// if there is one: a layer's output after its matrix product, in one pass.
+    pub fn add_bias_activate(f: Option<Nonlinearity>, out: &mut [f32], bias: &[f32]) = add_bias_activate_lanes;
+}
+
+per_isa! {
     /// Multiplies `grad` by f′, given f's outputs `act` (for all three, f′ is a function of
     /// the output).
     pub fn multiply_derivative(f: Nonlinearity, grad: &mut [f32], act: &[f32]) = derivative_lanes;
@@ -36,6 +42,22 @@ fn activate_lanes(f: Nonlinearity, xs: &mut [f32]) {
         Nonlinearity::Relu => xs.iter_mut().for_each(|x| *x = x.max(0.0)),
         Nonlinearity::LeakyRelu(slope) => xs.iter_mut().for_each(|x| *x = if *x > 0.0 { *x } else { *x * slope }),
         Nonlinearity::Tanh => xs.iter_mut().for_each(|x| *x = x.tanh()),
+    }
+}
+
+#[inline(always)]
+fn add_bias_activate_lanes(f: Option<Nonlinearity>, out: &mut [f32], bias: &[f32]) {
+    let rows = out.chunks_exact_mut(bias.len().max(1));
+    match f {
+        None => rows.for_each(|r| r.iter_mut().zip(bias).for_each(|(x, b)| *x += b)),
+        Some(Nonlinearity::Relu) => rows.for_each(|r| r.iter_mut().zip(bias).for_each(|(x, b)| *x = (*x + b).max(0.0))),
+        Some(Nonlinearity::LeakyRelu(slope)) => rows.for_each(|r| {
+            r.iter_mut().zip(bias).for_each(|(x, b)| {
+                let y = *x + b;
+                *x = if y > 0.0 { y } else { y * slope };
+            })
+        }),
+        Some(Nonlinearity::Tanh) => rows.for_each(|r| r.iter_mut().zip(bias).for_each(|(x, b)| *x = (*x + b).tanh())),
     }
 }
 
@@ -108,6 +130,18 @@ mod tests {
                     "{f:?}′ on {}",
                     isa.name()
                 );
+            }
+            let bias: Vec<f32> = (0..53).map(|j| (j as f32 - 20.0) / 9.0).collect();
+            for f in [None, Some(Nonlinearity::Relu), Some(Nonlinearity::LeakyRelu(0.2)), Some(Nonlinearity::Tanh)] {
+                // Two rows of 53: each gets the bias, then f.
+                let mut out: Vec<f32> = xs.iter().chain(&xs).copied().collect();
+                add_bias_activate(isa, f, &mut out, &bias);
+                let mut want: Vec<f32> = xs.iter().zip(&bias).map(|(x, b)| x + b).collect();
+                if let Some(f) = f {
+                    activate(Isa::PORTABLE, f, &mut want);
+                }
+                assert_eq!(out[..53], want[..], "{f:?} on {}", isa.name());
+                assert_eq!(out[53..], want[..], "{f:?} on {}, second row", isa.name());
             }
             // A 3 × 17 matrix whose column j holds j, 2j, 3j: sums 6j.
             let m: Vec<f32> = (0..51).map(|i| ((i / 17 + 1) * (i % 17)) as f32).collect();

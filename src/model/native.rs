@@ -231,21 +231,26 @@ impl NativeMlp {
             let x = &before[i];
             let out = &mut after[0];
             let sparse = (i == 0 && self.input_is_sparse).then_some(&self.sparse_input);
-            layer.with_weights(|weight, bias| {
-                out.clear();
-                for _ in 0..rows {
-                    out.extend_from_slice(bias);
-                }
-                match sparse {
-                    Some(x) => x.add_product(out, weight, layer.output),
-                    None => {
-                        matmul(out, Mat::new(x, rows, layer.input), Mat::new(weight, layer.input, layer.output), true)
+            let f = (i < last).then(|| nonlinearity(activation));
+            layer.with_weights(|weight, bias| match sparse {
+                Some(x) => {
+                    out.clear();
+                    for _ in 0..rows {
+                        out.extend_from_slice(bias);
+                    }
+                    x.add_product(out, weight, layer.output);
+                    if let Some(f) = f {
+                        elementwise::activate(Isa::best(), f, out);
                     }
                 }
+                None => {
+                    // Every number is written by the product (no accumulation): resizing needs
+                    // no clearing; the bias is added in the activation's pass.
+                    out.resize(rows * layer.output, 0.0);
+                    matmul(out, Mat::new(x, rows, layer.input), Mat::new(weight, layer.input, layer.output), false);
+                    elementwise::add_bias_activate(Isa::best(), f, out, bias);
+                }
             });
-            if i < last {
-                activate(activation, out);
-            }
         }
         &self.acts[last + 1]
     }
@@ -421,11 +426,6 @@ fn nonlinearity(activation: Activation) -> Nonlinearity {
         Activation::LeakyRelu => Nonlinearity::LeakyRelu(Activation::LEAKY_SLOPE as f32),
         Activation::Tanh => Nonlinearity::Tanh,
     }
-}
-
-/// Applies the activation in place.
-fn activate(activation: Activation, xs: &mut [f32]) {
-    elementwise::activate(Isa::best(), nonlinearity(activation), xs);
 }
 
 /// Multiplies `grad` by the activation's derivative, given the activation's outputs `act`.
