@@ -104,7 +104,7 @@ impl SparseRows {
     pub fn add_product(&self, out: &mut [f32], w: &[f32], n: usize) {
         assert_eq!(w.len(), self.cols * n, "the weights must be {}×{n}", self.cols);
         assert_eq!(out.len(), self.rows * n, "the product is {}×{n}", self.rows);
-        add_sparse_product(Isa::best(), out, &self.row_start, &self.row_entries, w, n);
+        add_sparse_product(Isa::best(), out, &self.row_start, &self.row_entries, w, n, false);
     }
 
     /// `out = Xᵀ·d`, with `d` row-major `rows × n` and `out` row-major `cols × n`.
@@ -114,8 +114,7 @@ impl SparseRows {
     pub fn transposed_product(&self, out: &mut [f32], d: &[f32], n: usize) {
         assert_eq!(d.len(), self.rows * n, "the right factor must be {}×{n}", self.rows);
         assert_eq!(out.len(), self.cols * n, "the product is {}×{n}", self.cols);
-        out.fill(0.0);
-        add_sparse_product(Isa::best(), out, &self.col_start, &self.col_entries, d, n);
+        add_sparse_product(Isa::best(), out, &self.col_start, &self.col_entries, d, n, true);
     }
 }
 
@@ -125,36 +124,46 @@ impl SparseRows {
 /// its 32 registers (16 of them), so each entry's row of `src` is read once, whole; AVX2's
 /// sixteen registers hold a tile of 64 columns (eight); the portable version takes 32 columns
 /// with plain multiply-adds.
-fn add_sparse_product(isa: Isa, out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
+/// With `overwrite`, `out` is set to the sum instead of added to (its old numbers are not
+/// read).
+fn add_sparse_product(
+    isa: Isa,
+    out: &mut [f32],
+    starts: &[usize],
+    entries: &[(u32, f32)],
+    src: &[f32],
+    n: usize,
+    overwrite: bool,
+) {
     if n == 0 {
         return;
     }
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx512f,avx2,fma")]
-        fn avx512(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
+        fn avx512(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize, ow: bool) {
             if n >= 256 {
-                add_sparse_product_tiled::<256, true>(out, starts, entries, src, n);
+                add_sparse_product_tiled::<256, true>(out, starts, entries, src, n, ow);
             } else {
-                add_sparse_product_tiled::<64, true>(out, starts, entries, src, n);
+                add_sparse_product_tiled::<64, true>(out, starts, entries, src, n, ow);
             }
         }
         #[target_feature(enable = "avx2,fma")]
-        fn avx2(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize) {
-            add_sparse_product_tiled::<64, true>(out, starts, entries, src, n);
+        fn avx2(out: &mut [f32], starts: &[usize], entries: &[(u32, f32)], src: &[f32], n: usize, ow: bool) {
+            add_sparse_product_tiled::<64, true>(out, starts, entries, src, n, ow);
         }
         if isa.is_avx512() {
             // SAFETY: an `Isa` is made only after checking that the processor has its
             // instructions (see `Isa`), the only requirement of a function compiled for them;
             // the function itself is safe code.
-            return unsafe { avx512(out, starts, entries, src, n) };
+            return unsafe { avx512(out, starts, entries, src, n, overwrite) };
         }
         if isa != Isa::PORTABLE {
             // SAFETY: as above; the only other set is AVX2 with FMA.
-            return unsafe { avx2(out, starts, entries, src, n) };
+            return unsafe { avx2(out, starts, entries, src, n, overwrite) };
         }
     }
-    add_sparse_product_tiled::<TILE, false>(out, starts, entries, src, n);
+    add_sparse_product_tiled::<TILE, false>(out, starts, entries, src, n, overwrite);
 }
 
 /// The kernel. Each output row takes `T` columns at a time, kept in a local array
@@ -166,16 +175,21 @@ fn add_sparse_product_tiled<const T: usize, const FMA: bool>(
     entries: &[(u32, f32)],
     src: &[f32],
     n: usize,
+    overwrite: bool,
 ) {
     let madd = |acc: f32, v: f32, s: f32| if FMA { v.mul_add(s, acc) } else { acc + v * s };
     for (r, out_row) in out.chunks_exact_mut(n).enumerate() {
         let row_entries = &entries[starts[r]..starts[r + 1]];
         if row_entries.is_empty() {
+            if overwrite {
+                out_row.fill(0.0);
+            }
             continue;
         }
         let mut c0 = 0;
         while c0 + T <= n {
-            let mut acc: [f32; T] = out_row[c0..c0 + T].try_into().expect("a whole tile");
+            let mut acc: [f32; T] =
+                if overwrite { [0.0; T] } else { out_row[c0..c0 + T].try_into().expect("a whole tile") };
             for &(s, v) in row_entries {
                 let s: &[f32; T] = src[s as usize * n + c0..][..T].try_into().expect("a whole tile");
                 for j in 0..T {
@@ -187,6 +201,9 @@ fn add_sparse_product_tiled<const T: usize, const FMA: bool>(
         }
         if c0 < n {
             let tail = &mut out_row[c0..];
+            if overwrite {
+                tail.fill(0.0);
+            }
             for &(s, v) in row_entries {
                 let s = &src[s as usize * n + c0..(s as usize + 1) * n];
                 tail.iter_mut().zip(s).for_each(|(a, b)| *a = madd(*a, v, *b));
@@ -246,7 +263,7 @@ mod tests {
             let check = |got: &[f32], name: &str| {
                 assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + b.abs())), "{name}");
             };
-            type Kernel = fn(&mut [f32], &[usize], &[(u32, f32)], &[f32], usize);
+            type Kernel = fn(&mut [f32], &[usize], &[(u32, f32)], &[f32], usize, bool);
             let tiles: [(Kernel, &str); 3] = [
                 (add_sparse_product_tiled::<TILE, false>, "portable tile"),
                 (add_sparse_product_tiled::<64, false>, "64 columns"),
@@ -254,12 +271,19 @@ mod tests {
             ];
             for (kernel, name) in tiles {
                 let mut got = vec![0.0; rows * n];
-                kernel(&mut got, &sparse.row_start, &sparse.row_entries, &w, n);
+                kernel(&mut got, &sparse.row_start, &sparse.row_entries, &w, n, false);
+                check(&got, name);
+                let mut got = vec![f32::NAN; rows * n];
+                kernel(&mut got, &sparse.row_start, &sparse.row_entries, &w, n, true);
                 check(&got, name);
             }
             for isa in Isa::available() {
                 let mut got = vec![0.0; rows * n];
-                add_sparse_product(isa, &mut got, &sparse.row_start, &sparse.row_entries, &w, n);
+                add_sparse_product(isa, &mut got, &sparse.row_start, &sparse.row_entries, &w, n, false);
+                check(&got, isa.name());
+                // Overwriting ignores what was there (NaN would poison a sum).
+                let mut got = vec![f32::NAN; rows * n];
+                add_sparse_product(isa, &mut got, &sparse.row_start, &sparse.row_entries, &w, n, true);
                 check(&got, isa.name());
             }
         }
