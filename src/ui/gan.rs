@@ -101,6 +101,7 @@ pub struct GanView {
     drawing: Drawing,
     browser: FileBrowser,
     heat: Option<(egui::TextureHandle, usize)>,
+    plane_rect: Option<egui::Rect>,
 }
 
 impl GanView {
@@ -135,6 +136,7 @@ impl GanView {
             drawing: Drawing::default(),
             browser: FileBrowser::default(),
             heat: None,
+            plane_rect: None,
         }
     }
 
@@ -146,6 +148,11 @@ impl GanView {
     /// The settings the side panel shows.
     pub fn config(&self) -> &GanConfig {
         &self.config
+    }
+
+    /// Where the data plane was drawn in the last frame (read-only; tests draw on it).
+    pub fn plane_rect(&self) -> Option<egui::Rect> {
+        self.plane_rect
     }
 
     /// Whether the trainer last reported that it is playing.
@@ -521,6 +528,7 @@ impl GanView {
                 }
                 plot.pointer_coordinate()
             });
+        self.plane_rect = Some(response.response.rect);
         if drawing {
             let r = &response.response;
             if r.dragged() || r.clicked() {

@@ -165,6 +165,35 @@ impl VaeView {
         self.scatter_rects[model as usize]
     }
 
+    /// The pinned latent points, oldest first (a click on a latent plot pins one; at most two).
+    pub fn pins(&self) -> &[Vec<f32>] {
+        &self.pins
+    }
+
+    /// The interpolation strip between the two pins, as the reconstructions panel draws it
+    /// with the newest snapshot's decoders: for the AE then the VAE, 10 decodings (pixel
+    /// means, `width × height` each) from the first pin to the second. None with fewer pins.
+    pub fn interpolation(&self) -> Option<[Vec<f32>; 2]> {
+        self.lab.snapshot().and_then(|s| self.strip(s))
+    }
+
+    fn strip(&self, snap: &VaeSnapshot) -> Option<[Vec<f32>; 2]> {
+        if self.pins.len() != 2 {
+            return None;
+        }
+        let k = snap.config.latent_dim;
+        let decode = |decoder: &crate::model::frozen::FrozenMlp| {
+            let mut pixels = Vec::new();
+            for step in 0..10 {
+                let t = step as f32 / 9.0;
+                let z: Vec<f32> = (0..k).map(|j| self.pins[0][j] * (1.0 - t) + self.pins[1][j] * t).collect();
+                pixels.extend(decoder.forward(&z).iter().map(|a| 1.0 / (1.0 + (-a).exp())));
+            }
+            pixels
+        };
+        Some([decode(&snap.ae_decoder), decode(&snap.vae_decoder)])
+    }
+
     /// Whether the trainer is playing.
     pub fn playing(&self) -> bool {
         self.lab.playing()
@@ -595,17 +624,10 @@ impl VaeView {
             self.textures.recon.get(ui.ctx(), "vae-recon", key, || mosaic(&all, snap.width, snap.height, 3 * n, n));
         let width = ui.available_width().min(ui.available_height() * 8.0 / 3.0 - 20.0).max(100.0);
         show(ui, tex, width);
-        if self.pins.len() == 2 {
+        if let Some(strips) = self.strip(snap) {
             ui.separator();
             ui.label(RichText::new("Interpolation between the two pinned points").strong());
-            let k = snap.config.latent_dim;
-            for (i, (name, decoder)) in [("AE", &snap.ae_decoder), ("VAE", &snap.vae_decoder)].into_iter().enumerate() {
-                let mut pixels = Vec::new();
-                for step in 0..10 {
-                    let t = step as f32 / 9.0;
-                    let z: Vec<f32> = (0..k).map(|j| self.pins[0][j] * (1.0 - t) + self.pins[1][j] * t).collect();
-                    pixels.extend(decoder.forward(&z).iter().map(|a| 1.0 / (1.0 + (-a).exp())));
-                }
+            for (i, (name, pixels)) in ["AE", "VAE"].into_iter().zip(strips).enumerate() {
                 ui.label(name);
                 let tex = self.textures.strip[i]
                     .get(ui.ctx(), "vae-strip", key_of(&pixels), || mosaic(&pixels, snap.width, snap.height, 10, 10));
