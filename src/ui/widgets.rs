@@ -94,12 +94,13 @@ impl FileBrowser {
             ui.label(format!("Folder: {}", self.dir.display()));
             egui::ScrollArea::vertical().max_height(260.0).show(ui, |ui| {
                 if let Some(parent) = self.dir.parent() {
-                    if ui.selectable_label(false, "📁 ..").clicked() {
+                    if ui.selectable_label(false, "../").on_hover_text("The folder above").clicked() {
                         go_to = Some(parent.to_path_buf());
                     }
                 }
                 for (name, is_dir) in &self.entries {
-                    let label = if *is_dir { format!("📁 {name}") } else { name.clone() };
+                    // Folders end in "/" (an icon would need a glyph the bundled fonts lack).
+                    let label = if *is_dir { format!("{name}/") } else { name.clone() };
                     if ui.selectable_label(false, label).clicked() {
                         let path = self.dir.join(name);
                         if *is_dir {
