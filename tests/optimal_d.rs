@@ -13,8 +13,9 @@ fn frozen(seed: u64) -> OptimalDConfig {
 /// With the affine generator frozen at N(0, 1) and p_data the two-mode mixture, 3000 seeded D
 /// steps (ReLU 64×2, batch 1024, Adam 1e-3) bring sup |D − D*| (where p_data + p_g ≥ 1 % of its
 /// peak) down from above 0.3. One seed's value spreads around 0.1 (measured 0.073, 0.062 and
-/// 0.101 on seeds 0, 1 and 2), so the test bounds the mean over the three seeds (measured
-/// 0.079, margin 0.021) and each seed by 0.15 (margin 0.049).
+/// 0.101 on seeds 0, 1 and 2 in one session, 0.071, 0.059 and 0.101 in the next), so the test
+/// bounds the mean over the three seeds (measured 0.077–0.079, margin 0.021) and each seed by
+/// 0.15 (margin 0.049).
 #[test]
 fn with_g_frozen_d_approaches_d_star() {
     let mut ends = Vec::new();
@@ -38,7 +39,9 @@ fn with_g_frozen_d_approaches_d_star() {
 }
 
 /// At D*, the value of the game computed from its definition equals −log 4 + 2·JSD (task 3.3),
-/// and the trained D's value approaches it from below.
+/// and the trained D's value approaches it from below. Measured on seed 1 after 3000 steps:
+/// JSD 0.366 (bound 0.05), C(G) − V(D, G) 0.0008 (bound 0.01), samples against quadrature
+/// 0.009 (bound 0.05).
 #[test]
 fn the_value_at_d_star_is_minus_log_4_plus_twice_the_jsd() {
     let mut t = OptimalDTrainer::new(frozen(1)).unwrap();
@@ -76,7 +79,8 @@ fn the_discriminator_loss_is_binary_cross_entropy() {
     assert!((m.d_loss + m.v_d_g).abs() < 1e-4);
 }
 
-/// When G trains on, p_g approaches p_data: JSD falls and C(G) goes down toward −log 4.
+/// When G trains on, p_g approaches p_data: JSD falls and C(G) goes down toward −log 4
+/// (measured: JSD 0.161 → 1e-6 over 3000 steps; C(G) from −1.065 to −1.3863).
 #[test]
 fn training_g_lowers_the_jsd_toward_zero() {
     let data = latent_lab::theory::optimal_d::Mixture1d::gaussian();

@@ -67,8 +67,8 @@ fn importance_weighted_bound_is_above_the_elbo_and_grows_with_k() {
 }
 
 /// A seeded run of 1500 steps on the 8×8 digits (K = 2, 256×2 ReLU, Adam 1e-3, batch 128)
-/// reaches a test ELBO above −27 nats per image (measured on seed 3: −24.2); the untrained
-/// model starts below −40.
+/// reaches a test ELBO above −27 nats per image (measured on seed 0: −24.2, margin 2.8; KL
+/// 2.85 against a bound of 1); the untrained model starts below −40 (measured −44.4).
 #[test]
 fn a_seeded_run_on_digits_reaches_a_stated_test_elbo() {
     let mut start = digits(0, 0);
@@ -80,7 +80,8 @@ fn a_seeded_run_on_digits_reaches_a_stated_test_elbo() {
     assert!(e.vae_test_kl > 1.0, "the posterior moved away from the prior: KL {}", e.vae_test_kl);
 }
 
-/// β is read by every step: with β = 0 the KL term stops being minimised and grows.
+/// β is read by every step: with β = 0 the KL term stops being minimised and grows (measured on
+/// seed 2: 1.85 → 16.8 nats over 600 steps, against the bound of twice the start).
 #[test]
 fn beta_zero_drops_the_kl_term() {
     let mut t = digits(300, 2);
@@ -98,7 +99,8 @@ fn beta_zero_drops_the_kl_term() {
 /// "The VAE is generative, the AE is not, and neither is a VAE with β = 0" (task 1.3, 1.4),
 /// measured: a 1-nearest-neighbour classifier finds many digit classes among the VAE's decoded
 /// prior samples and few among the AE's or the β = 0 VAE's. Measured on seed 3 after 1500
-/// steps on the 8×8 digits: class entropy 2.28 (VAE), 1.43 (AE), 1.23 (VAE, β = 0) nats.
+/// steps on the 8×8 digits: class entropy 2.27 (VAE), 1.51 (AE), 1.22 (VAE, β = 0) nats, so
+/// the margins are 0.45 and 0.74 on the 0.3 gaps and 0.27 on the bound of 2.
 #[test]
 fn prior_samples_show_the_vae_is_generative_and_the_ae_is_not() {
     let mut t = digits(1500, 3);
