@@ -123,7 +123,9 @@ impl SparseRows {
 /// wide, with the instructions of `isa`: AVX-512 holds a whole hidden layer of 256 columns in
 /// its 32 registers (16 of them), so each entry's row of `src` is read once, whole; AVX2's
 /// sixteen registers hold a tile of 64 columns (eight); the portable version takes 32 columns
-/// with plain multiply-adds.
+/// with plain multiply-adds. (The versions differ in their tile widths, so this dispatch is
+/// written out rather than made by `per_isa!`, which compiles one body for every set.)
+///
 /// With `overwrite`, `out` is set to the sum instead of added to (its old numbers are not
 /// read).
 fn add_sparse_product(
