@@ -101,3 +101,41 @@ fn impossible_vae_settings_are_refused() {
         assert!(err.contains(needle), "{flag} {value}: {err}");
     }
 }
+
+/// A 31-byte gzip label file whose size trailer (which the file controls) claims 4 GiB: the
+/// loader once took it as a capacity hint (up to 1 GiB), and under an address-space limit of
+/// 800 MB the process aborted (SIGABRT, exit 134) instead of naming the corrupt file. Now no
+/// allocation is sized by the file, and the run ends with a clear error.
+#[test]
+fn a_lying_gzip_size_trailer_is_an_error_not_an_abort() {
+    use latent_lab::data::images::{write_idx_images, write_idx_labels};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("idx");
+    std::fs::create_dir(&data).unwrap();
+    write_idx_images(&data.join("train-images-idx3-ubyte"), 2, 2, &[0; 16]).unwrap();
+    write_idx_labels(&data.join("train-labels-idx1-ubyte"), &[0, 1, 2, 3]).unwrap();
+    write_idx_images(&data.join("t10k-images-idx3-ubyte"), 2, 2, &[0; 12]).unwrap();
+    let labels = [0u8, 0, 8, 1, 0, 0, 0, 3, 0, 1, 2];
+    let mut gz = {
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&labels).unwrap();
+        enc.finish().unwrap()
+    };
+    let n = gz.len();
+    gz[n - 4..].copy_from_slice(&[0xff; 4]);
+    std::fs::write(data.join("t10k-labels-idx1-ubyte.gz"), &gz).unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 800000 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_latent-lab"))
+        .args(["train", "vae", "--steps", "10", "--quiet", "--data"])
+        .arg(format!("idx:{}", data.display()))
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{:?}: {stderr}", out.status);
+    assert!(stderr.contains("t10k-labels-idx1-ubyte.gz") && stderr.contains("gzip"), "{stderr}");
+}

@@ -130,27 +130,85 @@ pub fn split(set: &ImageSet, seed: u64) -> Split {
 /// The two bytes every gzip stream starts with.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Upper bound on the capacity reserved from a gzip size trailer (a hint only).
-const MAX_GZIP_CAPACITY_HINT: usize = 1 << 30;
+/// The most a gzip CSV image set may decompress to (MNIST-5k is 18 MB of text; the full
+/// 70 000-image MNIST as CSV about 130 MB).
+pub const MAX_CSV_BYTES: usize = 512 << 20;
 
-/// `bytes` gunzipped if they start with the gzip magic, else `bytes` as they are.
-/// Concatenated gzip members are all decoded; corrupt or truncated data is an error.
-fn maybe_gunzip<'a>(bytes: &'a [u8], source: &str) -> Result<Cow<'a, [u8]>, DataError> {
+/// The most an IDX file's data may hold, as its header states it (Fashion-MNIST's training
+/// images are 47 MB).
+pub const MAX_IDX_BYTES: usize = 1 << 30;
+
+/// `bytes` gunzipped if they start with the gzip magic, else `bytes` as they are. At most
+/// `max` bytes are decompressed: a file that would give more is refused as soon as it passes
+/// that size, before the rest is inflated (nothing the file says, such as gzip's size trailer,
+/// sizes an allocation). Concatenated gzip members are all decoded; corrupt or truncated data
+/// is an error.
+fn maybe_gunzip<'a>(bytes: &'a [u8], source: &str, max: usize) -> Result<Cow<'a, [u8]>, DataError> {
     if !bytes.starts_with(&GZIP_MAGIC) {
         return Ok(Cow::Borrowed(bytes));
     }
-    // The last four bytes hold the uncompressed size modulo 2^32: a good capacity hint.
-    let hint = bytes
-        .len()
-        .checked_sub(4)
-        .and_then(|start| bytes.get(start..))
-        .and_then(|tail| <[u8; 4]>::try_from(tail).ok())
-        .map_or(0, |tail| u32::from_le_bytes(tail) as usize)
-        .min(MAX_GZIP_CAPACITY_HINT);
-    let mut out = Vec::with_capacity(hint);
-    flate2::read::MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| DataError::Format { file: source.to_string(), message: format!("not a valid gzip file ({e})") })?;
+    let mut decoder = flate2::read::MultiGzDecoder::new(bytes);
+    let mut out = Vec::new();
+    read_at_most(&mut decoder, &mut out, max, source)?;
+    Ok(Cow::Owned(out))
+}
+
+/// Appends at most `max` bytes of `reader` to `out`; an error if more follow.
+fn read_at_most(reader: &mut impl Read, out: &mut Vec<u8>, max: usize, source: &str) -> Result<(), DataError> {
+    let gzip_error = |e: std::io::Error| DataError::Format {
+        file: source.to_string(),
+        message: format!("not a valid gzip file ({e})"),
+    };
+    let start = out.len();
+    reader.take(max as u64 + 1).read_to_end(out).map_err(gzip_error)?;
+    if out.len() - start > max {
+        return Err(DataError::Format {
+            file: source.to_string(),
+            message: format!("decompresses to more than {max} bytes, more than it may hold"),
+        });
+    }
+    Ok(())
+}
+
+/// An IDX file's bytes, gunzipped if they start with the gzip magic: the `header` bytes
+/// first, then exactly as many bytes as `body_len` says the header promises (at most
+/// [`MAX_IDX_BYTES`]). A gzip stream is inflated only that far: one that holds more is refused
+/// without inflating the rest. Fewer bytes than promised are returned as they are (the caller
+/// reports the truncation); so is the header alone when `body_len` finds it invalid (None:
+/// the caller says what is wrong with it).
+fn idx_bytes<'a>(
+    bytes: &'a [u8],
+    source: &str,
+    header: usize,
+    body_len: impl Fn(&[u8]) -> Option<usize>,
+) -> Result<Cow<'a, [u8]>, DataError> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    let mut decoder = flate2::read::MultiGzDecoder::new(bytes);
+    let mut out = Vec::with_capacity(header);
+    read_at_most(&mut (&mut decoder).take(header as u64), &mut out, header, source)?;
+    if out.len() < header {
+        return Ok(Cow::Owned(out));
+    }
+    let Some(body) = body_len(&out) else {
+        return Ok(Cow::Owned(out));
+    };
+    if body > MAX_IDX_BYTES {
+        return Err(DataError::Format {
+            file: source.to_string(),
+            message: format!("its header promises {body} bytes of data, more than the {MAX_IDX_BYTES} this app reads"),
+        });
+    }
+    // Nothing is reserved from the header's promise: the buffer grows with the bytes that
+    // actually arrive.
+    read_at_most(&mut decoder, &mut out, body, source).map_err(|e| match e {
+        DataError::Format { message, .. } if message.starts_with("decompresses to more") => DataError::Format {
+            file: source.to_string(),
+            message: format!("its header promises {body} bytes of data and it decompresses to more (trailing bytes)"),
+        },
+        other => other,
+    })?;
     Ok(Cow::Owned(out))
 }
 
@@ -184,7 +242,7 @@ pub fn parse_csv_images(
     if !(max_pixel.is_finite() && max_pixel > 0.0) {
         return Err(format_error(format!("maximum pixel value {max_pixel} must be a positive number")));
     }
-    let data = maybe_gunzip(bytes, source)?;
+    let data = maybe_gunzip(bytes, source, MAX_CSV_BYTES)?;
     let data = data.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(&data);
 
     let mut pixels = Vec::new();
@@ -308,7 +366,14 @@ fn describe_magic(magic: u32) -> String {
 /// [`DataError::Empty`] for a file of zero images.
 pub fn parse_idx_images(bytes: &[u8], source: &str) -> Result<(usize, usize, usize, Vec<u8>), DataError> {
     let format_error = |message: String| DataError::Format { file: source.to_string(), message };
-    let data = maybe_gunzip(bytes, source)?;
+    // The header's promise (count × rows × cols bytes) bounds the decompression; the checks
+    // below report what is wrong with the header itself.
+    let promised = |h: &[u8]| -> Option<usize> {
+        let (magic, count, rows, cols) = (be_u32(h, 0)?, be_u32(h, 4)?, be_u32(h, 8)?, be_u32(h, 12)?);
+        let dim = (rows as usize).checked_mul(cols as usize).filter(|d| (1..=MAX_IMAGE_PIXELS).contains(d))?;
+        (magic == IDX_IMAGES_MAGIC).then(|| (count as usize).saturating_mul(dim))
+    };
+    let data = idx_bytes(bytes, source, 16, promised)?;
     let too_short =
         || format_error(format!("too short for an IDX image header (16 bytes), file has {} bytes", data.len()));
     let magic = be_u32(&data, 0).ok_or_else(too_short)?;
@@ -359,7 +424,13 @@ pub fn parse_idx_images(bytes: &[u8], source: &str) -> Result<(usize, usize, usi
 /// file of zero labels.
 pub fn parse_idx_labels(bytes: &[u8], source: &str) -> Result<Vec<u8>, DataError> {
     let format_error = |message: String| DataError::Format { file: source.to_string(), message };
-    let data = maybe_gunzip(bytes, source)?;
+    let promised = |h: &[u8]| -> Option<usize> {
+        match (be_u32(h, 0)?, be_u32(h, 4)?) {
+            (IDX_LABELS_MAGIC, count) => Some(count as usize),
+            _ => None,
+        }
+    };
+    let data = idx_bytes(bytes, source, 8, promised)?;
     let too_short =
         || format_error(format!("too short for an IDX label header (8 bytes), file has {} bytes", data.len()));
     let magic = be_u32(&data, 0).ok_or_else(too_short)?;
@@ -576,6 +647,32 @@ mod tests {
         let path = Path::new(SHARED_DATA).join(name);
         std::fs::read(&path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e} (the real data file must exist)", path.display()))
+    }
+
+    /// A gzip IDX file is inflated only as far as its header promises: 10 labels followed by
+    /// 64 MB of zeros (about 64 kB compressed) is refused once it passes the 10 bytes (before,
+    /// all 64 MB were inflated to count the trailing bytes). A header that promises more than
+    /// the cap is refused before its data is inflated.
+    #[test]
+    fn gzip_idx_is_inflated_only_as_far_as_its_header_promises() {
+        let mut bomb = Vec::new();
+        bomb.extend(0x801u32.to_be_bytes());
+        bomb.extend(10u32.to_be_bytes());
+        bomb.resize(8 + (64 << 20), 0);
+        let err = message(&parse_idx_labels(&gzip(&bomb), "bomb.gz").unwrap_err());
+        assert!(err.contains("promises 10 bytes") && err.contains("decompresses to more"), "{err}");
+        let mut big = Vec::new();
+        for word in [0x803u32, 100_000, 100, 200] {
+            big.extend(word.to_be_bytes());
+        }
+        let err = message(&parse_idx_images(&gzip(&big), "big.gz").unwrap_err());
+        assert!(err.contains(&format!("more than the {MAX_IDX_BYTES}")), "{err}");
+        // A gzip CSV is bounded by its own cap the same way.
+        let mut rest = Vec::new();
+        let mut too_long = std::io::repeat(b'0').take(MAX_CSV_BYTES as u64 + 10);
+        let err = read_at_most(&mut too_long, &mut rest, MAX_CSV_BYTES, "x.csv.gz").unwrap_err();
+        assert!(message(&err).contains("more than"), "{}", message(&err));
+        assert_eq!(rest.len(), MAX_CSV_BYTES + 1, "it stopped one byte past the cap");
     }
 
     fn counts_per_label(labels: &[u8]) -> [usize; 10] {
