@@ -44,6 +44,29 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// Parses the process's arguments, exiting with clap's message on an error, as
+    /// [`Parser::parse`] does but with negative numbers accepted as values everywhere
+    /// (`--lr-d -0.1` reaches the range check, which names the flag's setting).
+    pub fn parse_args() -> Self {
+        Self::parse_from_args(std::env::args_os())
+    }
+
+    /// [`Self::parse_args`] on the given arguments (the first is the program's name).
+    pub fn parse_from_args<I, T>(args: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        fn allow_negative(command: clap::Command) -> clap::Command {
+            command.allow_negative_numbers(true).mut_subcommands(allow_negative)
+        }
+        let matches = allow_negative(Self::command()).get_matches_from(args);
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+impl Cli {
     /// The window's options, checked.
     pub fn app_options(&self) -> anyhow::Result<crate::ui::AppOptions> {
         use crate::ui::Tab;

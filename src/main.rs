@@ -1,6 +1,5 @@
 //! `latent-lab`: no arguments opens the window; `latent-lab train …` runs headless.
 
-use clap::Parser as _;
 use latent_lab::cli::{bench, lines, train_gan, train_optimal_d, train_vae, Cli, Command, TrainLab};
 
 fn main() -> std::process::ExitCode {
@@ -9,7 +8,7 @@ fn main() -> std::process::ExitCode {
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {
         std::env::set_var("RAYON_NUM_THREADS", "1");
     }
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     let result = match cli.command {
         None => cli.app_options().and_then(latent_lab::ui::run_app),
         Some(Command::Train { lab: TrainLab::Gan(args) }) => train_gan(&args).map(|_| ()),

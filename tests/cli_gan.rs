@@ -210,3 +210,30 @@ fn help_lists_every_setting() {
         assert!(text.contains(flag), "--help lacks {flag}");
     }
 }
+
+/// A negative number after a flag is a value (clap took `-0.1` for a flag and said
+/// "unexpected argument '-0' found"): a negative learning rate reaches the range check, and a
+/// negative θ is accepted.
+#[test]
+fn negative_numbers_after_flags_are_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = latent_lab()
+        .args(["train", "gan", "--lr-d", "-0.1", "--steps", "5", "--out"])
+        .arg(dir.path().join("a"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(stderr.contains("learning rate must be a positive number, got -0.1"), "{stderr}");
+    let out = dir.path().join("b");
+    let ok = latent_lab()
+        .args(["lines", "--theta", "-0.5", "--steps", "20", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["theta"], -0.5);
+    assert_eq!(summary["w1"], 0.5);
+}
