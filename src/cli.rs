@@ -1096,8 +1096,19 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
         }
     }
     let Some(e) = trainer.evaluate().ok().filter(|_| args.steps > 0) else { bail!("--steps must be at least 1") };
-    write_latents(&out.join("latents.csv"), &trainer)?;
-    trainer.save(out)?;
+    write_atomically(&out.join("latents.csv"), |tmp| write_latents(tmp, &trainer))?;
+    // Both checkpoints into a temporary folder beside them, then each renamed into place.
+    let staging = out.join(format!(".checkpoints.tmp-{}", std::process::id()));
+    std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    let saved = trainer.save(&staging).map_err(anyhow::Error::from).and_then(|()| {
+        for name in ["ae.safetensors", "vae.safetensors"] {
+            std::fs::rename(staging.join(name), out.join(name))
+                .with_context(|| format!("cannot write {}", out.join(name).display()))?;
+        }
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&staging);
+    saved?;
     let summary = VaeSummary {
         vae_test_elbo: e.vae_test_elbo,
         vae_test_recon: e.vae_test_recon,
@@ -1433,9 +1444,10 @@ pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
     }
     let Some((d_loss, g_loss, m)) = last_row else { bail!("--steps must be at least 1") };
     let samples = trainer.generate(COVERAGE_SAMPLES)?;
-    write_points(&out.join("samples.csv"), &samples)
-        .with_context(|| format!("cannot write {}", out.join("samples.csv").display()))?;
-    trainer.save(&out.join("checkpoint.safetensors"))?;
+    write_atomically(&out.join("samples.csv"), |tmp| {
+        write_points(tmp, &samples).with_context(|| format!("cannot write {}", out.join("samples.csv").display()))
+    })?;
+    write_atomically(&out.join("checkpoint.safetensors"), |tmp| Ok(trainer.save(tmp)?))?;
     let cov = m.coverage.as_ref();
     let summary = GanSummary {
         d_loss,
@@ -1464,5 +1476,46 @@ pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
 
 fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)?;
-    std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
+    write_atomically(path, |tmp| {
+        std::fs::write(tmp, text + "\n").with_context(|| format!("cannot write {}", tmp.display()))
+    })
+}
+
+/// Writes `path` through `write` into a temporary file beside it (`.NAME.tmp-PID`), then
+/// renames that over `path`: a reader, or a run killed midway, sees the old file or the whole
+/// new one, never a part. The temporary file is removed when `write` fails. (The metrics CSVs
+/// are logs, written and flushed as a run goes, and are not written this way.)
+fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let result = write(&tmp)
+        .and_then(|()| std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display())));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write that fails midway (as a run killed while writing would) leaves the previous
+    /// file whole and no temporary file behind; one that succeeds replaces it whole.
+    #[test]
+    fn an_atomic_write_keeps_the_old_file_until_the_new_one_is_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        std::fs::write(&path, "{\"old\": true}\n").unwrap();
+        let failed = write_atomically(&path, |tmp| {
+            std::fs::write(tmp, "{\"new\": ")?;
+            bail!("interrupted")
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"old\": true}\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file is left");
+        write_json(&path, &serde_json::json!({"new": true})).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\n  \"new\": true\n}\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }
