@@ -14,7 +14,6 @@ use crate::kernels::Isa;
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::model::optim::OptimizerKind;
-use crate::theory::modes::COVERAGE_SAMPLES;
 use crate::theory::optimal_d::Mixture1d;
 use crate::train::gan::{GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
 use crate::train::lines::{Constraint, LinesConfig, LinesTrainer};
@@ -1102,6 +1101,7 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
     std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
     let saved = trainer.save(&staging).map_err(anyhow::Error::from).and_then(|()| {
         for name in ["ae.safetensors", "vae.safetensors"] {
+            readable_by_all(&staging.join(name))?;
             std::fs::rename(staging.join(name), out.join(name))
                 .with_context(|| format!("cannot write {}", out.join(name).display()))?;
         }
@@ -1443,11 +1443,15 @@ pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
         }
     }
     let Some((d_loss, g_loss, m)) = last_row else { bail!("--steps must be at least 1") };
-    let samples = trainer.generate(COVERAGE_SAMPLES)?;
+    // The points the summary's coverage was measured on: G at the fixed evaluation noise.
+    let samples = trainer.eval_fakes()?;
     write_atomically(&out.join("samples.csv"), |tmp| {
         write_points(tmp, &samples).with_context(|| format!("cannot write {}", out.join("samples.csv").display()))
     })?;
-    write_atomically(&out.join("checkpoint.safetensors"), |tmp| Ok(trainer.save(tmp)?))?;
+    write_atomically(&out.join("checkpoint.safetensors"), |tmp| {
+        trainer.save(tmp)?;
+        readable_by_all(tmp)
+    })?;
     let cov = m.coverage.as_ref();
     let summary = GanSummary {
         d_loss,
@@ -1479,6 +1483,19 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> 
     write_atomically(path, |tmp| {
         std::fs::write(tmp, text + "\n").with_context(|| format!("cannot write {}", tmp.display()))
     })
+}
+
+/// Gives a file written by a library that creates it owner-only (safetensors: mode 0600) the
+/// mode of every other output (0644).
+fn readable_by_all(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("cannot set the mode of {}", path.display()))?;
+    }
+    let _ = path;
+    Ok(())
 }
 
 /// Writes `path` through `write` into a temporary file beside it (`.NAME.tmp-PID`), then

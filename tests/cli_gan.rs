@@ -237,3 +237,42 @@ fn negative_numbers_after_flags_are_values() {
     assert_eq!(summary["theta"], -0.5);
     assert_eq!(summary["w1"], 0.5);
 }
+
+/// samples.csv holds the points the summary measured (issue 13, defect 6: they were drawn from
+/// fresh noise, and coverage recomputed from them disagreed): the coverage recomputed from the
+/// file equals the summary's. Every output is readable by all (the checkpoint was 0600).
+#[test]
+fn samples_csv_holds_what_the_summary_measured() {
+    use latent_lab::theory::modes::{mode_coverage, COVERAGE_MIN_COUNT};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let s = latent_lab()
+        .args(["train", "gan", "--data", "grid25", "--steps", "400", "--seed", "2", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let text = std::fs::read_to_string(out.join("samples.csv")).unwrap();
+    let points: Vec<[f32; 2]> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (x, y) = l.split_once(',').unwrap();
+            [x.parse().unwrap(), y.parse().unwrap()]
+        })
+        .collect();
+    let modes = latent_lab::data::toy2d::Toy2d::grid25().modes().unwrap();
+    let c = mode_coverage(&points, &modes.centres, modes.sigma, COVERAGE_MIN_COUNT);
+    assert_eq!(summary["modes_covered"], c.modes_covered);
+    let hq = summary["high_quality_fraction"].as_f64().unwrap();
+    assert!((hq - c.high_quality_fraction).abs() < 1e-12, "summary {hq}, from samples.csv {}", c.high_quality_fraction);
+    #[cfg(unix)]
+    for entry in std::fs::read_dir(&out).unwrap() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o044, 0o044, "{:?} has mode {mode:o}", entry.file_name());
+    }
+}
