@@ -143,12 +143,9 @@ pub struct LinesArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Output folder (created if missing).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Print nothing but errors.
-    #[arg(long)]
-    pub quiet: bool,
+    /// Where the run's files go, and how.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 impl LinesArgs {
@@ -170,8 +167,56 @@ impl LinesArgs {
     }
 }
 
-/// Creates the output folder (and its parents) if missing.
-fn create_out_dir(out: &Path) -> anyhow::Result<()> {
+/// Where a headless run writes, shared by `train …` and `lines`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output folder (created if missing). A folder that already holds a run's files is
+    /// refused, so that two runs never mix their files; --force replaces them.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace the files of an earlier run in --out (those of every lab: metrics.csv,
+    /// summary.json, samples.csv, latents.csv, race.csv and the checkpoints) before writing.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The files a headless run may write into its folder (any lab).
+const RUN_FILES: [&str; 8] = [
+    "metrics.csv",
+    "summary.json",
+    "samples.csv",
+    "latents.csv",
+    "race.csv",
+    "checkpoint.safetensors",
+    "ae.safetensors",
+    "vae.safetensors",
+];
+
+/// Makes the output folder ready, after every setting has been checked (`steps` among them):
+/// creates it (and its parents) if missing; refuses one that holds an earlier run's files,
+/// unless `--force`, which removes them first.
+fn create_out_dir(output: &OutputArgs, steps: u64) -> anyhow::Result<()> {
+    if steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    let out = &output.out;
+    let earlier: Vec<&str> = RUN_FILES.into_iter().filter(|name| out.join(name).exists()).collect();
+    if !earlier.is_empty() {
+        if !output.force {
+            bail!(
+                "{} already holds an earlier run's files ({}): choose another --out, or pass --force to replace them",
+                out.display(),
+                earlier.join(", ")
+            );
+        }
+        for name in earlier {
+            std::fs::remove_file(out.join(name))
+                .with_context(|| format!("cannot remove {}", out.join(name).display()))?;
+        }
+    }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create output folder {}", out.display()))
 }
 
@@ -205,9 +250,9 @@ fn finite_or_inf(v: f64) -> serde_json::Value {
 /// (`race.csv` and `summary.json`).
 pub fn lines(args: &LinesArgs) -> anyhow::Result<serde_json::Value> {
     let config = args.config()?;
-    let out = &args.out;
-    create_out_dir(out)?;
+    let out = &args.output.out;
     let mut trainer = LinesTrainer::new(config.clone())?;
+    create_out_dir(&args.output, args.steps)?;
     let summary = if args.race {
         let path = out.join("race.csv");
         let mut race = create_file(&path)?;
@@ -217,7 +262,7 @@ pub fn lines(args: &LinesArgs) -> anyhow::Result<serde_json::Value> {
             trainer.race_step()?;
             let (g, w) = trainer.race_theta()?;
             writeln!(race, "{step},{g},{w}")?;
-            if !args.quiet && (step % 200 == 0 || step == args.steps) {
+            if !args.output.quiet && (step % 200 == 0 || step == args.steps) {
                 eprintln!("race step {step:>6}/{}  θ_GAN {g:+.4}  θ_WGAN {w:+.4}", args.steps);
             }
         }
@@ -234,7 +279,7 @@ pub fn lines(args: &LinesArgs) -> anyhow::Result<serde_json::Value> {
     } else {
         for step in 1..=args.steps {
             trainer.estimator_step()?;
-            if !args.quiet && (step % 500 == 0 || step == args.steps) {
+            if !args.output.quiet && (step % 500 == 0 || step == args.steps) {
                 let e = trainer.estimates()?;
                 eprintln!(
                     "step {step:>6}/{}  JS ≈ {:.4} (closed form {:.4})  W1 ≈ {:.4} (closed form {:.4})",
@@ -261,7 +306,7 @@ pub fn lines(args: &LinesArgs) -> anyhow::Result<serde_json::Value> {
         })
     };
     write_json(&out.join("summary.json"), &summary)?;
-    if !args.quiet {
+    if !args.output.quiet {
         eprintln!("wrote {}", out.display());
     }
     Ok(summary)
@@ -703,12 +748,9 @@ pub struct OptimalDArgs {
     /// Write a metrics row every this many iterations.
     #[arg(long, default_value_t = 100)]
     pub eval_every: u64,
-    /// Output folder (created if missing).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Print nothing but errors.
-    #[arg(long)]
-    pub quiet: bool,
+    /// Where the run's files go, and how.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 impl OptimalDArgs {
@@ -774,14 +816,14 @@ pub struct OptimalDSummary {
 /// Runs the optimal-discriminator lab headless; writes `metrics.csv` and `summary.json`.
 pub fn train_optimal_d(args: &OptimalDArgs) -> anyhow::Result<OptimalDSummary> {
     let config = args.config()?;
-    let out = &args.out;
-    create_out_dir(out)?;
+    let out = &args.output.out;
+    create_out_dir(&args.output, args.steps)?;
     let metrics_path = out.join("metrics.csv");
     let mut metrics = create_file(&metrics_path)?;
     writeln!(metrics, "step,d_steps,g_steps,max_abs_d_minus_dstar,v_d_g,v_dstar_g,minus_log4_plus_2jsd,jsd,d_loss")?;
     let started = Instant::now();
     let mut trainer = OptimalDTrainer::new(config.clone())?;
-    if !args.quiet {
+    if !args.output.quiet {
         eprintln!(
             "optimal discriminator: {} steps{}, seed {}",
             args.steps,
@@ -811,7 +853,7 @@ pub fn train_optimal_d(args: &OptimalDArgs) -> anyhow::Result<OptimalDSummary> {
                 m.d_loss
             )?;
             metrics.flush()?;
-            if !args.quiet {
+            if !args.output.quiet {
                 eprintln!(
                     "step {step:>6}/{}  sup|D − D*| {:.4}  V(D,G) {:.4}  −log 4 + 2·JSD {:.4}  JSD {:.4}",
                     args.steps, m.max_abs_d_minus_dstar, m.v_d_g, m.minus_log4_plus_2jsd, m.jsd
@@ -833,7 +875,7 @@ pub fn train_optimal_d(args: &OptimalDArgs) -> anyhow::Result<OptimalDSummary> {
         elapsed_secs: started.elapsed().as_secs_f64(),
     };
     write_json(&out.join("summary.json"), &summary)?;
-    if !args.quiet {
+    if !args.output.quiet {
         eprintln!("wrote {}", out.display());
     }
     Ok(summary)
@@ -851,12 +893,9 @@ pub struct VaeArgs {
     /// Measure the test set every this many steps (a metrics row each time).
     #[arg(long, default_value_t = 500)]
     pub eval_every: u64,
-    /// Output folder (created if missing).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Print nothing but errors.
-    #[arg(long)]
-    pub quiet: bool,
+    /// Where the run's files go, and how.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The AE vs VAE lab's model, data and optimiser settings, as flags (shared by `train` and `bench`).
@@ -1000,10 +1039,14 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
     let final_config = args.config()?;
     // Intermediate rows use a cheap estimate of log p(x); the final one uses the flags.
     let mut config = VaeConfig { iw_samples: final_config.iw_samples.min(100), iw_images: 200, ..final_config.clone() };
-    let out = &args.out;
-    create_out_dir(out)?;
+    let out = &args.output.out;
+    if args.steps == 0 {
+        bail!("--steps must be at least 1");
+    }
     let started = Instant::now();
+    // The data is loaded (and can fail) before the output folder is touched.
     let mut trainer = VaeTrainer::new(config.clone())?;
+    create_out_dir(&args.output, args.steps)?;
     // The test set's log p(x) estimate runs on every core (training keeps its one thread).
     trainer.set_eval_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
     let split = std::sync::Arc::clone(trainer.split());
@@ -1015,7 +1058,7 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
         metrics,
         "step,vae_train_recon,vae_train_kl,vae_train_elbo,ae_train_recon,vae_test_recon,vae_test_kl,vae_test_elbo,ae_test_recon,vae_test_log_px_iw,iw_samples,vae_prior_nn_dist,ae_prior_nn_dist,vae_prior_class_entropy,ae_prior_class_entropy"
     )?;
-    if !args.quiet {
+    if !args.output.quiet {
         eprintln!(
             "training AE and VAE on {} ({} train, {} test images), K = {}, β = {}, {} steps, seed {}",
             final_config.data.label(),
@@ -1028,6 +1071,7 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
         );
     }
     let mut train_secs = 0.0;
+    let mut final_eval = None;
     let (mut sums, mut n_sum) = ([0.0; 3], 0u64);
     for step in 1..=args.steps {
         let t = Instant::now();
@@ -1052,7 +1096,10 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
             }
             let eval_started = Instant::now();
             let e = trainer.evaluate()?;
-            if last && !args.quiet {
+            if last {
+                final_eval = Some(e.clone());
+            }
+            if last && !args.output.quiet {
                 eprintln!(
                     "final evaluation, log p(x) with k = {} on {} test images: {:.1} s",
                     e.iw_samples,
@@ -1079,7 +1126,7 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
                 e.ae_prior.class_entropy
             )?;
             metrics.flush()?;
-            if !args.quiet {
+            if !args.output.quiet {
                 eprintln!(
                     "step {step:>6}/{}  test ELBO {:.2}  (recon {:.2}, KL {:.2})  log p(x) ≥ {:.2} (k = {})  AE recon {:.2}  {:.0} steps/s",
                     args.steps,
@@ -1094,7 +1141,8 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
             }
         }
     }
-    let Some(e) = trainer.evaluate().ok().filter(|_| args.steps > 0) else { bail!("--steps must be at least 1") };
+    // The last step's evaluation (with the final log p(x) estimate) is the summary's.
+    let e = final_eval.context("the run ended without its final evaluation")?;
     write_atomically(&out.join("latents.csv"), |tmp| write_latents(tmp, &trainer))?;
     // Both checkpoints into a temporary folder beside them, then each renamed into place.
     let staging = out.join(format!(".checkpoints.tmp-{}", std::process::id()));
@@ -1133,7 +1181,7 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
         test_images: split.test.len(),
     };
     write_json(&out.join("summary.json"), &summary)?;
-    if !args.quiet {
+    if !args.output.quiet {
         eprintln!("wrote {}", out.display());
     }
     Ok(summary)
@@ -1172,15 +1220,12 @@ pub struct GanArgs {
     /// Generator steps (iterations) to run.
     #[arg(long, default_value_t = 5000)]
     pub steps: u64,
-    /// Output folder (created if missing).
-    #[arg(long)]
-    pub out: PathBuf,
+    /// Where the run's files go, and how.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Evaluate (and write a metrics row) every this many steps.
     #[arg(long, default_value_t = 100)]
     pub eval_every: u64,
-    /// Print nothing but errors.
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 /// The GAN lab's model, data and optimiser settings, as flags (shared by `train` and `bench`).
@@ -1377,8 +1422,8 @@ pub struct GanSummary {
 /// non-finite value with an error naming the step; the metrics written so far stay.
 pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
     let config = args.config()?;
-    let out = &args.out;
-    create_out_dir(out)?;
+    let out = &args.output.out;
+    create_out_dir(&args.output, args.steps)?;
     let metrics_path = out.join("metrics.csv");
     let mut metrics = create_file(&metrics_path)?;
     writeln!(metrics, "step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction")?;
@@ -1390,7 +1435,7 @@ pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
     let (mut d_sum, mut g_sum, mut n_sum) = (0.0, 0.0, 0u64);
     let mut last_row = None;
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    if !args.quiet {
+    if !args.output.quiet {
         eprintln!(
             "training GAN: {} on {}, {} steps, seed {}",
             config.loss.label(),
@@ -1428,7 +1473,7 @@ pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
                 opt(cov.map(|c| c.high_quality_fraction))
             )?;
             metrics.flush()?;
-            if !args.quiet {
+            if !args.output.quiet {
                 let modes = cov.map_or(String::new(), |c| {
                     format!("  modes {}/{}  hq {:.3}", c.modes_covered, c.modes_total, c.high_quality_fraction)
                 });
@@ -1472,7 +1517,7 @@ pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
         spectral_norm: config.spectral_norm,
     };
     write_json(&out.join("summary.json"), &summary)?;
-    if !args.quiet {
+    if !args.output.quiet {
         eprintln!("wrote {}", out.display());
     }
     Ok(summary)

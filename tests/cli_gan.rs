@@ -276,3 +276,35 @@ fn samples_csv_holds_what_the_summary_measured() {
         assert_eq!(mode & 0o044, 0o044, "{:?} has mode {mode:o}", entry.file_name());
     }
 }
+
+/// A folder holding an earlier run's files is refused (runs never mix their files), and left
+/// as it was; --force replaces them. --steps 0 is refused by every command before its folder
+/// is made (issue 13, defect 4).
+#[test]
+fn an_earlier_run_s_folder_is_refused_unless_forced_and_steps_zero_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let run = |extra: &[&str]| {
+        latent_lab().args(["train", "gan", "--steps", "20", "--quiet", "--out"]).arg(&out).args(extra).output().unwrap()
+    };
+    assert!(run(&["--seed", "1"]).status.success());
+    let first = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    let again = run(&["--seed", "2"]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success());
+    assert!(stderr.contains("already holds an earlier run's files") && stderr.contains("--force"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(out.join("summary.json")).unwrap(), first, "the earlier run is untouched");
+    assert!(run(&["--seed", "2", "--force"]).status.success());
+    assert_ne!(std::fs::read_to_string(out.join("summary.json")).unwrap(), first);
+
+    for command in
+        [vec!["train", "gan"], vec!["train", "vae", "--data", "digits"], vec!["train", "optimal-d"], vec!["lines"]]
+    {
+        let fresh = dir.path().join(format!("zero-{}", command.join("-")));
+        let s = latent_lab().args(&command).args(["--steps", "0", "--out"]).arg(&fresh).output().unwrap();
+        let stderr = String::from_utf8_lossy(&s.stderr);
+        assert!(!s.status.success(), "{command:?} accepted --steps 0");
+        assert!(stderr.contains("--steps must be at least 1"), "{command:?}: {stderr}");
+        assert!(!fresh.exists(), "{command:?} made its folder");
+    }
+}

@@ -177,12 +177,12 @@ fn gan_cli_with_a_critic_writes_a_lipschitz_estimate() {
             "--quiet",
             "--out",
         ])
-        .arg(&out)
+        .arg(dir.path().join("sn"))
         .output()
         .unwrap();
     assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
     let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("sn/summary.json")).unwrap()).unwrap();
     assert!(v["lipschitz_estimate"].as_f64().unwrap() <= 1.05);
 }
 
