@@ -138,4 +138,6 @@ fn a_lying_gzip_size_trailer_is_an_error_not_an_abort() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{:?}: {stderr}", out.status);
     assert!(stderr.contains("t10k-labels-idx1-ubyte.gz") && stderr.contains("gzip"), "{stderr}");
+    // A bad data file is not "an invalid setting" (issue 13, defect 7).
+    assert!(!stderr.contains("invalid setting"), "{stderr}");
 }

@@ -15,13 +15,16 @@ pub enum TrainError {
     #[error("tensor error: {0}")]
     Candle(#[from] candle_core::Error),
     /// The run produced a non-finite or exploding value.
-    #[error("training diverged at step {step}: {what}. Lower the learning rate and press Reset")]
+    #[error("training diverged at step {step}: {what}; a lower learning rate may help")]
     Diverged {
         /// The step at which it was seen.
         step: u64,
         /// What was seen.
         what: String,
     },
+    /// A data file could not be read or is malformed (the message names the file).
+    #[error("{0}")]
+    Data(#[from] crate::data::DataError),
     /// A setting out of its range.
     #[error("invalid setting: {0}")]
     Invalid(String),

@@ -680,7 +680,7 @@ impl VaeTrainer {
     /// Loads the data and builds a fresh run.
     pub fn new(config: VaeConfig) -> Result<Self, TrainError> {
         config.validate()?;
-        let split = config.data.load().map_err(|e| TrainError::Invalid(e.to_string()))?;
+        let split = config.data.load()?;
         Self::with_split(config, Arc::new(split))
     }
 

@@ -191,7 +191,7 @@ impl<L: Lab> Drop for Worker<L> {
 
 /// Why a call into the lab did not succeed.
 enum Failure {
-    /// A setting was refused; the lab is unchanged and goes on.
+    /// A setting or a data file was refused; the lab is unchanged and goes on.
     Refused(String),
     /// Training cannot go on (divergence, a tensor error, a panic) until a reset.
     Fatal(String),
@@ -210,6 +210,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, TrainError>) -> Result<T, Failure> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(TrainError::Invalid(m))) => Err(Failure::Refused(m)),
+        Ok(Err(TrainError::Data(e))) => Err(Failure::Refused(e.to_string())),
         Ok(Err(e)) => Err(Failure::Fatal(e.to_string())),
         Err(payload) => {
             let what = payload

@@ -154,9 +154,10 @@ impl<L: Lab> LabHandle<L> {
         if let Some(error) = self.worker.status().error.clone() {
             ui.horizontal(|ui| {
                 ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
-                if ui.button("Reset run").clicked() {
+                if ui.button("Reset run").on_hover_text("Start again from the seed with the settings shown").clicked() {
                     self.worker.send(Control::Reset);
                 }
+                ui.weak("Change a setting if needed, then press Reset run.");
             });
         }
     }
