@@ -156,3 +156,22 @@ fn fast_path_trains_like_the_candle_path() {
         }
     }
 }
+
+/// A blow-up that stays finite is a divergence too (issue 13, defect 5: at a learning rate of
+/// 10⁶ the run exited 0 with a loss of 9·10²⁸): the run stops, names the step and the bound,
+/// exits non-zero and keeps its metrics.
+#[test]
+fn a_finite_blow_up_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let s = Command::new(env!("CARGO_BIN_EXE_latent-lab"))
+        .args(["train", "optimal-d", "--lr-d", "1e6", "--steps", "3000", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&s.stderr);
+    assert!(!s.status.success(), "{stderr}");
+    assert!(stderr.contains("diverged at step") && stderr.contains("beyond ±1e8"), "{stderr}");
+    assert!(out.join("metrics.csv").exists());
+    assert!(!out.join("summary.json").exists(), "no summary of a diverged run");
+}

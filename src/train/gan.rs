@@ -737,8 +737,8 @@ impl GanTrainer {
             clip_weights(&self.discriminator, self.config.clip)?;
         }
         self.d_steps += 1;
-        if !d_loss.is_finite() {
-            return Err(self.diverged(format!("the discriminator's loss is {d_loss}")));
+        if let Some(why) = super::loss_blow_up(d_loss) {
+            return Err(self.diverged(format!("the discriminator's loss is {why}")));
         }
         self.last = StepLosses { d_loss, d_real, d_fake, ..self.last };
         Ok(self.last)
@@ -749,8 +749,8 @@ impl GanTrainer {
         self.check_panic();
         let (g_loss, reach) = if self.uses_fast_path() { self.fast_g()? } else { self.candle_g()? };
         self.g_steps += 1;
-        if !g_loss.is_finite() {
-            return Err(self.diverged(format!("the generator's loss is {g_loss}")));
+        if let Some(why) = super::loss_blow_up(g_loss) {
+            return Err(self.diverged(format!("the generator's loss is {why}")));
         }
         let limit = EXPLODE_FACTOR * self.view_width();
         if reach.is_nan() || reach > limit {

@@ -363,8 +363,11 @@ impl OptimalDTrainer {
             nat.d_step(n, self.config.loss, None, &self.generator, &self.discriminator, &mut self.opt_d)?.0
         };
         self.d_steps += 1;
-        if !v.is_finite() {
-            return Err(TrainError::Diverged { step: self.d_steps, what: format!("the discriminator's loss is {v}") });
+        if let Some(why) = super::loss_blow_up(v) {
+            return Err(TrainError::Diverged {
+                step: self.d_steps,
+                what: format!("the discriminator's loss is {why}"),
+            });
         }
         self.last_d_loss = v;
         Ok(v)
@@ -386,8 +389,8 @@ impl OptimalDTrainer {
             nat.g_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_g)?.0
         };
         self.g_steps += 1;
-        if !v.is_finite() {
-            return Err(TrainError::Diverged { step: self.g_steps, what: format!("the generator's loss is {v}") });
+        if let Some(why) = super::loss_blow_up(v) {
+            return Err(TrainError::Diverged { step: self.g_steps, what: format!("the generator's loss is {why}") });
         }
         Ok(v)
     }

@@ -815,8 +815,8 @@ impl VaeTrainer {
             ("the VAE's KL term", last.vae_kl),
             ("the AE's loss", last.ae_recon),
         ] {
-            if !v.is_finite() {
-                return Err(TrainError::Diverged { step: self.steps, what: format!("{what} is {v}") });
+            if let Some(why) = super::loss_blow_up(v) {
+                return Err(TrainError::Diverged { step: self.steps, what: format!("{what} is {why}") });
             }
         }
         self.last = last;
