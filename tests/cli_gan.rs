@@ -6,6 +6,13 @@ fn latent_lab() -> Command {
     Command::new(env!("CARGO_BIN_EXE_latent-lab"))
 }
 
+/// Runs `latent-lab ARGS --out OUT`, which must succeed, and reads the summary it wrote.
+fn run_for_summary(args: &[&str], out: &std::path::Path) -> serde_json::Value {
+    let s = latent_lab().args(args).arg("--out").arg(out).output().unwrap();
+    assert!(s.status.success(), "{args:?}: {}", String::from_utf8_lossy(&s.stderr));
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
 #[test]
 fn train_gan_writes_metrics_summary_samples_and_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
@@ -118,17 +125,9 @@ fn a_csv_of_points_trains() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("pts.csv");
     std::fs::write(&csv, "x,y\n0,0\n1,1\n-1,1\n").unwrap();
-    let out = dir.path().join("run");
-    let s = latent_lab()
-        .args(["train", "gan", "--steps", "50", "--quiet", "--data"])
-        .arg(format!("csv:{}", csv.display()))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let data = format!("csv:{}", csv.display());
+    let summary =
+        run_for_summary(&["train", "gan", "--steps", "50", "--quiet", "--data", &data], &dir.path().join("run"));
     assert!(summary["modes_covered"].is_null());
 }
 
@@ -225,15 +224,7 @@ fn negative_numbers_after_flags_are_values() {
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success());
     assert!(stderr.contains("learning rate must be a positive number, got -0.1"), "{stderr}");
-    let out = dir.path().join("b");
-    let ok = latent_lab()
-        .args(["lines", "--theta", "-0.5", "--steps", "20", "--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = run_for_summary(&["lines", "--theta", "-0.5", "--steps", "20", "--quiet"], &dir.path().join("b"));
     assert_eq!(summary["theta"], -0.5);
     assert_eq!(summary["w1"], 0.5);
 }
@@ -246,14 +237,8 @@ fn samples_csv_holds_what_the_summary_measured() {
     use latent_lab::theory::modes::{mode_coverage, COVERAGE_MIN_COUNT};
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let s = latent_lab()
-        .args(["train", "gan", "--data", "grid25", "--steps", "400", "--seed", "2", "--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary =
+        run_for_summary(&["train", "gan", "--data", "grid25", "--steps", "400", "--seed", "2", "--quiet"], &out);
     let text = std::fs::read_to_string(out.join("samples.csv")).unwrap();
     let points: Vec<[f32; 2]> = text
         .lines()
