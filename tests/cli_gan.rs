@@ -293,3 +293,27 @@ fn an_earlier_run_s_folder_is_refused_unless_forced_and_steps_zero_touches_nothi
         assert!(!fresh.exists(), "{command:?} made its folder");
     }
 }
+
+/// An unreadable file's cause is printed once (issue 13, defect 7: "…: stream did not contain
+/// valid UTF-8: stream did not contain valid UTF-8"), for the GAN's CSV points and the VAE's
+/// IDX folder alike.
+#[test]
+fn an_unreadable_file_s_cause_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("latin1.csv");
+    std::fs::write(&csv, b"x,y\n\xff\xfe,1\n").unwrap();
+    let missing = dir.path().join("no-such-folder");
+    for (args, cause) in [
+        (vec!["train".to_owned(), "gan".to_owned(), "--data".to_owned(), format!("csv:{}", csv.display())], "UTF-8"),
+        (
+            vec!["train".to_owned(), "vae".to_owned(), "--data".to_owned(), format!("idx:{}", missing.display())],
+            "os error",
+        ),
+    ] {
+        let s = latent_lab().args(&args).args(["--steps", "5", "--out"]).arg(dir.path().join("out")).output().unwrap();
+        let stderr = String::from_utf8_lossy(&s.stderr);
+        assert!(!s.status.success());
+        assert_eq!(stderr.matches(cause).count(), 1, "{stderr}");
+        assert_eq!(stderr.matches("cannot read").count(), 1, "{stderr}");
+    }
+}

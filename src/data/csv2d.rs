@@ -25,7 +25,7 @@ const MAX_QUOTED_FIELD_CHARS: usize = 40;
 /// Messages name the file by its file name only (e.g. `points.csv line 7: …`),
 /// except for [`DataError::Io`], which carries the full path as given.
 pub fn load_points(path: &Path) -> Result<Vec<Point2>, DataError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|error| DataError::Io { path: path.to_path_buf(), error })?;
     parse_points(&text, &display_name(path))
 }
 

@@ -15,12 +15,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file could not be opened or read (missing, no permission, not UTF-8, …).
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Io {
         /// The path as given by the user.
         path: PathBuf,
-        /// The underlying operating-system error.
-        source: std::io::Error,
+        /// The underlying operating-system error, said in this error's own message (not
+        /// also as its source, which a chain of causes would print a second time).
+        error: std::io::Error,
     },
 
     /// A problem at one line of a text file, e.g. a wrong column count or a

@@ -492,7 +492,7 @@ fn find_idx_file(dir: &Path, standard: &str) -> Option<PathBuf> {
 /// images differ in size; the errors of [`parse_idx_images`] and
 /// [`parse_idx_labels`] naming the bad file.
 pub fn load_idx_dir(dir: &Path) -> Result<Split, DataError> {
-    std::fs::read_dir(dir).map_err(|source| DataError::Io { path: dir.to_path_buf(), source })?;
+    std::fs::read_dir(dir).map_err(|error| DataError::Io { path: dir.to_path_buf(), error })?;
     let dir_name = folder_name(dir);
     let found: Vec<Option<PathBuf>> = IDX_FILES.iter().map(|name| find_idx_file(dir, name)).collect();
     let missing: Vec<String> = IDX_FILES
@@ -602,7 +602,7 @@ fn write_maybe_gzipped(path: &Path, header: &[u8], body: &[u8]) -> std::io::Resu
 
 /// The whole file at `path`, or [`DataError::Io`] naming the path.
 fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
-    std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })
+    std::fs::read(path).map_err(|error| DataError::Io { path: path.to_path_buf(), error })
 }
 
 /// The name used for `path` in messages: its file name, or the whole path if

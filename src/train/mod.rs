@@ -23,7 +23,7 @@ pub enum TrainError {
         what: String,
     },
     /// A data file could not be read or is malformed (the message names the file).
-    #[error("{0}")]
+    #[error(transparent)]
     Data(#[from] crate::data::DataError),
     /// A setting out of its range.
     #[error("invalid setting: {0}")]
