@@ -195,13 +195,19 @@ const RUN_FILES: [&str; 8] = [
     "vae.safetensors",
 ];
 
+/// Refuses a run of no steps (checked before anything is loaded or written).
+fn check_steps(steps: u64) -> anyhow::Result<()> {
+    if steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    Ok(())
+}
+
 /// Makes the output folder ready, after every setting has been checked (`steps` among them):
 /// creates it (and its parents) if missing; refuses one that holds an earlier run's files,
 /// unless `--force`, which removes them first.
 fn create_out_dir(output: &OutputArgs, steps: u64) -> anyhow::Result<()> {
-    if steps == 0 {
-        bail!("--steps must be at least 1");
-    }
+    check_steps(steps)?;
     let out = &output.out;
     let earlier: Vec<&str> = RUN_FILES.into_iter().filter(|name| out.join(name).exists()).collect();
     if !earlier.is_empty() {
@@ -1040,9 +1046,7 @@ pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
     // Intermediate rows use a cheap estimate of log p(x); the final one uses the flags.
     let mut config = VaeConfig { iw_samples: final_config.iw_samples.min(100), iw_images: 200, ..final_config.clone() };
     let out = &args.output.out;
-    if args.steps == 0 {
-        bail!("--steps must be at least 1");
-    }
+    check_steps(args.steps)?;
     let started = Instant::now();
     // The data is loaded (and can fail) before the output folder is touched.
     let mut trainer = VaeTrainer::new(config.clone())?;
