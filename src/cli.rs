@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::data::csv2d::write_points;
 use crate::data::toy2d::Toy2d;
-use crate::kernels::Isa;
+use crate::fast::Isa;
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::model::optim::OptimizerKind;
@@ -469,8 +469,8 @@ impl BenchReport {
             first_third_steps_per_sec: timing.first_third,
             last_third_steps_per_sec: timing.last_third,
             model,
-            cpu: crate::kernels::processor_name(),
-            isa: BenchIsa { kernels: Isa::best().name(), gemm: crate::kernels::gemm_isa().name() },
+            cpu: crate::fast::processor_name(),
+            isa: BenchIsa { kernels: Isa::best().name(), gemm: crate::fast::gemm_isa().name() },
         }
     }
 }
@@ -521,13 +521,13 @@ fn time_steps(opts: &BenchOptions, steps: u64, mut step: impl FnMut() -> anyhow:
 }
 
 /// Sets the compute threads of both paths: candle's matmul reads `RAYON_NUM_THREADS` at each
-/// call, the fast path reads [`crate::model::native::threads`]. Call before any training.
+/// call, the fast path reads [`crate::fast::threads`]. Call before any training.
 fn set_compute_threads(n: usize) -> anyhow::Result<()> {
     if !(1..=256).contains(&n) {
         bail!("--threads must be between 1 and 256, got {n}");
     }
     std::env::set_var("RAYON_NUM_THREADS", n.to_string());
-    crate::model::native::set_threads(n);
+    crate::fast::set_threads(n);
     Ok(())
 }
 

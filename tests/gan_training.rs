@@ -177,7 +177,7 @@ fn generator_gradient_matches_finite_differences() {
     let loss_at = |p: [f32; 2]| {
         let x = latent_lab::train::gan::points_tensor(&[p], &dev).unwrap();
         let out = t.discriminator().forward(&x).unwrap();
-        let l = latent_lab::train::gan::g_loss(GanLoss::Minimax, &out).unwrap();
+        let l = latent_lab::objective::gan::g_loss(GanLoss::Minimax, &out).unwrap();
         f64::from(l.sum_all().unwrap().to_vec0::<f32>().unwrap())
     };
     let h = 1e-2f32;

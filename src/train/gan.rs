@@ -15,83 +15,21 @@ use super::series::Series;
 use super::worker::Lab;
 use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
-use crate::model::critic::{clip_weights, gradient_penalty, lipschitz_estimate_rows, SpectralNorm, GP_NORM_EPS};
+use crate::fast::gan::NativeGan;
+use crate::model::critic::{clip_weights, lipschitz_estimate_rows, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
-use crate::model::native::{self, sigmoid, NativeMlp};
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use crate::objective::gan::{d_loss, g_loss, g_term, mean_output, mean_output_of};
+use crate::objective::penalty::gradient_penalty;
+use crate::objective::sigmoid;
 use crate::theory::divergence::{js_histogram_2d, js_through_discriminator, Grid2, JS_GRID_BINS};
 use crate::theory::modes::{mode_coverage, ModeCoverage, COVERAGE_MIN_COUNT, COVERAGE_SAMPLES};
 
-/// The game the two networks play.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GanLoss {
-    /// The sheet's min-max game: G minimises E log(1 − D(G(z))) (saturates when D wins).
-    Minimax,
-    /// G minimises −E log D(G(z)) instead (same fixed point, strong early gradients).
-    NonSaturating,
-    /// Least squares (Mao et al.): D regresses real to 1 and fake to 0, G pushes fakes to 1.
-    LeastSquares,
-    /// Wasserstein critic with weight clipping (Arjovsky et al.).
-    WganClip,
-    /// Wasserstein critic with a gradient penalty (Gulrajani et al.).
-    WganGp,
-    /// Hinge loss (as in SN-GAN): D minimises E relu(1 − f(x)) + E relu(1 + f(G(z))).
-    Hinge,
-}
+pub use crate::objective::gan::GanLoss;
 
+/// The objective's customary training settings (they belong to the lab's settings, not to
+/// the objective).
 impl GanLoss {
-    /// Every objective, in menu order.
-    pub const ALL: [Self; 6] =
-        [Self::Minimax, Self::NonSaturating, Self::LeastSquares, Self::WganClip, Self::WganGp, Self::Hinge];
-
-    /// Command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Minimax => "minimax",
-            Self::NonSaturating => "ns",
-            Self::LeastSquares => "lsgan",
-            Self::WganClip => "wgan-clip",
-            Self::WganGp => "wgan-gp",
-            Self::Hinge => "hinge",
-        }
-    }
-
-    /// Parses a name given by [`Self::name`].
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.name() == name)
-    }
-
-    /// Name for menus.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Minimax => "Minimax (saturating)",
-            Self::NonSaturating => "Non-saturating",
-            Self::LeastSquares => "Least squares (LSGAN)",
-            Self::WganClip => "Wasserstein, weight clipping",
-            Self::WganGp => "Wasserstein, gradient penalty",
-            Self::Hinge => "Hinge",
-        }
-    }
-
-    /// The generator's loss as a formula, for tooltips.
-    pub fn formula(self) -> &'static str {
-        match self {
-            Self::Minimax => "D: −E log D(x) − E log(1 − D(G(z)))   G: min E log(1 − D(G(z)))",
-            Self::NonSaturating => "D: −E log D(x) − E log(1 − D(G(z)))   G: min −E log D(G(z))",
-            Self::LeastSquares => "D: ½E (D(x) − 1)² + ½E D(G(z))²   G: min ½E (D(G(z)) − 1)²",
-            Self::WganClip => "critic: max E f(x) − E f(G(z)), weights clipped to [−c, c]   G: min −E f(G(z))",
-            Self::WganGp => {
-                "critic: max E f(x) − E f(G(z)) − λ E (‖∇f(x̂)‖ − 1)², x̂ on random interpolates   G: min −E f(G(z))"
-            }
-            Self::Hinge => "D: E relu(1 − f(x)) + E relu(1 + f(G(z)))   G: min −E f(G(z))",
-        }
-    }
-
-    /// Whether D is a critic whose output is an unbounded score (Wasserstein, hinge).
-    pub fn is_critic(self) -> bool {
-        matches!(self, Self::WganClip | Self::WganGp | Self::Hinge)
-    }
-
     /// Puts the objective's customary optimisers and step ratio into `config`: WGAN with
     /// clipping RMSProp 5e-5 and 5 critic steps; WGAN-GP Adam 1e-4 with β = (0.5, 0.9) and 5
     /// critic steps; hinge Adam 2e-4 with β = (0, 0.9) and 5 steps; the others Adam 1e-3 with
@@ -115,11 +53,6 @@ impl GanLoss {
         config.opt_d = opt;
         config.opt_g = opt;
         config.d_steps = d_steps;
-    }
-
-    /// Whether D's output is a probability (σ of a logit) rather than an unbounded score.
-    pub fn outputs_probability(self) -> bool {
-        matches!(self, Self::Minimax | Self::NonSaturating)
     }
 }
 
@@ -447,167 +380,6 @@ pub struct GanTrainer {
     reference_path: bool,
 }
 
-/// The fast path's buffers for a generator and a discriminator, and their two steps; the
-/// GAN lab and the optimal-discriminator lab share it. The caller draws the minibatch into
-/// `real` and `noise` (in its own order, the same as its candle path's). With several
-/// compute threads ([`crate::model::native::threads`]) the minibatch's rows are cut into
-/// parts that run on their own threads, and the parts' gradients are added.
-pub(crate) struct NativeGan {
-    parts: Vec<GanPart>,
-    /// Parts a minibatch is cut into (compute threads).
-    pub(crate) threads: usize,
-    /// Real rows, `n × D's input`.
-    pub(crate) real: Vec<f32>,
-    /// Noise rows, `n × G's input`.
-    pub(crate) noise: Vec<f32>,
-    /// The gradient penalty's mixing weights, one per row (WGAN-GP only).
-    pub(crate) alpha: Vec<f32>,
-}
-
-/// One part's passes and buffers.
-struct GanPart {
-    generator: NativeMlp,
-    discriminator: NativeMlp,
-    /// Real rows, then generated rows: D sees both in one pass.
-    both: Vec<f32>,
-    /// ∂loss/∂D's output, per row.
-    grad: Vec<f32>,
-    /// G's output, kept while D's pass overwrites its buffers.
-    fake: Vec<f32>,
-}
-
-impl GanPart {
-    fn new(generator: MlpShape, discriminator: MlpShape) -> Self {
-        Self {
-            generator: NativeMlp::new(generator),
-            discriminator: NativeMlp::new(discriminator),
-            both: Vec::new(),
-            grad: Vec::new(),
-            fake: Vec::new(),
-        }
-    }
-}
-
-impl NativeGan {
-    /// Buffers for these networks' shapes.
-    pub(crate) fn new(generator: &Mlp, discriminator: &Mlp) -> Self {
-        Self {
-            parts: vec![GanPart::new(generator.shape(), discriminator.shape())],
-            threads: native::threads(),
-            real: Vec::new(),
-            noise: Vec::new(),
-            alpha: Vec::new(),
-        }
-    }
-
-    /// The parts' row ranges for a minibatch of `n`, with as many parts as compute threads.
-    fn split(&mut self, n: usize) -> Vec<std::ops::Range<usize>> {
-        let ranges = native::row_ranges(n, self.threads);
-        let (g, d) = (self.parts[0].generator.shape(), self.parts[0].discriminator.shape());
-        self.parts.resize_with(ranges.len().max(self.parts.len()), || GanPart::new(g, d));
-        ranges
-    }
-
-    /// The first part (evaluation runs there, on one thread).
-    fn first(&mut self) -> &mut GanPart {
-        &mut self.parts[0]
-    }
-
-    /// One discriminator step on `n` real rows and G of `n` noise rows, as [`d_loss`] and
-    /// candle's autodiff give it, plus the gradient penalty with weight `gp_lambda` on the
-    /// interpolates that `alpha` mixes when it is given: (loss, mean D(real), mean D(fake)).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn d_step(
-        &mut self,
-        n: usize,
-        loss: GanLoss,
-        gp_lambda: Option<f32>,
-        generator: &Mlp,
-        discriminator: &Mlp,
-        opt: &mut Optimizer,
-    ) -> Result<(f64, f64, f64), TrainError> {
-        let ranges = self.split(n);
-        let (real, noise, alpha) = (&self.real, &self.noise, &self.alpha);
-        let (d_in, g_in) = (discriminator.shape().input, generator.shape().input);
-        let sums = native::run_parts(&mut self.parts[..ranges.len()], |i, part| {
-            let r = ranges[i].clone();
-            let m = r.len();
-            part.generator.load(generator)?;
-            let fake = part.generator.forward(&noise[r.start * g_in..r.end * g_in], m);
-            part.both.clear();
-            part.both.extend_from_slice(&real[r.start * d_in..r.end * d_in]);
-            part.both.extend_from_slice(fake);
-            part.discriminator.load(discriminator)?;
-            // The penalty first: it runs its own passes through the same buffers.
-            let penalty = match gp_lambda {
-                Some(lambda) => {
-                    let (real, fake) = part.both.split_at(m * d_in);
-                    let x_hat: Vec<f32> = (0..m * d_in)
-                        .map(|j| {
-                            let a = alpha[r.start + j / d_in];
-                            a * real[j] + (1.0 - a) * fake[j]
-                        })
-                        .collect();
-                    Some(part.discriminator.gradient_penalty(&x_hat, m, n, lambda, GP_NORM_EPS as f32)?)
-                }
-                None => None,
-            };
-            let out = part.discriminator.forward(&part.both, 2 * m);
-            part.grad.resize(2 * m, 0.0);
-            let (loss_real, loss_fake) = d_loss_and_grad(loss, &out[..m], &out[m..], &mut part.grad, n);
-            let (d_real, d_fake) = (output_sum_of(loss, &out[..m]), output_sum_of(loss, &out[m..]));
-            part.discriminator.backward(&part.grad, true, false);
-            let mut gp_value = 0.0;
-            if let Some((value, grads)) = penalty {
-                part.discriminator.add_weight_grads(&grads);
-                gp_value = value;
-            }
-            Ok([loss_real + loss_fake, d_real, d_fake, gp_value])
-        })?;
-        let grads: Vec<_> = self.parts[..ranges.len()].iter().map(|p| p.discriminator.grads()).collect();
-        opt.step_parts(&grads)?;
-        let total = |k: usize| sums.iter().map(|s| s[k]).sum::<f64>() / n as f64;
-        let penalty = sums.iter().map(|s| s[3]).sum::<f64>();
-        Ok((total(0) + penalty, total(1), total(2)))
-    }
-
-    /// One generator step on `n` noise rows, D held fixed, as [`g_loss`] gives it:
-    /// (loss, largest |coordinate| generated).
-    pub(crate) fn g_step(
-        &mut self,
-        n: usize,
-        loss: GanLoss,
-        generator: &Mlp,
-        discriminator: &Mlp,
-        opt: &mut Optimizer,
-    ) -> Result<(f64, f32), TrainError> {
-        let ranges = self.split(n);
-        let noise = &self.noise;
-        let g_in = generator.shape().input;
-        let sums = native::run_parts(&mut self.parts[..ranges.len()], |i, part| {
-            let r = ranges[i].clone();
-            let m = r.len();
-            part.generator.load(generator)?;
-            part.fake.clear();
-            part.fake.extend_from_slice(part.generator.forward(&noise[r.start * g_in..r.end * g_in], m));
-            let reach = part.fake.iter().fold(0.0f32, |m, x| if x.is_nan() { f32::NAN } else { m.max(x.abs()) });
-            part.discriminator.load(discriminator)?;
-            let out = part.discriminator.forward(&part.fake, m);
-            part.grad.resize(m, 0.0);
-            let g_loss = g_loss_and_grad(loss, out, &mut part.grad, n);
-            // D is held fixed: only the gradient with respect to its input is needed.
-            let d_fake = part.discriminator.backward(&part.grad, false, true);
-            part.generator.backward(d_fake, true, false);
-            Ok((g_loss, reach))
-        })?;
-        let grads: Vec<_> = self.parts[..ranges.len()].iter().map(|p| p.generator.grads()).collect();
-        opt.step_parts(&grads)?;
-        let g_loss = sums.iter().map(|s| s.0).sum::<f64>() / n as f64;
-        let reach = sums.iter().fold(0.0f32, |m, s| if s.1.is_nan() || m.is_nan() { f32::NAN } else { m.max(s.1) });
-        Ok((g_loss, reach))
-    }
-}
-
 /// Seed offsets so that weights, training noise and evaluation sets use separate streams.
 const INIT_STREAM: u64 = 0x9e37_79b9_7f4a_7c15;
 const EVAL_STREAM: u64 = 0x6a09_e667_f3bc_c909;
@@ -715,7 +487,7 @@ impl GanTrainer {
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
-    /// threads (see [`crate::model::native::set_threads`]); 1 runs everything on the caller.
+    /// threads (see [`crate::fast::set_threads`]); 1 runs everything on the caller.
     pub fn set_compute_threads(&mut self, threads: usize) {
         let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
         nat.threads = threads.max(1);
@@ -776,7 +548,7 @@ impl GanTrainer {
             nat.alpha.clear();
             nat.alpha.extend((0..n).map(|_| self.rng.random_range(0.0f32..1.0)));
         }
-        nat.d_step(n, self.config.loss, gp_lambda, &self.generator, &self.discriminator, &mut self.opt_d)
+        Ok(nat.d_step(n, self.config.loss, gp_lambda, &self.generator, &self.discriminator, &mut self.opt_d)?)
     }
 
     /// The generator step on the fast path: (loss, largest |coordinate| generated).
@@ -784,7 +556,7 @@ impl GanTrainer {
         let n = self.config.batch;
         let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
         fill_noise(&mut nat.noise, self.config.noise, n * self.config.noise_dim, &mut self.rng);
-        nat.g_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_g)
+        Ok(nat.g_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_g)?)
     }
 
     /// The discriminator step through candle's autodiff.
@@ -854,9 +626,8 @@ impl GanTrainer {
     /// G applied to `z` (`n × noise_dim`, row-major): `n × 2` numbers.
     fn run_g(&mut self, z: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
         if self.native_eval() {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator)).first();
-            nat.generator.load(&self.generator)?;
-            return Ok(nat.generator.forward(z, n).to_vec());
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            return Ok(nat.generate(&self.generator, z, n)?);
         }
         let z = Tensor::from_slice(z, (n, self.config.noise_dim), &self.device)?;
         Ok(self.generator.forward(&z)?.flatten_all()?.to_vec1::<f32>()?)
@@ -865,9 +636,8 @@ impl GanTrainer {
     /// D's raw output (logit or score) at `n` points (`n × 2`, row-major).
     fn run_d(&mut self, x: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
         if self.native_eval() {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator)).first();
-            nat.discriminator.load(&self.discriminator)?;
-            return Ok(nat.discriminator.forward(x, n).to_vec());
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            return Ok(nat.discriminate(&self.discriminator, x, n)?);
         }
         let x = Tensor::from_slice(x, (n, 2), &self.device)?;
         Ok(self.d_forward_frozen(&x)?.flatten_all()?.to_vec1::<f32>()?)
@@ -875,15 +645,15 @@ impl GanTrainer {
 
     /// D's output at `n` points and, per point, the gradient of φ(D(x)) in x, where `slope`
     /// is φ′: row i is φ′(D(xᵢ))·∇ₓD(xᵢ) (D's weights held fixed).
-    fn run_d_grad(&mut self, x: &[f32], n: usize, slope: fn(f32) -> f32) -> Result<(Vec<f32>, Vec<f32>), TrainError> {
+    fn run_d_grad(
+        &mut self,
+        x: &[f32],
+        n: usize,
+        slope: impl Fn(f32) -> f32,
+    ) -> Result<(Vec<f32>, Vec<f32>), TrainError> {
         if self.native_eval() {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator)).first();
-            nat.discriminator.load(&self.discriminator)?;
-            let out = nat.discriminator.forward(x, n).to_vec();
-            nat.grad.clear();
-            nat.grad.extend(out.iter().map(|&l| slope(l)));
-            let grad = nat.discriminator.backward(&nat.grad, false, true).to_vec();
-            return Ok((out, grad));
+            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            return Ok(nat.discriminate_with_input_grad(&self.discriminator, x, n, slope)?);
         }
         let x = Var::from_slice(x, (n, 2), &self.device)?;
         let out = self.d_forward_frozen(x.as_tensor())?;
@@ -984,7 +754,8 @@ impl GanTrainer {
     /// there. The negative of each row is where that point is pushed.
     pub fn generator_loss_gradient(&mut self, points: &[Point2]) -> Result<(Vec<Point2>, Vec<f32>), TrainError> {
         let flat: Vec<f32> = points.iter().flatten().copied().collect();
-        let (out, grad) = self.run_d_grad(&flat, points.len(), g_loss_slope(self.config.loss))?;
+        let term = g_term(self.config.loss);
+        let (out, grad) = self.run_d_grad(&flat, points.len(), move |l| term(l).1)?;
         Ok((to_points(&grad), out))
     }
 
@@ -1154,132 +925,9 @@ impl Lab for GanTrainer {
     }
 }
 
-/// softplus(x) = log(1 + eˣ), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows.
-pub fn softplus(x: &Tensor) -> candle_core::Result<Tensor> {
-    x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?
-}
-
-/// The discriminator's loss for a minibatch of real and generated outputs.
-pub fn d_loss(loss: GanLoss, out_real: &Tensor, out_fake: &Tensor) -> candle_core::Result<Tensor> {
-    match loss {
-        // −log σ(l) = softplus(−l); −log(1 − σ(l)) = softplus(l).
-        GanLoss::Minimax | GanLoss::NonSaturating => {
-            softplus(&out_real.neg()?)?.mean_all()? + softplus(out_fake)?.mean_all()?
-        }
-        GanLoss::LeastSquares => ((out_real - 1.0)?.sqr()?.mean_all()? * 0.5)? + (out_fake.sqr()?.mean_all()? * 0.5)?,
-        // The critic maximises E f(x) − E f(G(z)): it minimises the negative.
-        GanLoss::WganClip | GanLoss::WganGp => out_fake.mean_all()? - out_real.mean_all()?,
-        GanLoss::Hinge => (1.0 - out_real)?.relu()?.mean_all()? + (out_fake + 1.0)?.relu()?.mean_all()?,
-    }
-}
-
-/// The generator's loss for each generated sample (shape (n, 1)); its mean is the G loss.
-pub fn g_loss(loss: GanLoss, out_fake: &Tensor) -> candle_core::Result<Tensor> {
-    match loss {
-        // log(1 − σ(l)) = −softplus(l).
-        GanLoss::Minimax => softplus(out_fake)?.neg(),
-        GanLoss::NonSaturating => softplus(&out_fake.neg()?),
-        GanLoss::LeastSquares => (out_fake - 1.0)?.sqr()? * 0.5,
-        GanLoss::WganClip | GanLoss::WganGp | GanLoss::Hinge => out_fake.neg(),
-    }
-}
-
-/// softplus on one number, as [`softplus`] computes it.
-fn softplus_of(x: f32) -> f32 {
-    x.max(0.0) + (-x.abs()).exp().ln_1p()
-}
-
-/// A per-row loss term on a logit: (value, derivative).
-type Term = fn(f32) -> (f32, f32);
-
-/// [`d_loss`] on plain logits of a part of a minibatch of `total` real and `total`
-/// generated rows: the sums of the real rows' and the generated rows' loss terms, with
-/// ∂loss/∂logit written to `grad` (real rows, then generated rows).
-pub(crate) fn d_loss_and_grad(loss: GanLoss, real: &[f32], fake: &[f32], grad: &mut [f32], total: usize) -> (f64, f64) {
-    let scale = 1.0 / total as f32;
-    let (g_real, g_fake) = grad.split_at_mut(real.len());
-    // Per-row loss terms and their derivatives, for a real row and a generated row.
-    let (term_real, term_fake): (Term, Term) = match loss {
-        GanLoss::Minimax | GanLoss::NonSaturating => {
-            (|l| (softplus_of(-l), -sigmoid(-l)), |l| (softplus_of(l), sigmoid(l)))
-        }
-        GanLoss::LeastSquares => (|l| (0.5 * (l - 1.0) * (l - 1.0), l - 1.0), |l| (0.5 * l * l, l)),
-        GanLoss::WganClip | GanLoss::WganGp => (|l| (-l, -1.0), |l| (l, 1.0)),
-        GanLoss::Hinge => (
-            |l| if 1.0 - l > 0.0 { (1.0 - l, -1.0) } else { (0.0, 0.0) },
-            |l| if 1.0 + l > 0.0 { (1.0 + l, 1.0) } else { (0.0, 0.0) },
-        ),
-    };
-    let mut sums = [0.0f64; 2];
-    for (sum, grads, logits, term) in [(0, g_real, real, term_real), (1, g_fake, fake, term_fake)] {
-        for (g, &l) in grads.iter_mut().zip(logits) {
-            let (value, slope) = term(l);
-            sums[sum] += f64::from(value);
-            *g = slope * scale;
-        }
-    }
-    (sums[0], sums[1])
-}
-
-/// [`g_loss`] on plain logits of a part of a minibatch of `total` rows: the sum of the
-/// rows' loss terms, with ∂(mean loss)/∂logit written to `grad`.
-fn g_loss_and_grad(loss: GanLoss, fake: &[f32], grad: &mut [f32], total: usize) -> f64 {
-    let scale = 1.0 / total as f32;
-    let term: Term = match loss {
-        GanLoss::Minimax => |l| (-softplus_of(l), -sigmoid(l)),
-        GanLoss::NonSaturating => |l| (softplus_of(-l), -sigmoid(-l)),
-        GanLoss::LeastSquares => |l| (0.5 * (l - 1.0) * (l - 1.0), l - 1.0),
-        GanLoss::WganClip | GanLoss::WganGp | GanLoss::Hinge => |l| (-l, -1.0),
-    };
-    let mut sum = 0.0f64;
-    for (g, &l) in grad.iter_mut().zip(fake) {
-        let (value, slope) = term(l);
-        sum += f64::from(value);
-        *g = slope * scale;
-    }
-    sum
-}
-
-/// The derivative of the generator's per-sample loss with respect to D's output.
-fn g_loss_slope(loss: GanLoss) -> fn(f32) -> f32 {
-    match loss {
-        GanLoss::Minimax => |l| -sigmoid(l),
-        GanLoss::NonSaturating => |l| -sigmoid(-l),
-        GanLoss::LeastSquares => |l| l - 1.0,
-        GanLoss::WganClip | GanLoss::WganGp | GanLoss::Hinge => |_| -1.0,
-    }
-}
-
 /// Pairs of numbers as points.
 fn to_points(flat: &[f32]) -> Vec<Point2> {
     flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect()
-}
-
-/// The sum of D's outputs as probabilities (σ of the logits) or raw scores, as
-/// [`mean_output`] averages them.
-fn output_sum_of(loss: GanLoss, out: &[f32]) -> f64 {
-    if loss.outputs_probability() {
-        out.iter().map(|&l| f64::from(sigmoid(l))).sum()
-    } else {
-        out.iter().map(|&l| f64::from(l)).sum()
-    }
-}
-
-/// [`mean_output`] on plain logits.
-fn mean_output_of(loss: GanLoss, out: &[f32]) -> f64 {
-    output_sum_of(loss, out) / out.len().max(1) as f64
-}
-
-fn mean(t: &Tensor) -> candle_core::Result<f64> {
-    Ok(f64::from(t.mean_all()?.to_vec0::<f32>()?))
-}
-
-fn mean_output(loss: GanLoss, out: &Tensor) -> candle_core::Result<f64> {
-    if loss.outputs_probability() {
-        mean(&candle_nn::ops::sigmoid(out)?)
-    } else {
-        mean(out)
-    }
 }
 
 /// D's forward pass with its weights detached, so that gradients flow only to the input.

@@ -9,12 +9,14 @@ use rand::rngs::StdRng;
 use rand::SeedableRng as _;
 use rand_distr::{Distribution as _, StandardNormal};
 
-use super::gan::{d_loss, g_loss, softplus, GanLoss, NativeGan, NetConfig};
+use super::gan::NetConfig;
 use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
+use crate::fast::gan::NativeGan;
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::model::optim::{Optimizer, OptimizerConfig};
+use crate::objective::gan::{d_loss, g_loss, GanLoss};
 use crate::theory::optimal_d::{
     gaussian_pdf, grid, histogram, jsd, max_abs_gap_where, optimal_discriminator, value_at_optimum, value_of, Kde,
     Mixture1d, MINUS_LOG_4,
@@ -336,7 +338,7 @@ impl OptimalDTrainer {
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
-    /// threads (see [`crate::model::native::set_threads`]).
+    /// threads (see [`crate::fast::set_threads`]).
     pub fn set_compute_threads(&mut self, threads: usize) {
         let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
         nat.threads = threads.max(1);
@@ -501,9 +503,8 @@ impl OptimalDTrainer {
             Ok(f64::from(candle_nn::loss::binary_cross_entropy_with_logit(out, &target)?.to_vec0::<f32>()?))
         };
         let d_loss_as_bce = bce(&out_real, 1.0)? + bce(&out_fake, 0.0)?;
-        // V(D, G) = E log σ(l_real) + E log(1 − σ(l_fake)) = −softplus(−l_real) − softplus(l_fake).
-        let v_d_g = -(f64::from(softplus(&out_real.neg()?)?.mean_all()?.to_vec0::<f32>()?)
-            + f64::from(softplus(&out_fake)?.mean_all()?.to_vec0::<f32>()?));
+        // V(D, G) = E log σ(l_real) + E log(1 − σ(l_fake)): the minimax D loss, negated.
+        let v_d_g = -d_loss_value;
         let metrics = OptimalDMetrics {
             max_abs_d_minus_dstar: max_gap,
             v_d_g,
