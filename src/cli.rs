@@ -543,7 +543,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             set_compute_threads(bench.threads)?;
             let config = settings.config()?;
             let mut trainer = GanTrainer::new(config.clone())?;
-            trainer.set_reference_path(bench.reference);
+            trainer.set_path(if bench.reference { crate::fast::Path::Reference } else { crate::fast::Path::Fast });
             trainer.set_compute_threads(bench.threads);
             let fast = trainer.uses_fast_path();
             let timing = time_steps(bench, *steps, || Ok(trainer.iteration().map(|_| ())?))?;
@@ -577,7 +577,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
                 other => bail!("unknown --models '{other}' (expected one of: both, vae, ae)"),
             };
             let mut trainer = VaeTrainer::new(config.clone())?;
-            trainer.set_reference_path(bench.reference);
+            trainer.set_path(if bench.reference { crate::fast::Path::Reference } else { crate::fast::Path::Fast });
             trainer.set_compute_threads(bench.threads);
             trainer.set_models(which);
             let timing = time_steps(bench, *steps, || Ok(trainer.step().map(|_| ())?))?;
@@ -629,7 +629,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             let config = OptimalDConfig { batch: *batch, ..OptimalDConfig::default() };
             config.validate()?;
             let mut trainer = OptimalDTrainer::new(config.clone())?;
-            trainer.set_reference_path(bench.reference);
+            trainer.set_path(if bench.reference { crate::fast::Path::Reference } else { crate::fast::Path::Fast });
             trainer.set_compute_threads(bench.threads);
             let timing = time_steps(bench, *steps, || Ok(trainer.iteration()?))?;
             let d = config.discriminator;
@@ -656,7 +656,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             let config = LinesConfig { constraint: constraint_value, ..defaults };
             config.validate()?;
             let mut trainer = LinesTrainer::new(config.clone())?;
-            trainer.set_reference_path(bench.reference);
+            trainer.set_path(if bench.reference { crate::fast::Path::Reference } else { crate::fast::Path::Fast });
             let timing = time_steps(bench, *steps, || Ok(trainer.estimator_step()?))?;
             BenchReport::new(
                 "js-w1",

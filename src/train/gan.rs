@@ -16,6 +16,7 @@ use super::worker::Lab;
 use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
 use crate::fast::gan::NativeGan;
+use crate::fast::Path;
 use crate::model::critic::{clip_weights, lipschitz_estimate_rows, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
@@ -377,7 +378,8 @@ pub struct GanTrainer {
     native: Option<NativeGan>,
     /// Train through candle's autodiff even where the fast path applies (the reference the
     /// fast path is tested and benchmarked against).
-    reference_path: bool,
+    /// The fast path or candle's autodiff (see [`Self::set_path`]).
+    path: Path,
 }
 
 /// Seed offsets so that weights, training noise and evaluation sets use separate streams.
@@ -418,7 +420,7 @@ impl GanTrainer {
             pending_panic: false,
             spectral,
             native: None,
-            reference_path: false,
+            path: Path::Fast,
         })
     }
 
@@ -480,10 +482,10 @@ impl GanTrainer {
         noise(self.config.noise, self.config.batch, self.config.noise_dim, &mut self.rng, &self.device)
     }
 
-    /// Trains through candle's autodiff (true) or through the fast path where it applies
-    /// (false, the default). Both compute the same numbers.
-    pub fn set_reference_path(&mut self, reference: bool) {
-        self.reference_path = reference;
+    /// Trains through the fast path where it applies ([`Path::Fast`], the default) or
+    /// through candle's autodiff ([`Path::Reference`]). Both compute the same numbers.
+    pub fn set_path(&mut self, path: Path) {
+        self.path = path;
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
@@ -498,7 +500,7 @@ impl GanTrainer {
     pub fn uses_fast_path(&self) -> bool {
         let tanh_penalty =
             self.config.loss == GanLoss::WganGp && self.config.discriminator.activation == Activation::Tanh;
-        !self.reference_path && self.spectral.is_none() && !tanh_penalty
+        self.path == Path::Fast && self.spectral.is_none() && !tanh_penalty
     }
 
     /// One discriminator step on a fresh real and a fresh generated minibatch.
@@ -620,7 +622,7 @@ impl GanTrainer {
     /// Whether evaluation runs on the fast path's buffers: always, but for a spectrally
     /// normalised D (whose weights are divided by their norms in candle) and the reference.
     fn native_eval(&self) -> bool {
-        self.spectral.is_none() && !self.reference_path
+        self.spectral.is_none() && self.path == Path::Fast
     }
 
     /// G applied to `z` (`n × noise_dim`, row-major): `n × 2` numbers.

@@ -11,6 +11,7 @@ use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
 use crate::fast::critic::NativePair;
+use crate::fast::Path;
 use crate::model::critic::{clip_weights, input_gradient, lipschitz_estimate, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
@@ -124,7 +125,9 @@ struct Pair {
     sn: Option<SpectralNorm>,
     /// The fast path's passes (see [`crate::fast::critic`]); the spectrally normalised critic stays
     /// in candle.
-    native: Option<NativePair>,
+    native: NativePair,
+    /// The fast path or candle's autodiff.
+    path: Path,
 }
 
 fn net_shape() -> MlpShape {
@@ -140,7 +143,7 @@ impl Pair {
             Constraint::SpectralNorm => Some(SpectralNorm::new(&critic, rng)?),
             _ => None,
         };
-        let native = Some(NativePair::new(net_shape()));
+        let native = NativePair::new(net_shape());
         Ok(Self {
             opt_d: Optimizer::new(d.vars(), adam),
             opt_c: Optimizer::new(critic.vars(), adam),
@@ -148,6 +151,7 @@ impl Pair {
             critic,
             sn,
             native,
+            path: Path::Fast,
         })
     }
 
@@ -160,7 +164,8 @@ impl Pair {
 
     /// One discriminator step: real (0, y) labelled 1, fake (θ, y) labelled 0.
     fn step_d(&mut self, real: &Tensor, fake: &Tensor) -> Result<(), TrainError> {
-        if let Some(nat) = &mut self.native {
+        if self.path == Path::Fast {
+            let nat = &mut self.native;
             let n = real.dim(0)?;
             let (real, fake) = (real.flatten_all()?.to_vec1::<f32>()?, fake.flatten_all()?.to_vec1::<f32>()?);
             nat.d_step(&self.d, &mut self.opt_d, &real, &fake, n)?;
@@ -179,7 +184,8 @@ impl Pair {
         constraint: Constraint,
         rng: &mut StdRng,
     ) -> Result<(), TrainError> {
-        if let (Some(nat), None) = (&mut self.native, &self.sn) {
+        if let (Path::Fast, None) = (self.path, &self.sn) {
+            let nat = &mut self.native;
             // loss = E f(real) − E f(fake) (+ the penalty), as below through candle.
             let n = real.dim(0)?;
             let (real, fake) = (real.flatten_all()?.to_vec1::<f32>()?, fake.flatten_all()?.to_vec1::<f32>()?);
@@ -380,12 +386,12 @@ impl LinesTrainer {
         Ok((real, fake))
     }
 
-    /// Trains through candle's autodiff (true) or the fast path (false, the default; the
-    /// spectrally normalised critic always takes candle). Both compute the same numbers.
-    pub fn set_reference_path(&mut self, reference: bool) {
-        for pair in [&mut self.pair, &mut self.race.pair] {
-            pair.native = if reference { None } else { Some(NativePair::new(net_shape())) };
-        }
+    /// Trains through the fast path ([`Path::Fast`], the default; the spectrally normalised
+    /// critic always takes candle) or through candle's autodiff ([`Path::Reference`]). Both
+    /// compute the same numbers.
+    pub fn set_path(&mut self, path: Path) {
+        self.pair.path = path;
+        self.race.pair.path = path;
     }
 
     /// One step of the discriminator and the critic at the slider's θ.

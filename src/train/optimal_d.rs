@@ -14,6 +14,7 @@ use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
 use crate::fast::gan::NativeGan;
+use crate::fast::Path;
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::model::optim::{Optimizer, OptimizerConfig};
 use crate::objective::gan::{d_loss, g_loss, GanLoss};
@@ -228,7 +229,8 @@ pub struct OptimalDTrainer {
     /// Buffers of the fast path, built on its first step.
     native: Option<NativeGan>,
     /// Train through candle's autodiff (the reference the fast path is tested against).
-    reference_path: bool,
+    /// The fast path or candle's autodiff (see [`Self::set_path`]).
+    path: Path,
 }
 
 fn column(v: &[f32], device: &Device) -> Result<Tensor, TrainError> {
@@ -278,7 +280,7 @@ impl OptimalDTrainer {
             history: OptimalDHistory::default(),
             last_d_loss: f64::NAN,
             native: None,
-            reference_path: false,
+            path: Path::Fast,
         })
     }
 
@@ -331,10 +333,10 @@ impl OptimalDTrainer {
         column(&z, &self.device)
     }
 
-    /// Trains through candle's autodiff (true) or the fast path (false, the default). Both
-    /// compute the same numbers.
-    pub fn set_reference_path(&mut self, reference: bool) {
-        self.reference_path = reference;
+    /// Trains through the fast path where it applies ([`Path::Fast`], the default) or
+    /// through candle's autodiff ([`Path::Reference`]). Both compute the same numbers.
+    pub fn set_path(&mut self, path: Path) {
+        self.path = path;
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
@@ -347,7 +349,7 @@ impl OptimalDTrainer {
     /// One discriminator step; returns its loss.
     pub fn step_d(&mut self) -> Result<f64, TrainError> {
         let n = self.config.batch;
-        let v = if self.reference_path {
+        let v = if self.path == Path::Reference {
             let real = self.config.data.sample(n, &mut self.rng);
             let real = column(&real, &self.device)?;
             let z = self.noise(n)?;
@@ -378,7 +380,7 @@ impl OptimalDTrainer {
     /// One generator step; returns its loss.
     pub fn step_g(&mut self) -> Result<f64, TrainError> {
         let n = self.config.batch;
-        let v = if self.reference_path {
+        let v = if self.path == Path::Reference {
             let z = self.noise(n)?;
             let fake = self.generator.forward(&z)?;
             let loss = g_loss(self.config.loss, &self.discriminator.forward(&fake)?)?.mean_all()?;

@@ -17,6 +17,7 @@ use super::{check_range as check, TrainError};
 use crate::data::images::{self, ImageSet, Split};
 use crate::data::DataError;
 use crate::fast::vae::{NativeVae, VaeStep};
+use crate::fast::Path;
 use crate::model::autoencoder::{AeShape, Autoencoder, Likelihood, Vae, VaeNets};
 use crate::model::frozen::FrozenMlp;
 use crate::model::mlp::Activation;
@@ -400,7 +401,8 @@ pub struct VaeTrainer {
     /// Buffers of the fast path, built on its first step.
     native: Option<NativeVae>,
     /// Train through candle's autodiff (the reference the fast path is tested against).
-    reference_path: bool,
+    /// The fast path or candle's autodiff (see [`Self::set_path`]).
+    path: Path,
     /// Which models a step trains (both in the lab; one alone for benchmarks).
     models: Models,
     /// Threads of the test set's log p(x) estimate.
@@ -460,7 +462,7 @@ impl VaeTrainer {
             prior_z,
             history: VaeHistory::default(),
             native: None,
-            reference_path: false,
+            path: Path::Fast,
             models: Models::Both,
             eval_threads: 1,
         })
@@ -525,10 +527,10 @@ impl VaeTrainer {
         Ok(Tensor::from_vec(v, (n, self.config.latent_dim), &self.device)?)
     }
 
-    /// Trains through candle's autodiff (true) or the fast path (false, the default). Both
-    /// compute the same numbers.
-    pub fn set_reference_path(&mut self, reference: bool) {
-        self.reference_path = reference;
+    /// Trains through the fast path where it applies ([`Path::Fast`], the default) or
+    /// through candle's autodiff ([`Path::Reference`]). Both compute the same numbers.
+    pub fn set_path(&mut self, path: Path) {
+        self.path = path;
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
@@ -545,7 +547,7 @@ impl VaeTrainer {
 
     /// One step of both models on the same minibatch (drawn with replacement).
     pub fn step(&mut self) -> Result<TrainTerms, TrainError> {
-        let last = if self.reference_path { self.candle_step()? } else { self.fast_step()? };
+        let last = if self.path == Path::Reference { self.candle_step()? } else { self.fast_step()? };
         self.steps += 1;
         for (what, v) in [
             ("the VAE's reconstruction term", last.vae_recon),
