@@ -7,6 +7,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points, Polygon};
 use rand::SeedableRng as _;
 
+use super::decode::{decode, interpolate};
 use super::images::{key_of, mosaic, show, CachedTexture};
 use super::lab::LabHandle;
 use super::widgets::{lr_slider, FileBrowser};
@@ -178,20 +179,8 @@ impl VaeView {
     }
 
     fn strip(&self, snap: &VaeSnapshot) -> Option<[Vec<f32>; 2]> {
-        if self.pins.len() != 2 {
-            return None;
-        }
-        let k = snap.config.latent_dim;
-        let decode = |decoder: &crate::model::frozen::FrozenMlp| {
-            let mut pixels = Vec::new();
-            for step in 0..10 {
-                let t = step as f32 / 9.0;
-                let z: Vec<f32> = (0..k).map(|j| self.pins[0][j] * (1.0 - t) + self.pins[1][j] * t).collect();
-                pixels.extend(decoder.forward(&z).iter().map(|a| 1.0 / (1.0 + (-a).exp())));
-            }
-            pixels
-        };
-        Some([decode(&snap.ae_decoder), decode(&snap.vae_decoder)])
+        let [from, to] = self.pins.as_slice() else { return None };
+        Some([interpolate(&snap.ae_decoder, from, to, 10), interpolate(&snap.vae_decoder, from, to, 10)])
     }
 
     /// Whether the trainer is playing.
@@ -407,10 +396,8 @@ impl VaeView {
         let again = || self.hover.as_ref().filter(|_| stale).map(|h| (h.model, h.z.clone()));
         let pointed = hovered.or_else(again);
         if let Some((model, z)) = pointed {
-            let decode =
-                |d: &crate::model::frozen::FrozenMlp| d.forward(&z).iter().map(|a| 1.0 / (1.0 + (-a).exp())).collect();
-            self.hover =
-                Some(Hover { model, ae_image: decode(&snap.ae_decoder), vae_image: decode(&snap.vae_decoder), z });
+            let (ae_image, vae_image) = (decode(&snap.ae_decoder, &z), decode(&snap.vae_decoder, &z));
+            self.hover = Some(Hover { model, ae_image, vae_image, z });
             self.hover_snapshot = Some(Arc::clone(snap));
         }
         ui.separator();
