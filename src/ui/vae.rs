@@ -9,14 +9,16 @@ use rand::SeedableRng as _;
 
 use super::decode::{decode, interpolate};
 use super::images::{key_of, mosaic, show, CachedTexture};
-use super::lab::LabHandle;
+use super::lab::{LabHandle, LabSettings, TrainerView};
 use super::widgets::{lr_slider, FileBrowser};
+use super::Tab;
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::theory::gaussian::{kl_diag_to_std_normal, kl_monte_carlo, McEstimate};
 use crate::train::series::Series;
 use crate::train::vae::{limits, ImageSource, LatentView, VaeCommand, VaeConfig, VaeSnapshot, VaeTrainer, GRID_SIDE};
 use crate::train::worker::Control;
+use crate::train::TrainError;
 
 /// Colours of the ten digit classes (Tableau 10).
 pub const CLASS_COLOURS: [Color32; 10] = [
@@ -80,11 +82,29 @@ struct Posterior {
     kl_mc: McEstimate,
 }
 
+impl LabSettings for VaeTrainer {
+    type Config = VaeConfig;
+
+    fn build(config: VaeConfig) -> Result<Self, TrainError> {
+        Self::new(config)
+    }
+
+    fn validate(config: &VaeConfig) -> Result<(), TrainError> {
+        config.validate()
+    }
+
+    fn config_of(snapshot: &VaeSnapshot) -> &VaeConfig {
+        &snapshot.config
+    }
+
+    fn set_config(config: VaeConfig) -> VaeCommand {
+        VaeCommand::SetConfig(Box::new(config))
+    }
+}
+
 /// The AE vs VAE lab.
 pub struct VaeView {
-    /// The trainer thread (the app reads its status and starts it for `--play`).
-    pub(super) lab: LabHandle<VaeTrainer>,
-    config: VaeConfig,
+    lab: LabHandle<VaeTrainer>,
     lower: Lower,
     hover: Option<Hover>,
     /// The snapshot whose decoders made `hover`'s images: a newer one decodes the same z
@@ -108,6 +128,51 @@ struct Textures {
     picked: CachedTexture,
 }
 
+impl TrainerView for VaeView {
+    type Trainer = VaeTrainer;
+    const TAB: Tab = Tab::AeVae;
+    const TITLE: &'static str = "AE vs VAE";
+
+    fn handle(&self) -> &LabHandle<VaeTrainer> {
+        &self.lab
+    }
+
+    fn handle_mut(&mut self) -> &mut LabHandle<VaeTrainer> {
+        &mut self.lab
+    }
+
+    fn draw(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("vae-controls").show(ui, |ui| self.controls_ui(ui));
+        egui::Panel::left("vae-settings").resizable(true).default_size(290.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
+        });
+        let snapshot = self.lab.snapshot().cloned();
+        egui::Panel::right("vae-numbers").resizable(true).default_size(340.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                if let Some(s) = &snapshot {
+                    self.numbers_ui(ui, s);
+                }
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| match &snapshot {
+            Some(s) => self.lab_ui(ui, s),
+            None => {
+                ui.spinner();
+            }
+        });
+        if let Some(dir) = self.browser.show(
+            ui.ctx(),
+            "Choose a folder of MNIST-format IDX files",
+            "IDX files",
+            &|n| n.contains("-ubyte") || n.contains(".idx"),
+            true,
+        ) {
+            self.choose_idx_folder(dir);
+        }
+        self.lab.message_ui(ui.ctx(), "vae-message");
+    }
+}
+
 /// Monte-Carlo samples for the posterior's KL estimate.
 const KL_MC_SAMPLES: usize = 2000;
 
@@ -117,23 +182,15 @@ impl VaeView {
         Self::with_config(ctx, VaeConfig::default())
     }
 
-    /// Starts the trainer with `config` (the built-in digits if that fails to load).
+    /// Starts the lab with `config`; its data are loaded and its trainer built on a
+    /// background thread, and the tab says what it is loading until then ("Loading MNIST-5k").
+    /// Data that fail to load give a message and the default settings.
     pub fn with_config(ctx: &egui::Context, config: VaeConfig) -> Self {
-        let (trainer, config, message) = match VaeTrainer::new(config.clone()) {
-            Ok(t) => (t, config, None),
-            Err(e) => {
-                let fallback = VaeConfig::default();
-                let t = VaeTrainer::new(fallback.clone()).expect("the bundled data loads");
-                (t, fallback, Some(e.to_string()))
-            }
-        };
-        let mut lab = LabHandle::spawn(ctx, "vae-trainer", trainer);
-        if let Some(text) = message {
-            lab.show_message(text);
-        }
+        let label = config.data.label();
+        // "MNIST-5k (28×28)" is loaded as "MNIST-5k".
+        let name = label.split(" (").next().unwrap_or(&label);
         Self {
-            lab,
-            config,
+            lab: LabHandle::start(ctx, "vae-trainer", config, format!("Loading {name}")),
             lower: Lower::Manifold,
             hover: None,
             hover_snapshot: None,
@@ -144,16 +201,6 @@ impl VaeView {
             browser: FileBrowser::default(),
             textures: Textures::default(),
         }
-    }
-
-    /// The newest snapshot.
-    pub fn snapshot(&self) -> Option<&Arc<VaeSnapshot>> {
-        self.lab.snapshot()
-    }
-
-    /// The settings the side panel shows.
-    pub fn config(&self) -> &VaeConfig {
-        &self.config
     }
 
     /// What the decoders make of the point under the mouse, if any.
@@ -183,85 +230,17 @@ impl VaeView {
         Some([interpolate(&snap.ae_decoder, from, to, 10), interpolate(&snap.vae_decoder, from, to, 10)])
     }
 
-    /// Whether the trainer is playing.
-    pub fn playing(&self) -> bool {
-        self.lab.playing()
-    }
-
-    /// The error that stopped training, if any.
-    pub fn error(&self) -> Option<&str> {
-        self.lab.error()
-    }
-
-    /// The message box's text, if one is shown.
-    pub fn message(&self) -> Option<&str> {
-        self.lab.message()
-    }
-
-    /// Sends a command to the trainer.
-    pub fn send(&mut self, command: Control<VaeCommand>) {
-        self.lab.send(command);
-    }
-
-    /// Pauses training while the tab is hidden, and resumes it when shown again.
-    pub fn set_visible(&mut self, visible: bool) {
-        self.lab.set_visible(visible);
-    }
-
     /// Trains on the IDX files of `dir` (loaded by the trainer thread); a folder that cannot
     /// be read gives a message and changes nothing.
     pub fn choose_idx_folder(&mut self, dir: std::path::PathBuf) {
-        self.apply_config(VaeConfig { data: ImageSource::Idx(dir), ..self.config.clone() });
+        self.apply_config(VaeConfig { data: ImageSource::Idx(dir), ..self.config().clone() });
     }
 
     fn apply_config(&mut self, config: VaeConfig) {
-        if config.latent_dim != self.config.latent_dim {
+        if config.latent_dim != self.config().latent_dim {
             self.pins.clear();
         }
-        self.lab.apply(&mut self.config, config, VaeConfig::validate, |c| VaeCommand::SetConfig(Box::new(c)));
-    }
-
-    /// Reads the newest state from the trainer without waiting; after a refused setting the
-    /// side panel goes back to the settings in force.
-    pub fn poll(&mut self) {
-        if self.lab.poll() {
-            if let Some(s) = self.lab.snapshot() {
-                self.config = s.config.clone();
-            }
-        }
-    }
-
-    /// Draws the lab (call [`Self::poll`] first).
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.lab.shortcuts(ui.ctx());
-        egui::Panel::top("vae-controls").show(ui, |ui| self.controls_ui(ui));
-        egui::Panel::left("vae-settings").resizable(true).default_size(290.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
-        });
-        let snapshot = self.lab.snapshot().cloned();
-        egui::Panel::right("vae-numbers").resizable(true).default_size(340.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                if let Some(s) = &snapshot {
-                    self.numbers_ui(ui, s);
-                }
-            });
-        });
-        egui::CentralPanel::default().show(ui, |ui| match &snapshot {
-            Some(s) => self.lab_ui(ui, s),
-            None => {
-                ui.spinner();
-            }
-        });
-        if let Some(dir) = self.browser.show(
-            ui.ctx(),
-            "Choose a folder of MNIST-format IDX files",
-            "IDX files",
-            &|n| n.contains("-ubyte") || n.contains(".idx"),
-            true,
-        ) {
-            self.choose_idx_folder(dir);
-        }
-        self.lab.message_ui(ui.ctx(), "vae-message");
+        self.lab.apply(config);
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
@@ -292,7 +271,7 @@ impl VaeView {
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
-        let mut c = self.config.clone();
+        let mut c = self.config().clone();
         ui.heading("Data");
         for (source, label) in [
             (ImageSource::Mnist5k, "MNIST-5k (28×28, bundled)"),
