@@ -82,6 +82,8 @@ fn a_bad_csv_shows_a_message_and_changes_nothing() {
     let mut h = harness();
     step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     h.state_mut().gan_mut().load_csv(&path);
+    // The file is read on a background thread; its verdict comes a few frames later.
+    step_until(&mut h, "a message", |a| a.gan().message().is_some());
     h.run_steps(3);
     let message = h.state().gan().message().expect("a message box").to_owned();
     assert!(message.contains("bad.csv") && message.contains("line 3"), "{message}");

@@ -243,3 +243,54 @@ fn the_csv_browser_walks_to_a_file_and_the_trainer_uses_its_points() {
     }
     h.get_by_label_contains("points.csv · green");
 }
+
+/// Reading a CSV file never holds up the window. The file here is a FIFO whose writer waits
+/// for the test's word (or 5 s, so that a read on the UI thread is late rather than stuck):
+/// the frames after "Open" are drawn at once while the read is pending, and say "Loading
+/// slow.csv …"; once the file is written its points become the data the trainer samples.
+#[cfg(unix)]
+#[test]
+fn choosing_a_csv_file_does_not_hold_up_the_window() {
+    use std::time::Duration;
+    let dir = tempfile::Builder::new().prefix("csv-fifo-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let path = dir.path().join("slow.csv");
+    assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
+    let want: Vec<Point2> = vec![[1.0, 1.0], [-1.0, 2.0], [0.5, -1.5]];
+    let (go, gate) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let path = path.clone();
+        let text: String = want.iter().map(|p| format!("{},{}\n", p[0], p[1])).collect();
+        std::thread::spawn(move || {
+            let _ = gate.recv_timeout(Duration::from_secs(5));
+            std::fs::write(&path, format!("x,y\n{text}")).unwrap();
+        })
+    };
+
+    let mut h = harness();
+    h.get_by_label("CSV file…").click();
+    h.run_steps(2);
+    h.get_by_label("File:").focus();
+    h.run_steps(1);
+    h.get_by_label("File:").type_text(path.to_str().unwrap());
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    let start = Instant::now();
+    h.run_steps(3);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(2), "three frames took {took:?} while the file was being read");
+    assert_eq!(h.state().gan().csv_loading(), Some("Loading slow.csv"));
+    h.get_by_label("Loading slow.csv …");
+    assert_eq!(h.state().gan().config().data, Toy2d::ring8(), "nothing changes until the file is read");
+
+    go.send(()).unwrap();
+    step_until(&mut h, "the trainer on the CSV points", |a| {
+        a.gan().snapshot().is_some_and(|s| drawn_points(&s.config.data).is_some_and(|(name, _)| name == "slow.csv"))
+    });
+    writer.join().unwrap();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Loading slow.csv").is_none(), "the loading line goes");
+    assert!(h.state().gan().csv_loading().is_none());
+    assert!(h.state().gan().message().is_none());
+    let snap = h.state().gan().snapshot().unwrap().clone();
+    assert_eq!(drawn_points(&snap.config.data).unwrap().1, want.as_slice());
+}

@@ -4,11 +4,13 @@
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Arrows, Bar, BarChart, HLine, Legend, Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
+use super::background::{waiting_ui, Pending, Polled};
 use super::lab::{LabHandle, LabSettings, TrainerView};
 use super::widgets::{diverging, lr_slider, FileBrowser, FAKE, REAL};
 use super::Tab;
 use crate::data::csv2d::load_points;
 use crate::data::toy2d::{Point2, Toy2d};
+use crate::data::DataError;
 use crate::model::mlp::Activation;
 use crate::model::optim::{OptimizerConfig, OptimizerKind};
 use crate::theory::divergence::JS_METHOD;
@@ -109,15 +111,24 @@ impl LabSettings for GanTrainer {
     }
 }
 
+/// A CSV file of points being read on a background thread.
+struct CsvLoad {
+    /// The file's name, as the data set will be called.
+    name: String,
+    points: Pending<Result<Vec<Point2>, DataError>>,
+}
+
 /// The GAN lab: a trainer thread and what the panels need between frames.
 pub struct GanView {
     lab: LabHandle<GanTrainer>,
+    ctx: egui::Context,
     /// Which plane layers are drawn.
     pub layers: Layers,
     speed_limited: bool,
     speed_limit: f64,
     drawing: Drawing,
     browser: FileBrowser,
+    csv: Option<CsvLoad>,
     heat: Option<(egui::TextureHandle, usize)>,
     plane_rect: Option<egui::Rect>,
 }
@@ -149,6 +160,26 @@ impl TrainerView for GanView {
         });
         self.dialogs_ui(ui.ctx());
     }
+
+    /// Trains on the points of a CSV file once its background read is done; a bad file shows
+    /// a message and changes nothing.
+    fn poll_background(&mut self) {
+        let Some(load) = &mut self.csv else { return };
+        let result = match load.points.poll() {
+            Polled::Waiting => return,
+            Polled::Ready(result) => result.map_err(|e| e.to_string()),
+            Polled::Lost(reason) => Err(reason),
+        };
+        let name = std::mem::take(&mut load.name);
+        self.csv = None;
+        match result {
+            Ok(points) => {
+                let data = Toy2d::Points { name, points, jitter: 0.0 };
+                self.apply_config(GanConfig { data, ..self.config().clone() });
+            }
+            Err(text) => self.lab.show_message(text),
+        }
+    }
 }
 
 impl GanView {
@@ -162,11 +193,13 @@ impl GanView {
     pub fn with_config(ctx: &egui::Context, config: GanConfig) -> Self {
         Self {
             lab: LabHandle::start(ctx, "gan-trainer", config, "Starting the trainer".to_owned()),
+            ctx: ctx.clone(),
             layers: Layers::default(),
             speed_limited: false,
             speed_limit: 30.0,
             drawing: Drawing::default(),
             browser: FileBrowser::default(),
+            csv: None,
             heat: None,
             plane_rect: None,
         }
@@ -177,21 +210,24 @@ impl GanView {
         self.plane_rect
     }
 
+    /// The CSV file being read, while it is ("Loading points.csv").
+    pub fn csv_loading(&self) -> Option<&str> {
+        self.csv.as_ref().map(|load| load.points.what())
+    }
+
     fn apply_config(&mut self, config: GanConfig) {
         self.lab.apply(config);
     }
 
-    /// Loads points from a CSV file and trains on them; a bad file shows a message and
-    /// changes nothing.
+    /// Reads points from a CSV file on a background thread, then trains on them (see
+    /// [`TrainerView::poll_background`]); a bad file shows a message and changes nothing.
+    /// The window goes on drawing meanwhile. A new file replaces one still being read.
     pub fn load_csv(&mut self, path: &std::path::Path) {
-        match load_points(path) {
-            Ok(points) => {
-                let name =
-                    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-                let data = Toy2d::Points { name, points, jitter: 0.0 };
-                self.apply_config(GanConfig { data, ..self.config().clone() });
-            }
-            Err(e) => self.lab.show_message(e.to_string()),
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let owned = path.to_path_buf();
+        match Pending::spawn(&self.ctx, "csv-loader", format!("Loading {name}"), move || load_points(&owned)) {
+            Ok(points) => self.csv = Some(CsvLoad { name, points }),
+            Err(text) => self.lab.show_message(text),
         }
     }
 
@@ -252,7 +288,14 @@ impl GanView {
                     DataChoice::Drawn => self.drawing.active = true,
                     DataChoice::Csv => self.browser.open_in(&std::env::current_dir().unwrap_or_default()),
                 }
+                if option != DataChoice::Csv {
+                    // Another choice wins over a CSV file still being read.
+                    self.csv = None;
+                }
             }
+        }
+        if let Some(load) = &self.csv {
+            waiting_ui(ui, load.points.what());
         }
         match &mut c.data {
             Toy2d::Ring8 { sigma, .. } | Toy2d::Grid25 { sigma, .. } => {
