@@ -55,9 +55,7 @@ impl<T: Send + 'static> Pending<T> {
         match self.rx.try_recv() {
             Ok(result) => Polled::Ready(result),
             Err(TryRecvError::Empty) => Polled::Waiting,
-            Err(TryRecvError::Disconnected) => {
-                Polled::Lost(format!("{} stopped unexpectedly; please try again", self.what))
-            }
+            Err(TryRecvError::Disconnected) => Polled::Lost(format!("{} stopped unexpectedly", self.what)),
         }
     }
 }
@@ -107,7 +105,7 @@ mod tests {
         let mut p: Pending<u8> =
             Pending::spawn(&ctx, "test-panic", "Loading x.csv".to_owned(), || panic!("boom")).unwrap();
         match wait(&mut p) {
-            Polled::Lost(text) => assert_eq!(text, "Loading x.csv stopped unexpectedly; please try again"),
+            Polled::Lost(text) => assert_eq!(text, "Loading x.csv stopped unexpectedly"),
             other => panic!("expected Lost, got {other:?}"),
         }
     }

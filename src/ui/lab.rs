@@ -134,9 +134,21 @@ impl<L: LabSettings> LabHandle<L> {
         self.worker().map_or(&self.idle, Worker::status)
     }
 
-    /// Whether the trainer is playing.
+    /// Whether the trainer is playing (while it is being built: whether it will, once it
+    /// runs, by the last Play or Pause waiting).
     pub fn playing(&self) -> bool {
-        self.status().playing
+        match &self.stage {
+            Stage::Building(_, waiting) => waiting
+                .iter()
+                .rev()
+                .find_map(|c| match c {
+                    Control::Play => Some(true),
+                    Control::Pause => Some(false),
+                    _ => None,
+                })
+                .unwrap_or(false),
+            _ => self.status().playing,
+        }
     }
 
     /// The error that stopped training (or kept the trainer from starting), if any.
@@ -439,5 +451,55 @@ impl<V: TrainerView> LabView for V {
 
     fn on_hide(&mut self) {
         self.set_visible(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::optimal_d::{OptimalDConfig, OptimalDTrainer};
+
+    /// Polls until `pred` holds (30 s at most).
+    fn poll_until(h: &mut LabHandle<OptimalDTrainer>, what: &str, pred: impl Fn(&LabHandle<OptimalDTrainer>) -> bool) {
+        let start = std::time::Instant::now();
+        while !pred(h) {
+            assert!(start.elapsed().as_secs() < 30, "timed out waiting for: {what}");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            h.poll();
+        }
+    }
+
+    #[test]
+    fn commands_sent_while_the_trainer_is_built_go_out_in_order_once_it_runs() {
+        let ctx = egui::Context::default();
+        let mut h: LabHandle<OptimalDTrainer> =
+            LabHandle::start(&ctx, "test-optd", OptimalDConfig::default(), "Starting".to_owned());
+        assert_eq!(h.loading(), Some("Starting"), "nothing is built before the first poll");
+        assert!(h.snapshot().is_none() && !h.running());
+        h.play();
+        assert!(h.playing(), "a Play waits for the trainer");
+        // Hidden before it runs: it must not then play hidden, and plays again when shown.
+        h.set_visible(false);
+        assert!(!h.playing());
+        poll_until(&mut h, "a first snapshot", |h| h.snapshot().is_some());
+        assert!(h.loading().is_none() && h.running());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        h.poll();
+        assert!(!h.status().playing, "Play then Pause went out in that order");
+        h.set_visible(true);
+        poll_until(&mut h, "playing once shown", |h| h.status().playing && h.status().steps > 0);
+    }
+
+    #[test]
+    fn settings_that_cannot_be_built_fall_back_to_the_defaults_with_a_message() {
+        let ctx = egui::Context::default();
+        let bad = OptimalDConfig { batch: 1, ..OptimalDConfig::default() };
+        let mut h: LabHandle<OptimalDTrainer> = LabHandle::start(&ctx, "test-optd", bad.clone(), "Starting".to_owned());
+        assert_eq!(h.config(), &bad, "the settings asked for, until the build says otherwise");
+        poll_until(&mut h, "the trainer", LabHandle::running);
+        assert_eq!(h.config(), &OptimalDConfig::default());
+        let message = h.message().expect("a message says why");
+        assert!(message.contains("batch size"), "{message}");
+        assert!(h.error().is_none(), "the run goes on with the defaults");
     }
 }
