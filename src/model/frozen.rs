@@ -4,6 +4,7 @@
 use candle_core::Result;
 
 use super::mlp::{Activation, Mlp};
+use crate::objective::sigmoid;
 
 /// One affine layer as plain numbers: `weight` is (in, out), row-major.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +55,25 @@ impl FrozenMlp {
     /// Output width.
     pub fn output(&self) -> usize {
         self.layers.last().map_or(0, |l| l.output)
+    }
+
+    /// Decodes the latent vector `z` with this decoder, whose outputs are logits: the image's
+    /// pixel means σ(a), each in [0, 1]. A `z` of the wrong width gives an empty image.
+    pub fn decode_means(&self, z: &[f32]) -> Vec<f32> {
+        self.forward(z).into_iter().map(sigmoid).collect()
+    }
+
+    /// `steps` decodings (at least 2) evenly spaced on the segment from `from` to `to`, ends
+    /// included, one image after another (the AE vs VAE lab's interpolation strip).
+    pub fn decode_segment(&self, from: &[f32], to: &[f32], steps: usize) -> Vec<f32> {
+        let steps = steps.max(2);
+        let mut pixels = Vec::new();
+        for step in 0..steps {
+            let t = step as f32 / (steps - 1) as f32;
+            let z: Vec<f32> = from.iter().zip(to).map(|(a, b)| a * (1.0 - t) + b * t).collect();
+            pixels.extend(self.decode_means(&z));
+        }
+        pixels
     }
 
     /// Runs one input through the network. An input of the wrong width gives an empty output.
@@ -117,5 +137,32 @@ mod tests {
             }
             assert!(frozen.forward(&[1.0]).is_empty());
         }
+    }
+
+    /// One linear layer from 1 input to 2 outputs: logits (4z, −4z).
+    fn decoder() -> FrozenMlp {
+        let layer = FrozenLayer { input: 1, output: 2, weight: vec![4.0, -4.0], bias: vec![0.0, 0.0] };
+        FrozenMlp { layers: vec![layer], activation: Activation::Relu }
+    }
+
+    #[test]
+    fn decode_gives_the_sigmoid_of_the_logits() {
+        let d = decoder();
+        let pixels = d.decode_means(&[0.5]);
+        let want = 1.0 / (1.0 + (-2.0f32).exp());
+        assert!((pixels[0] - want).abs() < 1e-6 && (pixels[1] - (1.0 - want)).abs() < 1e-6, "{pixels:?}");
+        assert_eq!(d.decode_means(&[0.0]), vec![0.5, 0.5]);
+        assert!(d.decode_means(&[1e6]).iter().all(|p| (0.0..=1.0).contains(p)));
+        assert!(d.decode_means(&[0.0, 1.0]).is_empty(), "a z of the wrong width decodes to nothing");
+    }
+
+    #[test]
+    fn interpolate_runs_from_one_end_to_the_other() {
+        let d = decoder();
+        let strip = d.decode_segment(&[-1.0], &[1.0], 5);
+        assert_eq!(strip.len(), 10);
+        assert_eq!(&strip[..2], d.decode_means(&[-1.0]).as_slice());
+        assert_eq!(&strip[4..6], d.decode_means(&[0.0]).as_slice());
+        assert_eq!(&strip[8..], d.decode_means(&[1.0]).as_slice());
     }
 }

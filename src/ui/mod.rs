@@ -1,7 +1,6 @@
 //! The window: a tab per lab. Panels read snapshots, never tensors.
 
 pub mod background;
-pub mod decode;
 pub mod frame_stats;
 pub mod gan;
 pub mod images;

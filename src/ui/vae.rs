@@ -7,7 +7,6 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points, Polygon};
 use rand::SeedableRng as _;
 
-use super::decode::{decode, interpolate};
 use super::images::{key_of, mosaic, show, CachedTexture};
 use super::lab::{LabHandle, LabSettings, TrainerView};
 use super::widgets::{lr_slider, FileBrowser};
@@ -227,7 +226,7 @@ impl VaeView {
 
     fn strip(&self, snap: &VaeSnapshot) -> Option<[Vec<f32>; 2]> {
         let [from, to] = self.pins.as_slice() else { return None };
-        Some([interpolate(&snap.ae_decoder, from, to, 10), interpolate(&snap.vae_decoder, from, to, 10)])
+        Some([snap.ae_decoder.decode_segment(from, to, 10), snap.vae_decoder.decode_segment(from, to, 10)])
     }
 
     /// Trains on the IDX files of `dir` (loaded by the trainer thread); a folder that cannot
@@ -375,7 +374,7 @@ impl VaeView {
         let again = || self.hover.as_ref().filter(|_| stale).map(|h| (h.model, h.z.clone()));
         let pointed = hovered.or_else(again);
         if let Some((model, z)) = pointed {
-            let (ae_image, vae_image) = (decode(&snap.ae_decoder, &z), decode(&snap.vae_decoder, &z));
+            let (ae_image, vae_image) = (snap.ae_decoder.decode_means(&z), snap.vae_decoder.decode_means(&z));
             self.hover = Some(Hover { model, ae_image, vae_image, z });
             self.hover_snapshot = Some(Arc::clone(snap));
         }
