@@ -2,6 +2,8 @@
 //! panels draw (`cargo bench`). The GAN and the AE/VAE steps are timed on the fast path and
 //! on candle's autodiff (the reference the fast path is tested against).
 
+#![allow(clippy::unwrap_used)] // helpers of tests may unwrap, as the tests themselves do
+
 use std::hint::black_box;
 use std::time::Duration;
 

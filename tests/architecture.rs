@@ -2,6 +2,8 @@
 //! src/fast/kernels, and the trainers, the window and the command line never reach into the
 //! kernels (they call the fast path's typed steps).
 
+#![allow(clippy::unwrap_used)] // helpers of tests may unwrap, as the tests themselves do
+
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -1,6 +1,8 @@
 //! Seeded GAN training: reproducibility, single steps, learning a Gaussian, divergence,
 //! checkpoints.
 
+#![allow(clippy::unwrap_used)] // helpers of tests may unwrap, as the tests themselves do
+
 use latent_lab::data::toy2d::Toy2d;
 use latent_lab::model::optim::OptimizerKind;
 use latent_lab::train::gan::{GanConfig, GanLoss, GanTrainer};

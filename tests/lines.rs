@@ -1,6 +1,8 @@
 //! The JS vs W1 lab: learned estimates against the closed forms, the race, and the
 //! Wasserstein objectives of the GAN lab.
 
+#![allow(clippy::unwrap_used)] // helpers of tests may unwrap, as the tests themselves do
+
 use std::process::Command;
 
 use latent_lab::model::critic::weight_clip_lipschitz_bound;

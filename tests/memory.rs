@@ -1,6 +1,8 @@
 //! Resident memory while training, in a test binary of its own: no other test runs in this
 //! process, so the process's resident size is this test's.
 
+#![allow(clippy::unwrap_used)] // helpers of tests may unwrap, as the tests themselves do
+
 use latent_lab::train::gan::{GanConfig, GanTrainer};
 
 /// The size of a memory page, from the system (4096 on most x86-64 Linux systems, 16 KiB or

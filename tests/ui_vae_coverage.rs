@@ -2,6 +2,8 @@
 //! real trainer behind them: pins and the interpolation strip, the right-click posterior
 //! panel, and the PCA plane for K > 2.
 
+#![allow(clippy::unwrap_used)] // helpers of tests may unwrap, as the tests themselves do
+
 use eframe::egui::{self, PointerButton, Role};
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;

@@ -1,5 +1,7 @@
 //! The AE vs VAE lab's models and trainer on real digits: gradients, bounds, seeded runs.
 
+#![allow(clippy::unwrap_used)] // helpers of tests may unwrap, as the tests themselves do
+
 use candle_core::{Device, Tensor};
 use latent_lab::model::autoencoder::{AeShape, Likelihood, Vae};
 use latent_lab::model::mlp::Activation;

@@ -4,6 +4,8 @@
 //!
 //! No `mod common` here: these tests need no window, only a generous timeout.
 
+#![allow(clippy::unwrap_used)] // helpers of tests may unwrap, as the tests themselves do
+
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -228,7 +228,6 @@ pub struct OptimalDTrainer {
     last_d_loss: f64,
     /// Buffers of the fast path, built on its first step.
     native: Option<NativeGan>,
-    /// Train through candle's autodiff (the reference the fast path is tested against).
     /// The fast path or candle's autodiff (see [`Self::set_path`]).
     path: Path,
 }

@@ -62,7 +62,6 @@ pub struct VaeTrainer {
     history: VaeHistory,
     /// Buffers of the fast path, built on its first step.
     native: Option<NativeVae>,
-    /// Train through candle's autodiff (the reference the fast path is tested against).
     /// The fast path or candle's autodiff (see [`Self::set_path`]).
     path: Path,
     /// Which models a step trains (both in the lab; one alone for benchmarks).
