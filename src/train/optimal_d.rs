@@ -10,13 +10,13 @@ use rand::SeedableRng as _;
 use rand_distr::{Distribution as _, StandardNormal};
 
 use super::gan::NetConfig;
+use super::pair::Adversaries;
 use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
-use crate::fast::gan::NativeGan;
 use crate::fast::Path;
 use crate::model::mlp::{Activation, Mlp, MlpShape};
-use crate::model::optim::{Optimizer, OptimizerConfig};
+use crate::model::optim::OptimizerConfig;
 use crate::objective::gan::{d_loss, g_loss, GanLoss};
 use crate::theory::optimal_d::{
     gaussian_pdf, grid, histogram, jsd, max_abs_gap_where, optimal_discriminator, value_at_optimum, value_of, Kde,
@@ -215,10 +215,8 @@ const EVAL_STREAM: u64 = 0x9e6c_63d0_676a_9a99;
 pub struct OptimalDTrainer {
     config: OptimalDConfig,
     device: Device,
-    generator: Mlp,
-    discriminator: Mlp,
-    opt_g: Optimizer,
-    opt_d: Optimizer,
+    /// G and D, their optimisers and the fast path's buffers.
+    pair: Adversaries,
     rng: StdRng,
     d_steps: u64,
     g_steps: u64,
@@ -226,10 +224,6 @@ pub struct OptimalDTrainer {
     noise_eval: Tensor,
     history: OptimalDHistory,
     last_d_loss: f64,
-    /// Buffers of the fast path, built on its first step.
-    native: Option<NativeGan>,
-    /// The fast path or candle's autodiff (see [`Self::set_path`]).
-    path: Path,
 }
 
 fn column(v: &[f32], device: &Device) -> Result<Tensor, TrainError> {
@@ -265,21 +259,16 @@ impl OptimalDTrainer {
         let real_eval = Arc::new(config.data.sample(EVAL_SAMPLES, &mut eval));
         let z: Vec<f32> = (0..EVAL_SAMPLES).map(|_| StandardNormal.sample(&mut eval)).collect();
         Ok(Self {
-            opt_g: Optimizer::new(generator.vars(), adam(config.lr_g)),
-            opt_d: Optimizer::new(discriminator.vars(), adam(config.lr_d)),
+            pair: Adversaries::new(generator, discriminator, adam(config.lr_g), adam(config.lr_d)),
             rng: StdRng::seed_from_u64(config.seed),
             noise_eval: column(&z, &device)?,
             real_eval,
             device,
-            generator,
-            discriminator,
             config,
             d_steps: 0,
             g_steps: 0,
             history: OptimalDHistory::default(),
             last_d_loss: f64::NAN,
-            native: None,
-            path: Path::Fast,
         })
     }
 
@@ -300,12 +289,12 @@ impl OptimalDTrainer {
 
     /// The generator.
     pub fn generator(&self) -> &Mlp {
-        &self.generator
+        &self.pair.generator
     }
 
     /// The discriminator.
     pub fn discriminator(&self) -> &Mlp {
-        &self.discriminator
+        &self.pair.discriminator
     }
 
     /// New settings: data, loss, learning rates, batch, D steps and freezing apply live; the
@@ -321,8 +310,8 @@ impl OptimalDTrainer {
             self.real_eval = Arc::new(config.data.sample(EVAL_SAMPLES, &mut eval));
         }
         let adam = |lr| OptimizerConfig { beta1: 0.5, ..OptimizerConfig::adam(lr) };
-        self.opt_d.set_config(adam(config.lr_d));
-        self.opt_g.set_config(adam(config.lr_g));
+        self.pair.opt_d.set_config(adam(config.lr_d));
+        self.pair.opt_g.set_config(adam(config.lr_g));
         self.config = config;
         Ok(())
     }
@@ -335,35 +324,37 @@ impl OptimalDTrainer {
     /// Trains through the fast path where it applies ([`Path::Fast`], the default) or
     /// through candle's autodiff ([`Path::Reference`]). Both compute the same numbers.
     pub fn set_path(&mut self, path: Path) {
-        self.path = path;
+        self.pair.set_path(path);
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
     /// threads (see [`crate::fast::set_threads`]).
     pub fn set_compute_threads(&mut self, threads: usize) {
-        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-        nat.threads = threads.max(1);
+        self.pair.set_compute_threads(threads);
     }
 
     /// One discriminator step; returns its loss.
     pub fn step_d(&mut self) -> Result<f64, TrainError> {
         let n = self.config.batch;
-        let v = if self.path == Path::Reference {
+        let v = if self.pair.path() == Path::Reference {
             let real = self.config.data.sample(n, &mut self.rng);
             let real = column(&real, &self.device)?;
             let z = self.noise(n)?;
-            let fake = self.generator.forward(&z)?.detach();
-            let loss =
-                d_loss(self.config.loss, &self.discriminator.forward(&real)?, &self.discriminator.forward(&fake)?)?;
-            self.opt_d.backward_step(&loss)?;
+            let fake = self.pair.generator.forward(&z)?.detach();
+            let loss = d_loss(
+                self.config.loss,
+                &self.pair.discriminator.forward(&real)?,
+                &self.pair.discriminator.forward(&fake)?,
+            )?;
+            self.pair.opt_d.backward_step(&loss)?;
             f64::from(loss.to_vec0::<f32>()?)
         } else {
             // The same draws in the same order: real points, then noise.
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            let nat = self.pair.fast();
             nat.real = self.config.data.sample(n, &mut self.rng);
             nat.noise.clear();
             nat.noise.extend((0..n).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
-            nat.d_step(n, self.config.loss, None, &self.generator, &self.discriminator, &mut self.opt_d)?.0
+            self.pair.fast_d_step(n, self.config.loss, None)?.0
         };
         self.d_steps += 1;
         if let Some(why) = super::loss_blow_up(v) {
@@ -379,17 +370,17 @@ impl OptimalDTrainer {
     /// One generator step; returns its loss.
     pub fn step_g(&mut self) -> Result<f64, TrainError> {
         let n = self.config.batch;
-        let v = if self.path == Path::Reference {
+        let v = if self.pair.path() == Path::Reference {
             let z = self.noise(n)?;
-            let fake = self.generator.forward(&z)?;
-            let loss = g_loss(self.config.loss, &self.discriminator.forward(&fake)?)?.mean_all()?;
-            self.opt_g.backward_step(&loss)?;
+            let fake = self.pair.generator.forward(&z)?;
+            let loss = g_loss(self.config.loss, &self.pair.discriminator.forward(&fake)?)?.mean_all()?;
+            self.pair.opt_g.backward_step(&loss)?;
             f64::from(loss.to_vec0::<f32>()?)
         } else {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+            let nat = self.pair.fast();
             nat.noise.clear();
             nat.noise.extend((0..n).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
-            nat.g_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_g)?.0
+            self.pair.fast_g_step(n, self.config.loss)?.0
         };
         self.g_steps += 1;
         if let Some(why) = super::loss_blow_up(v) {
@@ -414,7 +405,7 @@ impl OptimalDTrainer {
         if self.config.generator != Generator1d::Affine {
             return None;
         }
-        let layer = &self.generator.layers()[0];
+        let layer = &self.pair.generator.layers()[0];
         let a = layer.weight.as_tensor().flatten_all().ok()?.to_vec1::<f32>().ok()?[0];
         let b = layer.bias.as_tensor().to_vec1::<f32>().ok()?[0];
         Some((f64::from(a), f64::from(b)))
@@ -423,13 +414,13 @@ impl OptimalDTrainer {
     /// D(x) = σ(logit) at the given points.
     pub fn d_at(&self, xs: &[f64]) -> Result<Vec<f64>, TrainError> {
         let x: Vec<f32> = xs.iter().map(|v| *v as f32).collect();
-        let out = candle_nn::ops::sigmoid(&self.discriminator.forward(&column(&x, &self.device)?)?)?;
+        let out = candle_nn::ops::sigmoid(&self.pair.discriminator.forward(&column(&x, &self.device)?)?)?;
         Ok(values(&out)?.into_iter().map(f64::from).collect())
     }
 
     /// G applied to the fixed evaluation noise.
     pub fn eval_fakes(&self) -> Result<Vec<f32>, TrainError> {
-        values(&self.generator.forward(&self.noise_eval)?)
+        values(&self.pair.generator.forward(&self.noise_eval)?)
     }
 
     /// Builds the snapshot: densities, D, D*, histograms and the numbers.
@@ -496,8 +487,8 @@ impl OptimalDTrainer {
         let d_interp = |x: f64| interpolate(&xs, &d, x);
         let v_quad = value_of(d_interp, p, p_g_at, qlo, qhi, QUAD_INTERVALS);
         let real = column(&self.real_eval, &self.device)?;
-        let out_real = self.discriminator.forward(&real)?;
-        let out_fake = self.discriminator.forward(&column(&fakes, &self.device)?)?;
+        let out_real = self.pair.discriminator.forward(&real)?;
+        let out_fake = self.pair.discriminator.forward(&column(&fakes, &self.device)?)?;
         let d_loss_value = f64::from(d_loss(GanLoss::Minimax, &out_real, &out_fake)?.to_vec0::<f32>()?);
         let bce = |out: &Tensor, label: f32| -> Result<f64, TrainError> {
             let target = Tensor::full(label, out.shape(), &self.device)?;

@@ -11,15 +11,15 @@ use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
 use rand_distr::{Distribution as _, StandardNormal};
 
+use super::pair::Adversaries;
 use super::series::Series;
 use super::worker::Lab;
 use super::{check_range as check, TrainError};
 use crate::data::toy2d::{ModeSpec, Point2, Toy2d};
-use crate::fast::gan::NativeGan;
 use crate::fast::Path;
 use crate::model::critic::{clip_weights, lipschitz_estimate_rows, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
-use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use crate::model::optim::{OptimizerConfig, OptimizerKind};
 use crate::objective::gan::{d_loss, g_loss, g_term, mean_output, mean_output_of};
 use crate::objective::penalty::gradient_penalty;
 use crate::objective::sigmoid;
@@ -43,10 +43,8 @@ const EXPLODE_FACTOR: f32 = 1e3;
 pub struct GanTrainer {
     config: GanConfig,
     device: Device,
-    generator: Mlp,
-    discriminator: Mlp,
-    opt_g: Optimizer,
-    opt_d: Optimizer,
+    /// G and D, their optimisers and the fast path's buffers.
+    pair: Adversaries,
     rng: StdRng,
     d_steps: u64,
     g_steps: u64,
@@ -56,12 +54,6 @@ pub struct GanTrainer {
     history: GanHistory,
     pending_panic: bool,
     spectral: Option<SpectralNorm>,
-    /// Buffers of the fast path, built on its first step.
-    native: Option<NativeGan>,
-    /// Train through candle's autodiff even where the fast path applies (the reference the
-    /// fast path is tested and benchmarked against).
-    /// The fast path or candle's autodiff (see [`Self::set_path`]).
-    path: Path,
 }
 
 /// Seed offsets so that weights, training noise and evaluation sets use separate streams.

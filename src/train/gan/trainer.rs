@@ -10,8 +10,6 @@ impl GanTrainer {
         let mut init_rng = StdRng::seed_from_u64(config.seed ^ INIT_STREAM);
         let generator = Mlp::new(config.generator_shape(), &mut init_rng, &device)?;
         let discriminator = Mlp::new(config.discriminator_shape(), &mut init_rng, &device)?;
-        let opt_g = Optimizer::new(generator.vars(), config.opt_g);
-        let opt_d = Optimizer::new(discriminator.vars(), config.opt_d);
         let spectral =
             if config.spectral_norm { Some(SpectralNorm::new(&discriminator, &mut init_rng)?) } else { None };
         let mut eval_rng = StdRng::seed_from_u64(config.seed ^ EVAL_STREAM);
@@ -19,14 +17,12 @@ impl GanTrainer {
         let mut noise_eval = Vec::new();
         fill_noise(&mut noise_eval, config.noise, COVERAGE_SAMPLES * config.noise_dim, &mut eval_rng);
         let noise_eval = Arc::new(noise_eval);
+        let pair = Adversaries::new(generator, discriminator, config.opt_g, config.opt_d);
         Ok(Self {
             rng: StdRng::seed_from_u64(config.seed),
             config,
             device,
-            generator,
-            discriminator,
-            opt_g,
-            opt_d,
+            pair,
             d_steps: 0,
             g_steps: 0,
             last: StepLosses::default(),
@@ -35,8 +31,6 @@ impl GanTrainer {
             history: GanHistory::default(),
             pending_panic: false,
             spectral,
-            native: None,
-            path: Path::Fast,
         })
     }
 
@@ -62,12 +56,12 @@ impl GanTrainer {
 
     /// The generator network.
     pub fn generator(&self) -> &Mlp {
-        &self.generator
+        &self.pair.generator
     }
 
     /// The discriminator network.
     pub fn discriminator(&self) -> &Mlp {
-        &self.discriminator
+        &self.pair.discriminator
     }
 
     /// The metric histories.
@@ -82,8 +76,8 @@ impl GanTrainer {
         if self.config.needs_restart(&config) {
             *self = Self::new(config)?;
         } else {
-            self.opt_g.set_config(config.opt_g);
-            self.opt_d.set_config(config.opt_d);
+            self.pair.opt_g.set_config(config.opt_g);
+            self.pair.opt_d.set_config(config.opt_d);
             self.config = config;
         }
         Ok(())
@@ -101,14 +95,13 @@ impl GanTrainer {
     /// Trains through the fast path where it applies ([`Path::Fast`], the default) or
     /// through candle's autodiff ([`Path::Reference`]). Both compute the same numbers.
     pub fn set_path(&mut self, path: Path) {
-        self.path = path;
+        self.pair.set_path(path);
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
     /// threads (see [`crate::fast::set_threads`]); 1 runs everything on the caller.
     pub fn set_compute_threads(&mut self, threads: usize) {
-        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-        nat.threads = threads.max(1);
+        self.pair.set_compute_threads(threads);
     }
 
     /// Whether the next steps take the fast path: everything but spectral normalisation and
@@ -116,7 +109,7 @@ impl GanTrainer {
     pub fn uses_fast_path(&self) -> bool {
         let tanh_penalty =
             self.config.loss == GanLoss::WganGp && self.config.discriminator.activation == Activation::Tanh;
-        self.path == Path::Fast && self.spectral.is_none() && !tanh_penalty
+        self.pair.path() == Path::Fast && self.spectral.is_none() && !tanh_penalty
     }
 
     /// One discriminator step on a fresh real and a fresh generated minibatch.
@@ -124,7 +117,7 @@ impl GanTrainer {
         self.check_panic();
         let (d_loss, d_real, d_fake) = if self.uses_fast_path() { self.fast_d()? } else { self.candle_d()? };
         if self.config.loss == GanLoss::WganClip {
-            clip_weights(&self.discriminator, self.config.clip)?;
+            clip_weights(&self.pair.discriminator, self.config.clip)?;
         }
         self.d_steps += 1;
         if let Some(why) = crate::train::loss_blow_up(d_loss) {
@@ -155,7 +148,7 @@ impl GanTrainer {
     /// The discriminator step on the fast path: (loss, mean D(real), mean D(fake)).
     pub(super) fn fast_d(&mut self) -> Result<(f64, f64, f64), TrainError> {
         let n = self.config.batch;
-        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        let nat = self.pair.fast();
         // The same draws in the same order as the candle path: real points, then noise.
         let real = self.config.data.sample(n, &mut self.rng);
         nat.real.clear();
@@ -166,24 +159,24 @@ impl GanTrainer {
             nat.alpha.clear();
             nat.alpha.extend((0..n).map(|_| self.rng.random_range(0.0f32..1.0)));
         }
-        Ok(nat.d_step(n, self.config.loss, gp_lambda, &self.generator, &self.discriminator, &mut self.opt_d)?)
+        self.pair.fast_d_step(n, self.config.loss, gp_lambda)
     }
 
     /// The generator step on the fast path: (loss, largest |coordinate| generated).
     pub(super) fn fast_g(&mut self) -> Result<(f64, f32), TrainError> {
         let n = self.config.batch;
-        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        let nat = self.pair.fast();
         fill_noise(&mut nat.noise, self.config.noise, n * self.config.noise_dim, &mut self.rng);
-        Ok(nat.g_step(n, self.config.loss, &self.generator, &self.discriminator, &mut self.opt_g)?)
+        self.pair.fast_g_step(n, self.config.loss)
     }
 
     /// The discriminator step through candle's autodiff.
     pub(super) fn candle_d(&mut self) -> Result<(f64, f64, f64), TrainError> {
         let real = self.real_batch()?;
         let z = self.noise_batch()?;
-        let fake = self.generator.forward(&z)?.detach();
+        let fake = self.pair.generator.forward(&z)?.detach();
         if let Some(sn) = &mut self.spectral {
-            sn.update(&self.discriminator)?;
+            sn.update(&self.pair.discriminator)?;
         }
         let out_real = self.d_forward(&real)?;
         let out_fake = self.d_forward(&fake)?;
@@ -192,9 +185,9 @@ impl GanTrainer {
             let n = self.config.batch;
             let alpha: Vec<f32> = (0..n).map(|_| self.rng.random_range(0.0f32..1.0)).collect();
             let alpha = Tensor::from_vec(alpha, (n, 1), &self.device)?;
-            loss = (loss + gradient_penalty(&self.discriminator, &real, &fake, &alpha, self.config.gp_lambda)?)?;
+            loss = (loss + gradient_penalty(&self.pair.discriminator, &real, &fake, &alpha, self.config.gp_lambda)?)?;
         }
-        self.opt_d.backward_step(&loss)?;
+        self.pair.opt_d.backward_step(&loss)?;
         let d_loss = f64::from(loss.to_vec0::<f32>()?);
         Ok((d_loss, mean_output(self.config.loss, &out_real)?, mean_output(self.config.loss, &out_fake)?))
     }
@@ -202,10 +195,10 @@ impl GanTrainer {
     /// The generator step through candle's autodiff.
     pub(super) fn candle_g(&mut self) -> Result<(f64, f32), TrainError> {
         let z = self.noise_batch()?;
-        let fake = self.generator.forward(&z)?;
+        let fake = self.pair.generator.forward(&z)?;
         let out_fake = self.d_forward_frozen(&fake)?;
         let loss = g_loss(self.config.loss, &out_fake)?.mean_all()?;
-        self.opt_g.backward_step(&loss)?;
+        self.pair.opt_g.backward_step(&loss)?;
         let g_loss = f64::from(loss.to_vec0::<f32>()?);
         let reach = fake.abs()?.max_all()?.to_vec0::<f32>()?;
         Ok((g_loss, reach))
@@ -222,40 +215,38 @@ impl GanTrainer {
     /// D's output: through the spectrally normalised weights when that switch is on.
     pub(super) fn d_forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         match &self.spectral {
-            Some(sn) => sn.forward(&self.discriminator, x),
-            None => self.discriminator.forward(x),
+            Some(sn) => sn.forward(&self.pair.discriminator, x),
+            None => self.pair.discriminator.forward(x),
         }
     }
 
     /// D's output with its weights held fixed (gradients flow only to the input).
     pub(super) fn d_forward_frozen(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         match &self.spectral {
-            Some(sn) => sn.forward(&self.discriminator, x),
-            None => forward_frozen(&self.discriminator, x),
+            Some(sn) => sn.forward(&self.pair.discriminator, x),
+            None => forward_frozen(&self.pair.discriminator, x),
         }
     }
 
     /// Whether evaluation runs on the fast path's buffers: always, but for a spectrally
     /// normalised D (whose weights are divided by their norms in candle) and the reference.
     pub(super) fn native_eval(&self) -> bool {
-        self.spectral.is_none() && self.path == Path::Fast
+        self.spectral.is_none() && self.pair.path() == Path::Fast
     }
 
     /// G applied to `z` (`n × noise_dim`, row-major): `n × 2` numbers.
     pub(super) fn run_g(&mut self, z: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
         if self.native_eval() {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-            return Ok(nat.generate(&self.generator, z, n)?);
+            return self.pair.fast_generate(z, n);
         }
         let z = Tensor::from_slice(z, (n, self.config.noise_dim), &self.device)?;
-        Ok(self.generator.forward(&z)?.flatten_all()?.to_vec1::<f32>()?)
+        Ok(self.pair.generator.forward(&z)?.flatten_all()?.to_vec1::<f32>()?)
     }
 
     /// D's raw output (logit or score) at `n` points (`n × 2`, row-major).
     pub(super) fn run_d(&mut self, x: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
         if self.native_eval() {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-            return Ok(nat.discriminate(&self.discriminator, x, n)?);
+            return self.pair.fast_discriminate(x, n);
         }
         let x = Tensor::from_slice(x, (n, 2), &self.device)?;
         Ok(self.d_forward_frozen(&x)?.flatten_all()?.to_vec1::<f32>()?)
@@ -270,8 +261,7 @@ impl GanTrainer {
         slope: impl Fn(f32) -> f32,
     ) -> Result<(Vec<f32>, Vec<f32>), TrainError> {
         if self.native_eval() {
-            let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-            return Ok(nat.discriminate_with_input_grad(&self.discriminator, x, n, slope)?);
+            return self.pair.fast_discriminate_with_input_grad(x, n, slope);
         }
         let x = Var::from_slice(x, (n, 2), &self.device)?;
         let out = self.d_forward_frozen(x.as_tensor())?;
@@ -303,32 +293,18 @@ impl GanTrainer {
 
     /// Every weight, named `generator.{i}.weight` etc., for a safetensors checkpoint.
     pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
-        let mut all = self.generator.named_tensors("generator");
-        all.extend(self.discriminator.named_tensors("discriminator"));
-        all
+        self.pair.named_tensors()
     }
 
     /// Writes a safetensors checkpoint of both networks.
     pub fn save(&self, path: &std::path::Path) -> Result<(), TrainError> {
-        let map: std::collections::HashMap<String, Tensor> = self.named_tensors().into_iter().collect();
-        candle_core::safetensors::save(&map, path)
-            .map_err(|e| TrainError::Io(format!("cannot write {}: {e}", path.display())))
+        self.pair.save(path)
     }
 
     /// Loads a checkpoint written by [`Self::save`]; a missing tensor or a wrong shape is an
     /// error naming it, and nothing is loaded then.
     pub fn load(&mut self, path: &std::path::Path) -> Result<(), TrainError> {
-        let map = candle_core::safetensors::load(path, &self.device)
-            .map_err(|e| TrainError::Io(format!("cannot read checkpoint {}: {e}", path.display())))?;
-        let check = |r: Result<(), String>| r.map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())));
-        // Check both before loading either.
-        let g_probe = Mlp::new(self.generator.shape(), &mut StdRng::seed_from_u64(0), &self.device)?;
-        let d_probe = Mlp::new(self.discriminator.shape(), &mut StdRng::seed_from_u64(0), &self.device)?;
-        check(g_probe.load_named("generator", &map))?;
-        check(d_probe.load_named("discriminator", &map))?;
-        check(self.generator.load_named("generator", &map))?;
-        check(self.discriminator.load_named("discriminator", &map))?;
-        Ok(())
+        self.pair.load(path)
     }
 }
 

@@ -1,0 +1,141 @@
+//! The adversarial pair the GAN lab and the optimal-discriminator lab share: a generator and a
+//! discriminator, their optimisers, the fast path's buffers and the choice of path, and the
+//! pair's checkpoint (safetensors, `generator.*` and `discriminator.*`).
+
+use std::collections::HashMap;
+
+use candle_core::{Device, Tensor};
+use rand::rngs::StdRng;
+use rand::SeedableRng as _;
+
+use super::TrainError;
+use crate::fast::gan::NativeGan;
+use crate::fast::Path;
+use crate::model::mlp::Mlp;
+use crate::model::optim::{Optimizer, OptimizerConfig};
+
+/// A generator and a discriminator with their optimisers and the fast path's buffers.
+pub struct Adversaries {
+    /// The generator G.
+    pub generator: Mlp,
+    /// The discriminator (or critic) D.
+    pub discriminator: Mlp,
+    /// G's optimiser.
+    pub opt_g: Optimizer,
+    /// D's optimiser.
+    pub opt_d: Optimizer,
+    /// The fast path's buffers, built on first use.
+    native: Option<NativeGan>,
+    /// The fast path or candle's autodiff.
+    path: Path,
+}
+
+impl Adversaries {
+    /// The pair, with fresh optimisers of these settings, on the fast path.
+    pub fn new(generator: Mlp, discriminator: Mlp, opt_g: OptimizerConfig, opt_d: OptimizerConfig) -> Self {
+        Self {
+            opt_g: Optimizer::new(generator.vars(), opt_g),
+            opt_d: Optimizer::new(discriminator.vars(), opt_d),
+            generator,
+            discriminator,
+            native: None,
+            path: Path::Fast,
+        }
+    }
+
+    /// The path the steps take.
+    pub fn path(&self) -> Path {
+        self.path
+    }
+
+    /// Chooses the fast path or candle's autodiff; both compute the same numbers.
+    pub fn set_path(&mut self, path: Path) {
+        self.path = path;
+    }
+
+    /// Cuts each minibatch of the fast path into `threads` parts that run on their own
+    /// threads; 1 runs everything on the caller.
+    pub fn set_compute_threads(&mut self, threads: usize) {
+        self.fast().threads = threads.max(1);
+    }
+
+    /// The fast path's buffers, where the caller draws a minibatch (real rows, noise rows and
+    /// the penalty's mixing weights) before [`Self::fast_d_step`] or [`Self::fast_g_step`].
+    pub fn fast(&mut self) -> &mut NativeGan {
+        self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator))
+    }
+
+    /// D's step on the fast path on the minibatch in [`Self::fast`] (see
+    /// [`NativeGan::d_step`]): (loss, mean D(real), mean D(fake)).
+    pub fn fast_d_step(
+        &mut self,
+        n: usize,
+        loss: crate::objective::gan::GanLoss,
+        gp_lambda: Option<f32>,
+    ) -> Result<(f64, f64, f64), TrainError> {
+        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        Ok(nat.d_step(n, loss, gp_lambda, &self.generator, &self.discriminator, &mut self.opt_d)?)
+    }
+
+    /// G's step on the fast path on the noise in [`Self::fast`] (see [`NativeGan::g_step`]):
+    /// (loss, largest |coordinate| generated).
+    pub fn fast_g_step(&mut self, n: usize, loss: crate::objective::gan::GanLoss) -> Result<(f64, f32), TrainError> {
+        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        Ok(nat.g_step(n, loss, &self.generator, &self.discriminator, &mut self.opt_g)?)
+    }
+
+    /// G applied to `n` noise rows on the fast path (evaluation).
+    pub fn fast_generate(&mut self, z: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
+        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        Ok(nat.generate(&self.generator, z, n)?)
+    }
+
+    /// D's raw output at `n` rows on the fast path (evaluation).
+    pub fn fast_discriminate(&mut self, x: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
+        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        Ok(nat.discriminate(&self.discriminator, x, n)?)
+    }
+
+    /// D's output at `n` rows and φ′(D(x))·∇ₓD(x) per row on the fast path (evaluation; see
+    /// [`NativeGan::discriminate_with_input_grad`]).
+    pub fn fast_discriminate_with_input_grad(
+        &mut self,
+        x: &[f32],
+        n: usize,
+        slope: impl Fn(f32) -> f32,
+    ) -> Result<(Vec<f32>, Vec<f32>), TrainError> {
+        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
+        Ok(nat.discriminate_with_input_grad(&self.discriminator, x, n, slope)?)
+    }
+
+    /// Every weight, named `generator.{i}.weight` etc., for a safetensors checkpoint.
+    pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        let mut all = self.generator.named_tensors("generator");
+        all.extend(self.discriminator.named_tensors("discriminator"));
+        all
+    }
+
+    /// Writes a safetensors checkpoint of both networks.
+    pub fn save(&self, path: &std::path::Path) -> Result<(), TrainError> {
+        let map: HashMap<String, Tensor> = self.named_tensors().into_iter().collect();
+        candle_core::safetensors::save(&map, path)
+            .map_err(|e| TrainError::Io(format!("cannot write {}: {e}", path.display())))
+    }
+
+    /// Loads a checkpoint written by [`Self::save`]; a missing tensor or a wrong shape is an
+    /// error naming it, and nothing is loaded then.
+    pub fn load(&mut self, path: &std::path::Path) -> Result<(), TrainError> {
+        let device = Device::Cpu;
+        let map = candle_core::safetensors::load(path, &device)
+            .map_err(|e| TrainError::Io(format!("cannot read checkpoint {}: {e}", path.display())))?;
+        let check = |r: Result<(), String>| r.map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())));
+        // Check both before loading either.
+        let g_probe = Mlp::new(self.generator.shape(), &mut StdRng::seed_from_u64(0), &device)?;
+        let d_probe = Mlp::new(self.discriminator.shape(), &mut StdRng::seed_from_u64(0), &device)?;
+        check(g_probe.load_named("generator", &map))?;
+        check(d_probe.load_named("discriminator", &map))?;
+        check(self.generator.load_named("generator", &map))?;
+        check(self.discriminator.load_named("discriminator", &map))?;
+        Ok(())
+    }
+}
