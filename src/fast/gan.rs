@@ -13,12 +13,12 @@ use crate::objective::penalty::{interpolate_rows, GP_NORM_EPS};
 /// The fast path's buffers for a generator and a discriminator, and their two steps; the
 /// GAN lab and the optimal-discriminator lab share it. The caller draws the minibatch into
 /// `real` and `noise` (in its own order, the same as its candle path's). With several
-/// compute threads ([`crate::fast::threads`]) the minibatch's rows are cut into
+/// compute threads ([`super::Threads`]) the minibatch's rows are cut into
 /// parts that run on their own threads, and the parts' gradients are added.
 pub struct NativeGan {
     parts: Vec<GanPart>,
     /// Parts a minibatch is cut into (compute threads).
-    pub threads: usize,
+    pub threads: super::Threads,
     /// Real rows, `n × D's input`.
     pub real: Vec<f32>,
     /// Noise rows, `n × G's input`.
@@ -56,7 +56,7 @@ impl NativeGan {
     pub fn new(generator: &Mlp, discriminator: &Mlp) -> Self {
         Self {
             parts: vec![GanPart::new(generator.shape(), discriminator.shape())],
-            threads: super::threads(),
+            threads: super::Threads::default(),
             real: Vec::new(),
             noise: Vec::new(),
             alpha: Vec::new(),
@@ -65,7 +65,7 @@ impl NativeGan {
 
     /// The parts' row ranges for a minibatch of `n`, with as many parts as compute threads.
     fn split(&mut self, n: usize) -> Vec<std::ops::Range<usize>> {
-        let ranges = super::row_ranges(n, self.threads);
+        let ranges = super::row_ranges(n, self.threads.count());
         let (g, d) = (self.parts[0].generator.shape(), self.parts[0].discriminator.shape());
         self.parts.resize_with(ranges.len().max(self.parts.len()), || GanPart::new(g, d));
         ranges
@@ -87,7 +87,7 @@ impl NativeGan {
         let ranges = self.split(n);
         let (real, noise, alpha) = (&self.real, &self.noise, &self.alpha);
         let (d_in, g_in) = (discriminator.shape().input, generator.shape().input);
-        let sums = super::run_parts(&mut self.parts[..ranges.len()], |i, part| {
+        let sums = self.threads.run_parts(&mut self.parts[..ranges.len()], |i, part| {
             let r = ranges[i].clone();
             let m = r.len();
             part.generator.load(generator)?;
@@ -137,7 +137,7 @@ impl NativeGan {
         let ranges = self.split(n);
         let noise = &self.noise;
         let g_in = generator.shape().input;
-        let sums = super::run_parts(&mut self.parts[..ranges.len()], |i, part| {
+        let sums = self.threads.run_parts(&mut self.parts[..ranges.len()], |i, part| {
             let r = ranges[i].clone();
             let m = r.len();
             part.generator.load(generator)?;

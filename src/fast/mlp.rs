@@ -13,7 +13,7 @@
 //! The maths is the same as the candle path's; the tests check both against each other and
 //! the gradients against finite differences.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use candle_core::{CpuStorage, InplaceOp1, Layout, Result, Storage, Tensor};
 
@@ -23,20 +23,53 @@ use crate::fast::kernels::{matmul, Isa, Mat};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::objective::penalty::penalty_and_tangent;
 
-static THREADS: AtomicUsize = AtomicUsize::new(1);
-
-/// Sets the number of compute threads of the fast path. With more than one, a minibatch is
-/// cut into that many parts of rows, each part runs its forward and backward passes on its
-/// own thread (rayon's pool, whose size `RAYON_NUM_THREADS` sets), and the parts' gradients
-/// are added before the update: the same sums in another order. One thread (the default, and
+/// The compute threads of a fast-path step, a setting of each trainer (never process-wide):
+/// with more than one, a minibatch is cut into that many parts of rows, each part runs its
+/// forward and backward passes on a thread of this value's own pool, and the parts' gradients
+/// are added before the update (the same sums in another order). One thread (the default, and
 /// what the window uses, leaving the other core to the UI) runs everything on the caller.
-pub fn set_threads(n: usize) {
-    THREADS.store(n.max(1), Ordering::Relaxed);
+#[derive(Clone, Default)]
+pub struct Threads {
+    count: usize,
+    /// The parts' pool; None for one thread, or if the system refused to start one (the
+    /// parts then run one after another on the caller: the same numbers, slower).
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
-/// The number of compute threads of the fast path.
-pub fn threads() -> usize {
-    THREADS.load(Ordering::Relaxed)
+impl std::fmt::Debug for Threads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Threads({}, pool: {})", self.count(), self.pool.is_some())
+    }
+}
+
+impl Threads {
+    /// `count` compute threads (at least 1), with a pool of that many when more than one.
+    pub fn new(count: usize) -> Self {
+        let count = count.max(1);
+        let pool = (count > 1)
+            .then(|| rayon::ThreadPoolBuilder::new().num_threads(count).thread_name(|i| format!("compute-{i}")).build())
+            .and_then(std::result::Result::ok)
+            .map(Arc::new);
+        Self { count, pool }
+    }
+
+    /// How many parts a minibatch is cut into.
+    pub fn count(&self) -> usize {
+        self.count.max(1)
+    }
+
+    /// Runs `f` on every part, each on its own thread of the pool when there are several.
+    pub fn run_parts<P: Send, R: Send>(
+        &self,
+        parts: &mut [P],
+        f: impl Fn(usize, &mut P) -> Result<R> + Sync,
+    ) -> Result<Vec<R>> {
+        use rayon::prelude::*;
+        match (&self.pool, parts.len()) {
+            (_, 1) | (None, _) => parts.iter_mut().enumerate().map(|(i, p)| f(i, p)).collect(),
+            (Some(pool), _) => pool.install(|| parts.par_iter_mut().enumerate().map(|(i, p)| f(i, p)).collect()),
+        }
+    }
 }
 
 /// `n` rows cut into `parts` consecutive ranges of nearly equal size (none empty when
@@ -44,15 +77,6 @@ pub fn threads() -> usize {
 pub fn row_ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
     let parts = parts.clamp(1, n.max(1));
     (0..parts).map(|p| (p * n / parts)..((p + 1) * n / parts)).collect()
-}
-
-/// Runs `f` on every part, each on its own thread of rayon's pool when there are several.
-pub fn run_parts<P: Send, R: Send>(parts: &mut [P], f: impl Fn(usize, &mut P) -> Result<R> + Sync) -> Result<Vec<R>> {
-    use rayon::prelude::*;
-    if parts.len() == 1 {
-        return Ok(vec![f(0, &mut parts[0])?]);
-    }
-    parts.par_iter_mut().enumerate().map(|(i, p)| f(i, p)).collect()
 }
 
 /// Copies the numbers of a contiguous `f32` CPU tensor into `dst` (resized to fit).
@@ -540,19 +564,28 @@ mod tests {
         let mut whole = NativeMlp::from_mlp(&net).unwrap();
         whole.forward(&x, 6);
         whole.backward(&c, true, false);
-        let mut parts = vec![NativeMlp::from_mlp(&net).unwrap(), NativeMlp::from_mlp(&net).unwrap()];
-        run_parts(&mut parts, |i, p| {
-            let r = &row_ranges(6, 2)[i];
-            p.forward(&x[r.start * 3..r.end * 3], r.len());
-            p.backward(&c[r.start * 2..r.end * 2], true, false);
-            Ok(())
-        })
-        .unwrap();
-        let (first, rest) = parts.split_at_mut(1);
-        first[0].add_grads(&rest[0]);
-        for (a, b) in first[0].grads().iter().zip(whole.grads()) {
-            for (p, q) in a.iter().zip(b) {
-                assert!((p - q).abs() < 1e-5, "{p} vs {q}");
+        // On a pool of two threads, and on the caller alone: the same sums.
+        for threads in [Threads::new(2), Threads::new(1)] {
+            let mut parts = vec![NativeMlp::from_mlp(&net).unwrap(), NativeMlp::from_mlp(&net).unwrap()];
+            let names = threads
+                .run_parts(&mut parts, |i, p| {
+                    let r = &row_ranges(6, 2)[i];
+                    p.forward(&x[r.start * 3..r.end * 3], r.len());
+                    p.backward(&c[r.start * 2..r.end * 2], true, false);
+                    Ok(std::thread::current().name().map(str::to_owned))
+                })
+                .unwrap();
+            // Several threads run on the value's own pool, never on rayon's global one.
+            assert_eq!(
+                names.iter().all(|n| n.as_deref().is_some_and(|n| n.starts_with("compute-"))),
+                threads.count() > 1
+            );
+            let (first, rest) = parts.split_at_mut(1);
+            first[0].add_grads(&rest[0]);
+            for (a, b) in first[0].grads().iter().zip(whole.grads()) {
+                for (p, q) in a.iter().zip(b) {
+                    assert!((p - q).abs() < 1e-5, "{p} vs {q}");
+                }
             }
         }
     }

@@ -29,7 +29,7 @@ pub mod mlp;
 pub mod vae;
 
 pub use kernels::{gemm_isa, processor_name, Isa};
-pub use mlp::{row_ranges, run_parts, set_threads, threads, NativeMlp};
+pub use mlp::{row_ranges, NativeMlp, Threads};
 
 /// Which way a trainer computes its steps: the same numbers either way (to float tolerance).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

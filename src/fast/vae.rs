@@ -56,7 +56,7 @@ pub struct VaeStep {
 pub struct NativeVae {
     parts: Vec<VaePart>,
     /// Parts a minibatch is cut into (compute threads).
-    pub threads: usize,
+    pub threads: super::Threads,
     /// Parts whose gradients the last step left (their sum is the gradient).
     used_parts: usize,
     /// The minibatch, `b × d`.
@@ -98,7 +98,7 @@ impl NativeVae {
     pub fn new(ae: &Autoencoder, vae: &Vae) -> Self {
         Self {
             parts: vec![VaePart::new(ae, vae)],
-            threads: super::threads(),
+            threads: super::Threads::default(),
             used_parts: 1,
             x: Vec::new(),
             eps: Vec::new(),
@@ -119,11 +119,11 @@ impl NativeVae {
         let VaeStep { models, likelihood: lik, batch: b, latent: k, samples, .. } = *step;
         // With two threads and both models, each model gets a thread and the whole batch
         // (no gradients to add); otherwise the batch's images are cut into parts.
-        let model_parallel = models == Models::Both && self.threads >= 2;
+        let model_parallel = models == Models::Both && self.threads.count() >= 2;
         let jobs: Vec<(std::ops::Range<usize>, Models)> = if model_parallel {
             vec![(0..b, Models::Vae), (0..b, Models::Ae)]
         } else {
-            super::row_ranges(b, self.threads).into_iter().map(|r| (r, models)).collect()
+            super::row_ranges(b, self.threads.count()).into_iter().map(|r| (r, models)).collect()
         };
         if self.parts.len() < jobs.len() {
             self.parts.resize_with(jobs.len(), || VaePart::new(ae, vae));
@@ -132,7 +132,7 @@ impl NativeVae {
         let d = x.len() / b;
         let apply =
             optimizers.filter(|_| model_parallel).map(|(v, a)| (std::sync::Mutex::new(v), std::sync::Mutex::new(a)));
-        let sums = super::run_parts(&mut self.parts[..jobs.len()], |i, part| {
+        let sums = self.threads.run_parts(&mut self.parts[..jobs.len()], |i, part| {
             let (r, models) = (jobs[i].0.clone(), jobs[i].1);
             let part_x = &x[r.start * d..r.end * d];
             part.eps.clear();

@@ -328,7 +328,7 @@ impl OptimalDTrainer {
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
-    /// threads (see [`crate::fast::set_threads`]).
+    /// threads (see [`crate::fast::Threads`]).
     pub fn set_compute_threads(&mut self, threads: usize) {
         self.pair.set_compute_threads(threads);
     }

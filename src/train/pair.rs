@@ -54,9 +54,9 @@ impl Adversaries {
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
-    /// threads; 1 runs everything on the caller.
+    /// threads of the pair's own pool; 1 runs everything on the caller.
     pub fn set_compute_threads(&mut self, threads: usize) {
-        self.fast().threads = threads.max(1);
+        self.fast().threads = crate::fast::Threads::new(threads);
     }
 
     /// The fast path's buffers, where the caller draws a minibatch (real rows, noise rows and

@@ -54,7 +54,7 @@ pub fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
     }
     let (a_rs, a_cs) = a.strides();
     let (b_rs, b_cs) = b.strides();
-    // Threads split minibatches (see `set_threads`), not single products: at these sizes
+    // Threads split minibatches (see `fast::Threads`), not single products: at these sizes
     // gemm's own split was measured slower than one thread.
     let parallelism = gemm::Parallelism::None;
     // SAFETY: `Mat::new` checked that `a.data` holds `a.rows × a.cols` numbers and `b.data`

@@ -99,7 +99,7 @@ impl GanTrainer {
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
-    /// threads (see [`crate::fast::set_threads`]); 1 runs everything on the caller.
+    /// threads (see [`crate::fast::Threads`]); 1 runs everything on the caller.
     pub fn set_compute_threads(&mut self, threads: usize) {
         self.pair.set_compute_threads(threads);
     }

@@ -121,10 +121,10 @@ impl VaeTrainer {
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
-    /// threads (see [`crate::fast::set_threads`]); 1 runs everything on the caller.
+    /// threads (see [`crate::fast::Threads`]); 1 runs everything on the caller.
     pub fn set_compute_threads(&mut self, threads: usize) {
         let nat = self.native.get_or_insert_with(|| NativeVae::new(&self.ae, &self.vae));
-        nat.threads = threads.max(1);
+        nat.threads = crate::fast::Threads::new(threads);
     }
 
     /// Which models [`Self::step`] trains: both in the lab; benchmarks time one alone.
