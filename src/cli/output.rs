@@ -43,11 +43,10 @@ pub fn check_steps(steps: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Makes the output folder ready, after every setting has been checked (`steps` among them):
-/// creates it (and its parents) if missing; refuses one that holds an earlier run's files,
-/// unless `--force`, which removes them first.
-pub fn create_out_dir(output: &OutputArgs, steps: u64) -> anyhow::Result<()> {
-    check_steps(steps)?;
+/// Makes the output folder ready, after every setting has been checked (`--steps` first, by
+/// [`check_steps`]): creates it (and its parents) if missing; refuses one that holds an
+/// earlier run's files, unless `--force`, which removes them first.
+pub fn create_out_dir(output: &OutputArgs) -> anyhow::Result<()> {
     let out = &output.out;
     let earlier: Vec<&str> = RUN_FILES.into_iter().filter(|name| out.join(name).exists()).collect();
     if !earlier.is_empty() {

@@ -1,0 +1,330 @@
+//! `latent-lab train gan`: the GAN lab headless. Writes `metrics.csv` (a row per evaluation),
+//! and at the end `samples.csv`, `checkpoint.safetensors` and `summary.json`.
+
+use std::path::Path;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+
+use super::output::{readable_by_all, write_atomically, OutputArgs};
+use super::parse_named;
+use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
+use crate::data::csv2d::write_points;
+use crate::data::toy2d::Toy2d;
+use crate::model::mlp::Activation;
+use crate::model::optim::OptimizerKind;
+use crate::train::gan::{EvalMetrics, GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
+
+/// Every setting of the GAN lab's side panel, as flags.
+#[derive(Debug, Args)]
+pub struct GanArgs {
+    /// The lab's settings.
+    #[command(flatten)]
+    pub settings: GanSettings,
+    /// Generator steps (iterations) to run.
+    #[arg(long, default_value_t = 5000)]
+    pub steps: u64,
+    /// Where the run's files go, and how.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Evaluate (and write a metrics row) every this many steps.
+    #[arg(long, default_value_t = 100)]
+    pub eval_every: u64,
+}
+
+/// The GAN lab's model, data and optimiser settings, as flags (shared by `train` and `bench`).
+#[derive(Debug, Args)]
+pub struct GanSettings {
+    /// Data: ring8, grid25, spiral, moons, gaussian, or csv:PATH (x,y per row).
+    #[arg(long, default_value = "ring8")]
+    pub data: String,
+    /// Standard deviation of each mode, for ring8 and grid25 (defaults 0.02 and 0.05).
+    #[arg(long)]
+    pub data_sigma: Option<f32>,
+    /// Objective: minimax, ns (non-saturating), lsgan, wgan-clip, wgan-gp or hinge.
+    #[arg(long, default_value = "ns")]
+    pub loss: String,
+    /// Seed of weights, data and noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Hidden width of both networks (4–256).
+    #[arg(long, default_value_t = 64)]
+    pub hidden: usize,
+    /// Hidden layers of both networks (1–4).
+    #[arg(long, default_value_t = 3)]
+    pub layers: usize,
+    /// Hidden width of the generator, overriding --hidden.
+    #[arg(long)]
+    pub hidden_g: Option<usize>,
+    /// Hidden width of the discriminator, overriding --hidden.
+    #[arg(long)]
+    pub hidden_d: Option<usize>,
+    /// Hidden layers of the generator, overriding --layers.
+    #[arg(long)]
+    pub layers_g: Option<usize>,
+    /// Hidden layers of the discriminator, overriding --layers.
+    #[arg(long)]
+    pub layers_d: Option<usize>,
+    /// Activation of both networks: relu, leaky-relu or tanh.
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// Noise dimension (1–8).
+    #[arg(long, default_value_t = 2)]
+    pub noise_dim: usize,
+    /// Noise distribution: gaussian or uniform.
+    #[arg(long, default_value = "gaussian")]
+    pub noise: String,
+    /// Discriminator optimiser: sgd, adam or rmsprop (default: the objective's customary one:
+    /// Adam for minimax, ns, lsgan, wgan-gp and hinge, RMSProp for wgan-clip).
+    #[arg(long)]
+    pub optimizer_d: Option<String>,
+    /// Generator optimiser: sgd, adam or rmsprop (default: as --optimizer-d's default).
+    #[arg(long)]
+    pub optimizer_g: Option<String>,
+    /// Discriminator learning rate (default: 1e-3; wgan-clip 5e-5, wgan-gp 1e-4, hinge 2e-4).
+    #[arg(long)]
+    pub lr_d: Option<f64>,
+    /// Generator learning rate (default: as --lr-d's default).
+    #[arg(long)]
+    pub lr_g: Option<f64>,
+    /// Adam β1 of both optimisers (default: 0.5; hinge 0).
+    #[arg(long)]
+    pub beta1: Option<f64>,
+    /// Adam β2 (RMSProp α) of both optimisers (default: 0.999; wgan-gp and hinge 0.9, wgan-clip 0.99).
+    #[arg(long)]
+    pub beta2: Option<f64>,
+    /// Discriminator steps per generator step, 1–10 (default: 1; 5 for the critics).
+    #[arg(long)]
+    pub d_steps: Option<usize>,
+    /// Divide D's weights by their spectral norms (one power iteration per step).
+    #[arg(long)]
+    pub spectral_norm: bool,
+    /// Weight-clipping bound c of wgan-clip.
+    #[arg(long, default_value_t = 0.01)]
+    pub clip: f64,
+    /// Gradient-penalty weight λ of wgan-gp.
+    #[arg(long, default_value_t = 10.0)]
+    pub gp_lambda: f64,
+    /// Minibatch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch: usize,
+}
+
+impl GanSettings {
+    /// Turns the flags into a validated configuration.
+    pub fn config(&self) -> anyhow::Result<GanConfig> {
+        let mut data = Toy2d::parse(&self.data)?;
+        if let Some(sigma) = self.data_sigma {
+            if !(sigma.is_finite() && sigma > 0.0) {
+                bail!("--data-sigma must be a positive number, got {sigma}");
+            }
+            match &mut data {
+                Toy2d::Ring8 { sigma: s, .. } | Toy2d::Grid25 { sigma: s, .. } => *s = sigma,
+                _ => bail!("--data-sigma applies to ring8 and grid25 only"),
+            }
+        }
+        let loss = parse_named("loss", &self.loss, GanLoss::parse, &GanLoss::ALL.map(GanLoss::name))?;
+        let activation =
+            parse_named("activation", &self.activation, Activation::parse, &Activation::ALL.map(Activation::name))?;
+        let noise = parse_named("noise", &self.noise, NoiseKind::parse, &NoiseKind::ALL.map(NoiseKind::name))?;
+        let opt_names = OptimizerKind::ALL.map(OptimizerKind::name);
+        let mut config = GanConfig {
+            data,
+            generator: NetConfig {
+                hidden: self.hidden_g.unwrap_or(self.hidden),
+                layers: self.layers_g.unwrap_or(self.layers),
+                activation,
+            },
+            discriminator: NetConfig {
+                hidden: self.hidden_d.unwrap_or(self.hidden),
+                layers: self.layers_d.unwrap_or(self.layers),
+                activation,
+            },
+            noise_dim: self.noise_dim,
+            noise,
+            batch: self.batch,
+            seed: self.seed,
+            spectral_norm: self.spectral_norm,
+            clip: self.clip,
+            gp_lambda: self.gp_lambda,
+            ..GanConfig::default()
+        };
+        // The objective's customary optimisers and step ratio, then whatever flags say.
+        loss.apply_defaults(&mut config);
+        if let Some(name) = &self.optimizer_d {
+            config.opt_d.kind = parse_named("optimizer", name, OptimizerKind::parse, &opt_names)?;
+        }
+        if let Some(name) = &self.optimizer_g {
+            config.opt_g.kind = parse_named("optimizer", name, OptimizerKind::parse, &opt_names)?;
+        }
+        for opt in [&mut config.opt_d, &mut config.opt_g] {
+            opt.beta1 = self.beta1.unwrap_or(opt.beta1);
+            opt.beta2 = self.beta2.unwrap_or(opt.beta2);
+        }
+        config.opt_d.lr = self.lr_d.unwrap_or(config.opt_d.lr);
+        config.opt_g.lr = self.lr_g.unwrap_or(config.opt_g.lr);
+        config.d_steps = self.d_steps.unwrap_or(config.d_steps);
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+impl GanArgs {
+    /// Turns the flags into a validated configuration.
+    pub fn config(&self) -> anyhow::Result<GanConfig> {
+        runner::check_eval_every(self.eval_every)?;
+        self.settings.config()
+    }
+}
+
+/// The final values a headless GAN run writes to `summary.json`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct GanSummary {
+    /// Mean discriminator loss over the last evaluation interval.
+    pub d_loss: f64,
+    /// Mean generator loss over the last evaluation interval.
+    pub g_loss: f64,
+    /// Mean D(x) on 2500 real samples.
+    pub d_real: f64,
+    /// Mean D(G(z)) on 2500 generated samples.
+    pub d_fake: f64,
+    /// Histogram JS estimate, nats.
+    pub js_grid: f64,
+    /// Modes covered (null for data without known modes).
+    pub modes_covered: Option<usize>,
+    /// Modes in the data (null for data without known modes).
+    pub modes_total: Option<usize>,
+    /// Fraction of high-quality samples (null for data without known modes).
+    pub high_quality_fraction: Option<f64>,
+    /// Generator steps run.
+    pub steps: u64,
+    /// The seed.
+    pub seed: u64,
+    /// Training steps per second, evaluation time excluded.
+    pub steps_per_sec: f64,
+    /// Wall time of the whole run.
+    pub elapsed_secs: f64,
+    /// The objective's name.
+    pub loss: String,
+    /// The data set's name.
+    pub data: String,
+    /// The largest ‖∇ₓD‖ over real and generated samples and interpolates.
+    pub lipschitz_estimate: f64,
+    /// Whether D was spectrally normalised.
+    pub spectral_norm: bool,
+}
+
+/// Runs a headless GAN training and writes `metrics.csv`, `summary.json`, `samples.csv`
+/// and `checkpoint.safetensors` into `--out`. A diverging run stops at the first
+/// non-finite value with an error naming the step; the metrics written so far stay.
+pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
+    runner::run(&args.output, args.steps, || {
+        let config = args.config()?;
+        let trainer = GanTrainer::new(config.clone())?;
+        Ok(GanRun { config, trainer, eval_every: args.eval_every, sums: (0.0, 0.0, 0), last: None })
+    })
+}
+
+/// A GAN run under way.
+struct GanRun {
+    config: GanConfig,
+    trainer: GanTrainer,
+    eval_every: u64,
+    /// D's and G's losses summed since the last evaluation, and how many steps they sum.
+    sums: (f64, f64, u64),
+    /// The last evaluation: the mean D and G losses over its interval, and its metrics.
+    last: Option<(f64, f64, EvalMetrics)>,
+}
+
+/// An optional number as a CSV field: empty when there is none.
+fn optional(v: Option<f64>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
+}
+
+impl HeadlessLab for GanRun {
+    type Summary = GanSummary;
+
+    fn log(&self) -> Option<Log> {
+        Some(Log {
+            name: "metrics.csv",
+            head: vec!["step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction".to_owned()],
+        })
+    }
+
+    fn start_message(&self, steps: u64) -> Option<String> {
+        let c = &self.config;
+        Some(format!("training GAN: {} on {}, {steps} steps, seed {}", c.loss.label(), c.data.label(), c.seed))
+    }
+
+    fn eval_every(&self) -> u64 {
+        self.eval_every
+    }
+
+    fn step(&mut self) -> anyhow::Result<()> {
+        let losses = self.trainer.iteration()?;
+        self.sums.0 += losses.d_loss;
+        self.sums.1 += losses.g_loss;
+        self.sums.2 += 1;
+        Ok(())
+    }
+
+    fn evaluate(&mut self, at: &At) -> anyhow::Result<Evaluation> {
+        let (m, _) = self.trainer.evaluate()?;
+        let (d_sum, g_sum, n) = std::mem::take(&mut self.sums);
+        let (d_loss, g_loss) = (d_sum / n as f64, g_sum / n as f64);
+        let cov = m.coverage.as_ref();
+        let row = format!(
+            "{},{d_loss},{g_loss},{},{},{},{},{}",
+            at.step,
+            m.d_real,
+            m.d_fake,
+            m.js_grid,
+            optional(cov.map(|c| c.modes_covered as f64)),
+            optional(cov.map(|c| c.high_quality_fraction))
+        );
+        let modes = cov.map_or(String::new(), |c| {
+            format!("  modes {}/{}  hq {:.3}", c.modes_covered, c.modes_total, c.high_quality_fraction)
+        });
+        let progress = format!(
+            "step {:>7}/{}  d_loss {d_loss:.4}  g_loss {g_loss:.4}  js {:.4}{modes}  {:.0} steps/s",
+            at.step,
+            at.steps,
+            m.js_grid,
+            at.steps_per_sec()
+        );
+        self.last = Some((d_loss, g_loss, m));
+        Ok(Evaluation { row: Some(row), progress: vec![progress] })
+    }
+
+    fn finish(mut self, out: &Path, run: &Run) -> anyhow::Result<GanSummary> {
+        let (d_loss, g_loss, m) = self.last.take().context("the run ended without its final evaluation")?;
+        // The points the summary's coverage was measured on: G at the fixed evaluation noise.
+        let samples = self.trainer.eval_fakes()?;
+        write_atomically(&out.join("samples.csv"), |tmp| {
+            write_points(tmp, &samples).with_context(|| format!("cannot write {}", out.join("samples.csv").display()))
+        })?;
+        write_atomically(&out.join("checkpoint.safetensors"), |tmp| {
+            self.trainer.save(tmp)?;
+            readable_by_all(tmp)
+        })?;
+        let cov = m.coverage.as_ref();
+        Ok(GanSummary {
+            d_loss,
+            g_loss,
+            d_real: m.d_real,
+            d_fake: m.d_fake,
+            js_grid: m.js_grid,
+            modes_covered: cov.map(|c| c.modes_covered),
+            modes_total: cov.map(|c| c.modes_total),
+            high_quality_fraction: cov.map(|c| c.high_quality_fraction),
+            steps: run.steps,
+            seed: self.config.seed,
+            steps_per_sec: run.steps_per_sec(),
+            elapsed_secs: run.elapsed_secs(),
+            loss: self.config.loss.name().to_owned(),
+            data: self.config.data.label(),
+            lipschitz_estimate: m.lipschitz,
+            spectral_norm: self.config.spectral_norm,
+        })
+    }
+}
