@@ -6,13 +6,13 @@ use std::time::Instant;
 use anyhow::bail;
 use clap::{Args, Subcommand};
 
-use super::parse_constraint;
-use super::{GanSettings, VaeSettings};
+use super::choices::{self, name_of};
+use super::{lines, GanSettings, VaeSettings};
 use crate::kernels::Isa;
 use crate::train::gan::GanTrainer;
-use crate::train::lines::{LinesConfig, LinesTrainer};
+use crate::train::lines::{Constraint, LinesConfig, LinesTrainer};
 use crate::train::optimal_d::{OptimalDConfig, OptimalDTrainer};
-use crate::train::vae::VaeTrainer;
+use crate::train::vae::{Models, VaeTrainer};
 
 /// Labs with a step to time.
 #[derive(Debug, Subcommand)]
@@ -39,8 +39,8 @@ pub enum BenchLab {
         #[arg(long, default_value_t = 1000)]
         steps: u64,
         /// Which models to step: both (the lab's step), vae or ae.
-        #[arg(long, default_value = "both")]
-        models: String,
+        #[arg(long, value_enum, default_value_t = Models::Both)]
+        models: Models,
         /// How to time.
         #[command(flatten)]
         bench: BenchOptions,
@@ -76,9 +76,10 @@ pub enum BenchLab {
         /// Steps per timed repeat.
         #[arg(long, default_value_t = 1000)]
         steps: u64,
-        /// The critic's constraint: gp, clip or sn.
-        #[arg(long, default_value = "gp")]
-        constraint: String,
+        /// The critic's constraint: a gradient penalty (gp), weight clipping (clip) or spectral
+        /// normalisation (sn), with `lines`'s default λ and c.
+        #[arg(long, value_enum, default_value = "gp")]
+        constraint: Constraint,
         /// How to time.
         #[command(flatten)]
         bench: BenchOptions,
@@ -266,16 +267,10 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
         BenchLab::Vae { settings, steps, models, bench } => {
             set_compute_threads(bench.threads)?;
             let config = settings.config()?;
-            let which = match models.as_str() {
-                "both" => crate::train::vae::Models::Both,
-                "vae" => crate::train::vae::Models::Vae,
-                "ae" => crate::train::vae::Models::Ae,
-                other => bail!("unknown --models '{other}' (expected one of: both, vae, ae)"),
-            };
             let mut trainer = VaeTrainer::new(config.clone())?;
             trainer.set_reference_path(bench.reference);
             trainer.set_compute_threads(bench.threads);
-            trainer.set_models(which);
+            trainer.set_models(*models);
             let timing = time_steps(bench, *steps, || Ok(trainer.step().map(|_| ())?))?;
             BenchReport::new(
                 "vae",
@@ -284,7 +279,8 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
                 *steps,
                 if bench.reference { "reference" } else { "fast" },
                 format!(
-                    "{models} on {}: {}x{} hidden, K = {}, batch {}, {} sample(s) of z",
+                    "{} on {}: {}x{} hidden, K = {}, batch {}, {} sample(s) of z",
+                    name_of(models),
                     config.data.label(),
                     config.hidden,
                     config.layers,
@@ -348,8 +344,8 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
         BenchLab::Lines { steps, constraint, bench } => {
             set_compute_threads(bench.threads)?;
             let defaults = LinesConfig::default();
-            let constraint_value = parse_constraint(constraint, 10.0, 0.01)?;
-            let config = LinesConfig { constraint: constraint_value, ..defaults };
+            let config =
+                LinesConfig { constraint: choices::constraint(*constraint, lines::GP_LAMBDA, lines::CLIP), ..defaults };
             config.validate()?;
             let mut trainer = LinesTrainer::new(config.clone())?;
             trainer.set_reference_path(bench.reference);
@@ -361,8 +357,9 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
                 *steps,
                 if bench.reference { "reference" } else { "fast" },
                 format!(
-                    "D and critic 64x2 leaky-relu, batch {} per line, critic constraint {constraint}",
-                    config.batch
+                    "D and critic 64x2 leaky-relu, batch {} per line, critic constraint {}",
+                    config.batch,
+                    name_of(constraint)
                 ),
             )
         }
@@ -385,4 +382,30 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
         println!("on {} (hand-written loops: {}, gemm: {})", report.cpu, report.isa.kernels, report.isa.gemm);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::parse;
+    use crate::cli::Command;
+
+    /// `bench vae --models` and `bench lines --constraint` take their choices by name.
+    #[test]
+    fn bench_choices_are_taken_by_name() {
+        let models = |args: &[&str]| match parse(args).unwrap().command {
+            Some(Command::Bench { lab: BenchLab::Vae { models, .. } }) => models,
+            other => panic!("not bench vae: {other:?}"),
+        };
+        assert_eq!(models(&["bench", "vae"]), Models::Both);
+        assert_eq!(models(&["bench", "vae", "--models", "ae"]), Models::Ae);
+        let constraint = |args: &[&str]| match parse(args).unwrap().command {
+            Some(Command::Bench { lab: BenchLab::Lines { constraint, .. } }) => constraint,
+            other => panic!("not bench lines: {other:?}"),
+        };
+        assert_eq!(name_of(&constraint(&["bench", "lines"])), "gp");
+        assert_eq!(name_of(&constraint(&["bench", "lines", "--constraint", "sn"])), "sn");
+        let err = parse(&["bench", "vae", "--models", "both2"]).unwrap_err().to_string();
+        assert!(err.contains("'--models <MODELS>'") && err.contains("[possible values: both, vae, ae]"), "{err}");
+    }
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{bail, Context as _};
 use clap::Args;
 
+use super::choices::toy2d_spec;
 use super::output::{readable_by_all, write_atomically, OutputArgs};
-use super::parse_named;
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::data::csv2d::write_points;
 use crate::data::toy2d::Toy2d;
@@ -36,14 +36,15 @@ pub struct GanArgs {
 #[derive(Debug, Args)]
 pub struct GanSettings {
     /// Data: ring8, grid25, spiral, moons, gaussian, or csv:PATH (x,y per row).
-    #[arg(long, default_value = "ring8")]
+    #[arg(long, default_value = "ring8", value_parser = toy2d_spec)]
     pub data: String,
     /// Standard deviation of each mode, for ring8 and grid25 (defaults 0.02 and 0.05).
     #[arg(long)]
     pub data_sigma: Option<f32>,
-    /// Objective: minimax, ns (non-saturating), lsgan, wgan-clip, wgan-gp or hinge.
-    #[arg(long, default_value = "ns")]
-    pub loss: String,
+    /// Objective (ns: non-saturating; lsgan: least squares; wgan-clip and wgan-gp: Wasserstein
+    /// with weight clipping or a gradient penalty).
+    #[arg(long, value_enum, default_value_t = GanLoss::NonSaturating)]
+    pub loss: GanLoss,
     /// Seed of weights, data and noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -65,22 +66,22 @@ pub struct GanSettings {
     /// Hidden layers of the discriminator, overriding --layers.
     #[arg(long)]
     pub layers_d: Option<usize>,
-    /// Activation of both networks: relu, leaky-relu or tanh.
-    #[arg(long, default_value = "relu")]
-    pub activation: String,
+    /// Activation of both networks.
+    #[arg(long, value_enum, default_value_t = Activation::Relu)]
+    pub activation: Activation,
     /// Noise dimension (1–8).
     #[arg(long, default_value_t = 2)]
     pub noise_dim: usize,
-    /// Noise distribution: gaussian or uniform.
-    #[arg(long, default_value = "gaussian")]
-    pub noise: String,
-    /// Discriminator optimiser: sgd, adam or rmsprop (default: the objective's customary one:
-    /// Adam for minimax, ns, lsgan, wgan-gp and hinge, RMSProp for wgan-clip).
-    #[arg(long)]
-    pub optimizer_d: Option<String>,
-    /// Generator optimiser: sgd, adam or rmsprop (default: as --optimizer-d's default).
-    #[arg(long)]
-    pub optimizer_g: Option<String>,
+    /// Noise distribution.
+    #[arg(long, value_enum, default_value_t = NoiseKind::Gaussian)]
+    pub noise: NoiseKind,
+    /// Discriminator optimiser (default: the objective's customary one: Adam for minimax, ns,
+    /// lsgan, wgan-gp and hinge, RMSProp for wgan-clip).
+    #[arg(long, value_enum)]
+    pub optimizer_d: Option<OptimizerKind>,
+    /// Generator optimiser (default: as --optimizer-d's default).
+    #[arg(long, value_enum)]
+    pub optimizer_g: Option<OptimizerKind>,
     /// Discriminator learning rate (default: 1e-3; wgan-clip 5e-5, wgan-gp 1e-4, hinge 2e-4).
     #[arg(long)]
     pub lr_d: Option<f64>,
@@ -123,11 +124,7 @@ impl GanSettings {
                 _ => bail!("--data-sigma applies to ring8 and grid25 only"),
             }
         }
-        let loss = parse_named("loss", &self.loss, GanLoss::parse, &GanLoss::ALL.map(GanLoss::name))?;
-        let activation =
-            parse_named("activation", &self.activation, Activation::parse, &Activation::ALL.map(Activation::name))?;
-        let noise = parse_named("noise", &self.noise, NoiseKind::parse, &NoiseKind::ALL.map(NoiseKind::name))?;
-        let opt_names = OptimizerKind::ALL.map(OptimizerKind::name);
+        let activation = self.activation;
         let mut config = GanConfig {
             data,
             generator: NetConfig {
@@ -141,7 +138,7 @@ impl GanSettings {
                 activation,
             },
             noise_dim: self.noise_dim,
-            noise,
+            noise: self.noise,
             batch: self.batch,
             seed: self.seed,
             spectral_norm: self.spectral_norm,
@@ -150,13 +147,9 @@ impl GanSettings {
             ..GanConfig::default()
         };
         // The objective's customary optimisers and step ratio, then whatever flags say.
-        loss.apply_defaults(&mut config);
-        if let Some(name) = &self.optimizer_d {
-            config.opt_d.kind = parse_named("optimizer", name, OptimizerKind::parse, &opt_names)?;
-        }
-        if let Some(name) = &self.optimizer_g {
-            config.opt_g.kind = parse_named("optimizer", name, OptimizerKind::parse, &opt_names)?;
-        }
+        self.loss.apply_defaults(&mut config);
+        config.opt_d.kind = self.optimizer_d.unwrap_or(config.opt_d.kind);
+        config.opt_g.kind = self.optimizer_g.unwrap_or(config.opt_g.kind);
         for opt in [&mut config.opt_d, &mut config.opt_g] {
             opt.beta1 = self.beta1.unwrap_or(opt.beta1);
             opt.beta2 = self.beta2.unwrap_or(opt.beta2);
@@ -326,5 +319,81 @@ impl HeadlessLab for GanRun {
             lipschitz_estimate: m.lipschitz,
             spectral_norm: self.config.spectral_norm,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::parse;
+    use crate::cli::{Command, TrainLab};
+
+    /// `train gan --out x ARGS`, parsed.
+    fn gan_args(args: &[&str]) -> Result<GanArgs, clap::Error> {
+        let all: Vec<&str> = ["train", "gan", "--out", "x"].iter().chain(args).copied().collect();
+        match parse(&all)?.command {
+            Some(Command::Train { lab: TrainLab::Gan(args) }) => Ok(args),
+            other => panic!("not train gan: {other:?}"),
+        }
+    }
+
+    /// The choices keep their names and defaults; an optimiser not given is the objective's
+    /// customary one.
+    #[test]
+    fn choices_are_taken_by_name_with_the_same_defaults() {
+        let c = gan_args(&[]).unwrap().config().unwrap();
+        assert_eq!(c.loss, GanLoss::NonSaturating);
+        assert_eq!((c.generator.activation, c.discriminator.activation), (Activation::Relu, Activation::Relu));
+        assert_eq!(c.noise, NoiseKind::Gaussian);
+        assert_eq!((c.opt_d.kind, c.opt_g.kind), (OptimizerKind::Adam, OptimizerKind::Adam));
+        assert_eq!(c.data, Toy2d::ring8());
+        let c = gan_args(&[
+            "--loss",
+            "wgan-clip",
+            "--activation",
+            "leaky-relu",
+            "--noise",
+            "uniform",
+            "--optimizer-g",
+            "sgd",
+            "--data",
+            "moons",
+        ])
+        .unwrap()
+        .config()
+        .unwrap();
+        assert_eq!(c.loss, GanLoss::WganClip);
+        assert_eq!(c.discriminator.activation, Activation::LeakyRelu);
+        assert_eq!(c.noise, NoiseKind::Uniform);
+        assert_eq!(c.opt_d.kind, OptimizerKind::RmsProp, "wgan-clip's customary optimiser");
+        assert_eq!(c.opt_g.kind, OptimizerKind::Sgd);
+        assert_eq!(c.data, Toy2d::moons());
+    }
+
+    /// A bad choice is clap's error, naming the flag and listing the choices; an unknown data
+    /// set too, while a CSV file is read (and its errors reported) when the run starts.
+    #[test]
+    fn a_bad_choice_names_the_flag_and_the_choices() {
+        for (args, needles) in [
+            (
+                ["--noise", "cauchy"],
+                ["invalid value 'cauchy' for '--noise <NOISE>'", "[possible values: gaussian, uniform]"],
+            ),
+            (
+                ["--optimizer-g", "lbfgs"],
+                ["invalid value 'lbfgs' for '--optimizer-g <OPTIMIZER_G>'", "[possible values: sgd, adam, rmsprop]"],
+            ),
+            (
+                ["--activation", "gelu"],
+                ["invalid value 'gelu' for '--activation <ACTIVATION>'", "[possible values: relu, leaky-relu, tanh]"],
+            ),
+            (["--data", "circle"], ["invalid value 'circle' for '--data <DATA>'", "ring8, grid25, spiral"]),
+        ] {
+            let err = gan_args(&args).unwrap_err().to_string();
+            assert!(needles.iter().all(|n| err.contains(n)), "{args:?}: {err}");
+        }
+        let args = gan_args(&["--data", "csv:/no/such/file.csv"]).unwrap();
+        let err = args.config().unwrap_err().to_string();
+        assert!(err.contains("cannot read /no/such/file.csv"), "{err}");
     }
 }

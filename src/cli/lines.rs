@@ -8,10 +8,16 @@ use std::path::Path;
 
 use clap::Args;
 
+use super::choices;
 use super::output::OutputArgs;
-use super::parse_constraint;
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
-use crate::train::lines::{LinesConfig, LinesTrainer};
+use crate::train::lines::{Constraint, LinesConfig, LinesTrainer};
+
+/// λ of the gradient penalty unless `--gp-lambda` says otherwise.
+pub const GP_LAMBDA: f64 = 10.0;
+
+/// c of weight clipping unless `--clip` says otherwise.
+pub const CLIP: f64 = 0.01;
 
 /// Settings of the JS vs W1 lab.
 #[derive(Debug, Args)]
@@ -28,14 +34,15 @@ pub struct LinesArgs {
     /// Training steps: of the estimators at θ, or race steps with --race.
     #[arg(long, default_value_t = 2000)]
     pub steps: u64,
-    /// The critic's constraint: gp, clip or sn.
-    #[arg(long, default_value = "gp")]
-    pub constraint: String,
+    /// The critic's constraint: a gradient penalty (gp, with --gp-lambda), weight clipping
+    /// (clip, with --clip) or spectral normalisation (sn).
+    #[arg(long, value_enum, default_value = "gp")]
+    pub constraint: Constraint,
     /// λ of the gradient penalty.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = GP_LAMBDA)]
     pub gp_lambda: f64,
     /// c of weight clipping.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = CLIP)]
     pub clip: f64,
     /// Learning rate of the discriminator and the critic.
     #[arg(long, default_value_t = 1e-3)]
@@ -60,10 +67,9 @@ pub struct LinesArgs {
 impl LinesArgs {
     /// Turns the flags into a validated configuration.
     pub fn config(&self) -> anyhow::Result<LinesConfig> {
-        let constraint = parse_constraint(&self.constraint, self.gp_lambda, self.clip)?;
         let config = LinesConfig {
             theta: self.theta,
-            constraint,
+            constraint: choices::constraint(self.constraint, self.gp_lambda, self.clip),
             batch: self.batch,
             lr: self.lr,
             theta0: self.theta0,
@@ -263,7 +269,7 @@ impl HeadlessLab for RaceRun {
     fn evaluate(&mut self, at: &At) -> anyhow::Result<Evaluation> {
         let (g, w) = self.trainer.race_theta()?;
         let mut progress = Vec::new();
-        if at.step % RACE_PRINT_EVERY == 0 || at.is_last() {
+        if at.step.is_multiple_of(RACE_PRINT_EVERY) || at.is_last() {
             progress.push(format!("race step {:>6}/{}  θ_GAN {g:+.4}  θ_WGAN {w:+.4}", at.step, at.steps));
         }
         Ok(Evaluation { row: Some(format!("{},{g},{w}", at.step)), progress })
@@ -279,5 +285,39 @@ impl HeadlessLab for RaceRun {
             steps: run.steps,
             theta0: self.config.theta0,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::parse;
+    use crate::cli::Command;
+    use crate::train::lines::Constraint;
+
+    /// `lines --out x ARGS`, parsed.
+    fn lines_args(args: &[&str]) -> Result<LinesArgs, clap::Error> {
+        let all: Vec<&str> = ["lines", "--out", "x"].iter().chain(args).copied().collect();
+        match parse(&all)?.command {
+            Some(Command::Lines(args)) => Ok(args),
+            other => panic!("not lines: {other:?}"),
+        }
+    }
+
+    /// The constraint is chosen by name and takes its number from --gp-lambda or --clip.
+    #[test]
+    fn the_constraint_takes_its_number_from_its_flag() {
+        let constraint = |args: &[&str]| lines_args(args).unwrap().config().unwrap().constraint;
+        assert_eq!(constraint(&[]), Constraint::GradientPenalty { lambda: 10.0 });
+        assert_eq!(constraint(&["--gp-lambda", "3"]), Constraint::GradientPenalty { lambda: 3.0 });
+        assert_eq!(constraint(&["--constraint", "clip", "--clip", "0.05"]), Constraint::Clip { c: 0.05 });
+        assert_eq!(constraint(&["--constraint", "clip"]), Constraint::Clip { c: 0.01 });
+        assert_eq!(constraint(&["--constraint", "sn", "--clip", "0.05"]), Constraint::SpectralNorm);
+        let err = lines_args(&["--constraint", "none"]).unwrap_err().to_string();
+        assert!(
+            err.contains("invalid value 'none' for '--constraint <CONSTRAINT>'")
+                && err.contains("[possible values: gp, clip, sn]"),
+            "{err}"
+        );
     }
 }

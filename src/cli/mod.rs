@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
 
 pub mod bench;
+pub mod choices;
 pub mod gan;
 pub mod lines;
 pub mod optimal_d;
@@ -21,8 +21,6 @@ pub use optimal_d::{train_optimal_d, OptimalDArgs, OptimalDSummary};
 pub use output::OutputArgs;
 pub use vae::{train_vae, VaeArgs, VaeSettings, VaeSummary};
 
-use crate::train::lines::Constraint;
-
 /// Latent Lab: watch autoencoders, VAEs and GANs learn, live.
 #[derive(Debug, Parser)]
 #[command(name = "latent-lab", version, about, args_conflicts_with_subcommands = true)]
@@ -30,9 +28,9 @@ pub struct Cli {
     /// What to run; nothing opens the window.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// The window's first tab: gan, ae-vae, optimal-d or js-w1.
-    #[arg(long)]
-    pub tab: Option<String>,
+    /// The window's first tab.
+    #[arg(long, value_enum)]
+    pub tab: Option<crate::ui::Tab>,
     /// Start training the first tab's lab at once.
     #[arg(long)]
     pub play: bool,
@@ -59,12 +57,22 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
+        Self::try_parse_from_args(args).unwrap_or_else(|e| e.exit())
+    }
+
+    /// [`Self::parse_from_args`], returning clap's error (or its help, or its version) instead
+    /// of printing it and exiting.
+    pub fn try_parse_from_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
         use clap::{CommandFactory as _, FromArgMatches as _};
         fn allow_negative(command: clap::Command) -> clap::Command {
             command.allow_negative_numbers(true).mut_subcommands(allow_negative)
         }
-        let matches = allow_negative(Self::command()).get_matches_from(args);
-        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+        let matches = allow_negative(Self::command()).try_get_matches_from(args)?;
+        Self::from_arg_matches(&matches)
     }
 }
 
@@ -72,7 +80,7 @@ impl Cli {
     /// Runs what the command line asks for: a headless command, or the window.
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
-            None => self.app_options().and_then(crate::ui::run_app),
+            None => crate::ui::run_app(self.app_options()),
             Some(Command::Train { lab: TrainLab::Gan(args) }) => train_gan(&args).map(|_| ()),
             Some(Command::Train { lab: TrainLab::Vae(args) }) => train_vae(&args).map(|_| ()),
             Some(Command::Train { lab: TrainLab::OptimalD(args) }) => train_optimal_d(&args).map(|_| ()),
@@ -81,19 +89,14 @@ impl Cli {
         }
     }
 
-    /// The window's options, checked.
-    pub fn app_options(&self) -> anyhow::Result<crate::ui::AppOptions> {
-        use crate::ui::Tab;
-        let tab = match &self.tab {
-            Some(name) => Some(parse_named("tab", name, Tab::parse, &Tab::ALL.map(Tab::name))?),
-            None => None,
-        };
-        Ok(crate::ui::AppOptions {
-            tab,
+    /// The window's options.
+    pub fn app_options(&self) -> crate::ui::AppOptions {
+        crate::ui::AppOptions {
+            tab: self.tab,
             play: self.play,
             frame_stats: self.frame_stats.clone(),
             show_frame_stats: self.show_frame_times,
-        })
+        }
     }
 }
 
@@ -119,16 +122,6 @@ pub enum Command {
     Lines(LinesArgs),
 }
 
-/// A critic constraint by name: gp (with λ), clip (with c) or sn.
-fn parse_constraint(name: &str, lambda: f64, c: f64) -> anyhow::Result<Constraint> {
-    Ok(match name {
-        "gp" => Constraint::GradientPenalty { lambda },
-        "clip" => Constraint::Clip { c },
-        "sn" => Constraint::SpectralNorm,
-        other => bail!("unknown constraint '{other}' (expected one of: gp, clip, sn)"),
-    })
-}
-
 /// Labs that train headless.
 #[derive(Debug, Subcommand)]
 pub enum TrainLab {
@@ -141,7 +134,25 @@ pub enum TrainLab {
     OptimalD(OptimalDArgs),
 }
 
-/// A choice by name, or an error naming the choices.
-fn parse_named<T>(what: &str, name: &str, parse: impl Fn(&str) -> Option<T>, all: &[&str]) -> anyhow::Result<T> {
-    parse(name).with_context(|| format!("unknown {what} '{name}' (expected one of: {})", all.join(", ")))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses `latent-lab ARGS` as the binary does, returning clap's error.
+    pub(crate) fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from_args(std::iter::once("latent-lab").chain(args.iter().copied()))
+    }
+
+    /// `--tab` takes the tabs' names; a bad one names the flag and lists them.
+    #[test]
+    fn the_first_tab_is_chosen_by_name() {
+        assert_eq!(parse(&["--tab", "js-w1"]).unwrap().app_options().tab, Some(crate::ui::Tab::JsW1));
+        assert_eq!(parse(&[]).unwrap().app_options().tab, None);
+        let err = parse(&["--tab", "nope"]).unwrap_err().to_string();
+        assert!(
+            err.contains("invalid value 'nope' for '--tab <TAB>'")
+                && err.contains("[possible values: gan, ae-vae, optimal-d, js-w1]"),
+            "{err}"
+        );
+    }
 }

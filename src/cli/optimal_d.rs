@@ -3,29 +3,33 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use clap::Args;
 
+use super::choices::{self, one_of};
 use super::output::OutputArgs;
-use super::parse_named;
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::model::mlp::Activation;
 use crate::theory::optimal_d::Mixture1d;
 use crate::train::gan::{GanLoss, NetConfig};
 use crate::train::optimal_d::{Generator1d, OptimalDConfig, OptimalDMetrics, OptimalDSnapshot, OptimalDTrainer};
 
+/// The objectives this lab plays: the minimax game and its non-saturating variant (the others
+/// are the GAN lab's).
+const LOSSES: [GanLoss; 2] = [GanLoss::Minimax, GanLoss::NonSaturating];
+
 /// Every setting of the optimal-discriminator lab, as flags.
 #[derive(Debug, Args)]
 pub struct OptimalDArgs {
     /// p_data: gaussian, mix2, mix3, or mix:w,m,s;w,m,s (1–3 Gaussian modes).
-    #[arg(long, default_value = "mix2")]
-    pub data: String,
+    #[arg(long, default_value = "mix2", value_parser = Mixture1d::parse)]
+    pub data: Mixture1d,
     /// Hold the generator fixed and train only D.
     #[arg(long)]
     pub freeze_g: bool,
-    /// Generator: affine (x = a·z + b, p_g exact) or mlp (p_g by KDE).
-    #[arg(long, default_value = "affine")]
-    pub generator: String,
+    /// Generator: affine (x = a·z + b, p_g exact) or mlp (p_g by KDE; --hidden-g, --layers-g).
+    #[arg(long, value_enum, default_value_t = Generator1d::Affine)]
+    pub generator: Generator1d,
     /// Hidden width of an MLP generator.
     #[arg(long, default_value_t = 32)]
     pub hidden_g: usize,
@@ -38,12 +42,12 @@ pub struct OptimalDArgs {
     /// Discriminator hidden layers.
     #[arg(long, default_value_t = 2)]
     pub layers_d: usize,
-    /// Discriminator activation: relu, leaky-relu or tanh.
-    #[arg(long, default_value = "relu")]
-    pub activation: String,
-    /// Generator objective: minimax or ns.
-    #[arg(long, default_value = "ns")]
-    pub loss: String,
+    /// Discriminator activation.
+    #[arg(long, value_enum, default_value_t = Activation::Relu)]
+    pub activation: Activation,
+    /// Generator objective (ns: non-saturating).
+    #[arg(long, value_enum, default_value_t = GanLoss::NonSaturating, value_parser = one_of(&LOSSES))]
+    pub loss: GanLoss,
     /// Discriminator learning rate (Adam, β1 = 0.5).
     #[arg(long, default_value_t = 1e-3)]
     pub lr_d: f64,
@@ -73,24 +77,11 @@ pub struct OptimalDArgs {
 impl OptimalDArgs {
     /// Turns the flags into a validated configuration.
     pub fn config(&self) -> anyhow::Result<OptimalDConfig> {
-        let data = Mixture1d::parse(&self.data).map_err(|e| anyhow::anyhow!("--data: {e}"))?;
-        let generator = match self.generator.as_str() {
-            "affine" => Generator1d::Affine,
-            "mlp" => Generator1d::Mlp { hidden: self.hidden_g, layers: self.layers_g },
-            other => bail!("unknown generator '{other}' (expected one of: affine, mlp)"),
-        };
-        let activation =
-            parse_named("activation", &self.activation, Activation::parse, &Activation::ALL.map(Activation::name))?;
-        let loss = match self.loss.as_str() {
-            "minimax" => GanLoss::Minimax,
-            "ns" => GanLoss::NonSaturating,
-            other => bail!("unknown loss '{other}' (expected one of: minimax, ns)"),
-        };
         let config = OptimalDConfig {
-            data,
-            generator,
-            discriminator: NetConfig { hidden: self.hidden_d, layers: self.layers_d, activation },
-            loss,
+            data: self.data.clone(),
+            generator: choices::generator(self.generator, self.hidden_g, self.layers_g),
+            discriminator: NetConfig { hidden: self.hidden_d, layers: self.layers_d, activation: self.activation },
+            loss: self.loss,
             lr_d: self.lr_d,
             lr_g: self.lr_g,
             batch: self.batch,
@@ -207,5 +198,72 @@ impl HeadlessLab for OptimalDRun {
             seed: self.config.seed,
             elapsed_secs: run.elapsed_secs(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::parse;
+    use crate::cli::{Command, TrainLab};
+
+    /// `train optimal-d --out x ARGS`, parsed.
+    fn optimal_d_args(args: &[&str]) -> Result<OptimalDArgs, clap::Error> {
+        let all: Vec<&str> = ["train", "optimal-d", "--out", "x"].iter().chain(args).copied().collect();
+        match parse(&all)?.command {
+            Some(Command::Train { lab: TrainLab::OptimalD(args) }) => Ok(args),
+            other => panic!("not train optimal-d: {other:?}"),
+        }
+    }
+
+    /// The choices keep their names and defaults; an MLP generator takes --hidden-g and
+    /// --layers-g.
+    #[test]
+    fn choices_are_taken_by_name_with_the_same_defaults() {
+        let c = optimal_d_args(&[]).unwrap().config().unwrap();
+        assert_eq!(c, OptimalDConfig::default());
+        let c = optimal_d_args(&[
+            "--data",
+            "mix3",
+            "--generator",
+            "mlp",
+            "--hidden-g",
+            "16",
+            "--layers-g",
+            "3",
+            "--loss",
+            "minimax",
+            "--activation",
+            "tanh",
+        ])
+        .unwrap()
+        .config()
+        .unwrap();
+        assert_eq!(c.data, Mixture1d::mix3());
+        assert_eq!(c.generator, Generator1d::Mlp { hidden: 16, layers: 3 });
+        assert_eq!((c.loss, c.discriminator.activation), (GanLoss::Minimax, Activation::Tanh));
+        let c = optimal_d_args(&["--data", "mix:1,0,0.5"]).unwrap().config().unwrap();
+        assert_eq!(c.data, Mixture1d::parse("mix:1,0,0.5").unwrap());
+    }
+
+    /// This lab's objectives are two: the others are refused by clap, which lists these two;
+    /// a bad mixture names --data and says what is wrong.
+    #[test]
+    fn a_bad_choice_names_the_flag_and_the_choices() {
+        for (args, needles) in [
+            (["--loss", "lsgan"], ["invalid value 'lsgan' for '--loss <LOSS>'", "[possible values: minimax, ns]"]),
+            (["--loss", "wgan-gp"], ["invalid value 'wgan-gp' for '--loss <LOSS>'", "[possible values: minimax, ns]"]),
+            (
+                ["--generator", "conv"],
+                ["invalid value 'conv' for '--generator <GENERATOR>'", "[possible values: affine, mlp]"],
+            ),
+            (
+                ["--data", "mix:0.5,0,0"],
+                ["invalid value 'mix:0.5,0,0' for '--data <DATA>'", "component 1: standard deviation must be positive"],
+            ),
+        ] {
+            let err = optimal_d_args(&args).unwrap_err().to_string();
+            assert!(needles.iter().all(|n| err.contains(n)), "{args:?}: {err}");
+        }
     }
 }

@@ -9,8 +9,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Args;
 
+use super::choices;
 use super::output::{create_file, readable_by_all, write_atomically, OutputArgs};
-use super::parse_named;
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
@@ -37,8 +37,8 @@ pub struct VaeArgs {
 #[derive(Debug, Args)]
 pub struct VaeSettings {
     /// Images: mnist5k (bundled, 28x28), digits (bundled, 8x8) or idx:DIR (MNIST-format IDX files).
-    #[arg(long, default_value = "mnist5k")]
-    pub data: String,
+    #[arg(long, default_value = "mnist5k", value_parser = ImageSource::parse)]
+    pub data: ImageSource,
     /// Latent dimension K (1–32).
     #[arg(long, default_value_t = 2)]
     pub latent_dim: usize,
@@ -48,12 +48,12 @@ pub struct VaeSettings {
     /// Hidden layers of encoders and decoders (1–4).
     #[arg(long, default_value_t = 2)]
     pub layers: usize,
-    /// Activation: relu, leaky-relu or tanh.
-    #[arg(long, default_value = "relu")]
-    pub activation: String,
-    /// Likelihood: bernoulli, or gaussian (with --sigma).
-    #[arg(long, default_value = "bernoulli")]
-    pub likelihood: String,
+    /// Activation.
+    #[arg(long, value_enum, default_value_t = Activation::Relu)]
+    pub activation: Activation,
+    /// Likelihood of a pixel: bernoulli, or gaussian (with --sigma).
+    #[arg(long, value_enum, default_value_t = Likelihood::Bernoulli)]
+    pub likelihood: Likelihood,
     /// Pixel standard deviation of the Gaussian likelihood.
     #[arg(long, default_value_t = 0.1)]
     pub sigma: f32,
@@ -83,21 +83,13 @@ pub struct VaeSettings {
 impl VaeSettings {
     /// Turns the flags into a validated configuration (the data is loaded later).
     pub fn config(&self) -> anyhow::Result<VaeConfig> {
-        let data = ImageSource::parse(&self.data)?;
-        let activation =
-            parse_named("activation", &self.activation, Activation::parse, &Activation::ALL.map(Activation::name))?;
-        let likelihood = match self.likelihood.as_str() {
-            "bernoulli" => Likelihood::Bernoulli,
-            "gaussian" => Likelihood::Gaussian { sigma: self.sigma },
-            other => anyhow::bail!("unknown likelihood '{other}' (expected one of: bernoulli, gaussian)"),
-        };
         let config = VaeConfig {
-            data,
+            data: self.data.clone(),
             latent_dim: self.latent_dim,
             hidden: self.hidden,
             layers: self.layers,
-            activation,
-            likelihood,
+            activation: self.activation,
+            likelihood: choices::likelihood(self.likelihood, self.sigma),
             beta: self.beta,
             mc_samples: self.mc_samples,
             lr: self.lr,
@@ -361,4 +353,55 @@ fn write_latents(path: &Path, trainer: &VaeTrainer) -> anyhow::Result<()> {
     }
     w.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::parse;
+    use crate::cli::{Command, TrainLab};
+
+    /// `train vae --out x ARGS`, parsed.
+    fn vae_args(args: &[&str]) -> Result<VaeArgs, clap::Error> {
+        let all: Vec<&str> = ["train", "vae", "--out", "x"].iter().chain(args).copied().collect();
+        match parse(&all)?.command {
+            Some(Command::Train { lab: TrainLab::Vae(args) }) => Ok(args),
+            other => panic!("not train vae: {other:?}"),
+        }
+    }
+
+    /// The choices keep their names and defaults; a Gaussian likelihood takes --sigma's σ.
+    #[test]
+    fn choices_are_taken_by_name_with_the_same_defaults() {
+        let c = vae_args(&[]).unwrap().config().unwrap();
+        assert_eq!(
+            (c.data, c.activation, c.likelihood),
+            (ImageSource::Mnist5k, Activation::Relu, Likelihood::Bernoulli)
+        );
+        let c = vae_args(&["--data", "digits", "--activation", "tanh", "--likelihood", "gaussian", "--sigma", "0.2"])
+            .unwrap()
+            .config()
+            .unwrap();
+        assert_eq!((c.data, c.activation), (ImageSource::Digits, Activation::Tanh));
+        assert_eq!(c.likelihood, Likelihood::Gaussian { sigma: 0.2 });
+        let c = vae_args(&["--likelihood", "gaussian"]).unwrap().config().unwrap();
+        assert_eq!(c.likelihood, Likelihood::Gaussian { sigma: 0.1 }, "--sigma's default");
+        let c = vae_args(&["--data", "idx:/some/dir"]).unwrap().config().unwrap();
+        assert_eq!(c.data, ImageSource::Idx("/some/dir".into()), "an IDX folder is read when the run starts");
+    }
+
+    /// A bad choice is clap's error, naming the flag and listing the choices.
+    #[test]
+    fn a_bad_choice_names_the_flag_and_the_choices() {
+        for (args, needles) in [
+            (
+                ["--likelihood", "poisson"],
+                ["invalid value 'poisson' for '--likelihood <LIKELIHOOD>'", "[possible values: bernoulli, gaussian]"],
+            ),
+            (["--data", "cifar"], ["invalid value 'cifar' for '--data <DATA>'", "mnist5k, digits, idx:DIR"]),
+        ] {
+            let err = vae_args(&args).unwrap_err().to_string();
+            assert!(needles.iter().all(|n| err.contains(n)), "{args:?}: {err}");
+        }
+    }
 }
