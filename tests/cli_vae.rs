@@ -89,8 +89,8 @@ fn a_missing_idx_folder_is_one_clear_error() {
 fn impossible_vae_settings_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     for (flag, value, needles) in [
-        ("--beta", "5", &["β"][..]),
-        ("--latent-dim", "0", &["latent dimension"]),
+        ("--beta", "5", &["--beta must be in [0, 4], got 5"][..]),
+        ("--latent-dim", "0", &["invalid value '0' for '--latent-dim <LATENT_DIM>'", "0 is not in 1..=32"]),
         (
             "--likelihood",
             "poisson",

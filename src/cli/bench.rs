@@ -7,7 +7,8 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 
 use super::choices::{self, name_of};
-use super::{lines, GanSettings, VaeSettings};
+use super::flags::name_the_flag;
+use super::{lines, optimal_d, GanSettings, VaeSettings};
 use crate::kernels::Isa;
 use crate::train::gan::GanTrainer;
 use crate::train::lines::{Constraint, LinesConfig, LinesTrainer};
@@ -319,7 +320,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
         BenchLab::OptimalD { steps, batch, bench } => {
             set_compute_threads(bench.threads)?;
             let config = OptimalDConfig { batch: *batch, ..OptimalDConfig::default() };
-            config.validate()?;
+            config.validate().map_err(|e| name_the_flag(e, &optimal_d::FLAGS))?;
             let mut trainer = OptimalDTrainer::new(config.clone())?;
             trainer.set_reference_path(bench.reference);
             trainer.set_compute_threads(bench.threads);

@@ -7,13 +7,14 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 
 use super::choices::toy2d_spec;
+use super::flags::{count_in, name_the_flag, SettingFlag};
 use super::output::{readable_by_all, write_atomically, OutputArgs};
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::data::csv2d::write_points;
 use crate::data::toy2d::Toy2d;
 use crate::model::mlp::Activation;
 use crate::model::optim::OptimizerKind;
-use crate::train::gan::{EvalMetrics, GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
+use crate::train::gan::{limits, EvalMetrics, GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
 
 /// Every setting of the GAN lab's side panel, as flags.
 #[derive(Debug, Args)]
@@ -49,28 +50,28 @@ pub struct GanSettings {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Hidden width of both networks (4–256).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = count_in(limits::HIDDEN))]
     pub hidden: usize,
     /// Hidden layers of both networks (1–4).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = count_in(limits::LAYERS))]
     pub layers: usize,
     /// Hidden width of the generator, overriding --hidden.
-    #[arg(long)]
+    #[arg(long, value_parser = count_in(limits::HIDDEN))]
     pub hidden_g: Option<usize>,
     /// Hidden width of the discriminator, overriding --hidden.
-    #[arg(long)]
+    #[arg(long, value_parser = count_in(limits::HIDDEN))]
     pub hidden_d: Option<usize>,
     /// Hidden layers of the generator, overriding --layers.
-    #[arg(long)]
+    #[arg(long, value_parser = count_in(limits::LAYERS))]
     pub layers_g: Option<usize>,
     /// Hidden layers of the discriminator, overriding --layers.
-    #[arg(long)]
+    #[arg(long, value_parser = count_in(limits::LAYERS))]
     pub layers_d: Option<usize>,
     /// Activation of both networks.
     #[arg(long, value_enum, default_value_t = Activation::Relu)]
     pub activation: Activation,
     /// Noise dimension (1–8).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = count_in(limits::NOISE_DIM))]
     pub noise_dim: usize,
     /// Noise distribution.
     #[arg(long, value_enum, default_value_t = NoiseKind::Gaussian)]
@@ -95,7 +96,7 @@ pub struct GanSettings {
     #[arg(long)]
     pub beta2: Option<f64>,
     /// Discriminator steps per generator step, 1–10 (default: 1; 5 for the critics).
-    #[arg(long)]
+    #[arg(long, value_parser = count_in(limits::D_STEPS))]
     pub d_steps: Option<usize>,
     /// Divide D's weights by their spectral norms (one power iteration per step).
     #[arg(long)]
@@ -107,7 +108,7 @@ pub struct GanSettings {
     #[arg(long, default_value_t = 10.0)]
     pub gp_lambda: f64,
     /// Minibatch size.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = count_in(limits::BATCH))]
     pub batch: usize,
 }
 
@@ -157,10 +158,23 @@ impl GanSettings {
         config.opt_d.lr = self.lr_d.unwrap_or(config.opt_d.lr);
         config.opt_g.lr = self.lr_g.unwrap_or(config.opt_g.lr);
         config.d_steps = self.d_steps.unwrap_or(config.d_steps);
-        config.validate()?;
+        config.validate().map_err(|e| name_the_flag(e, &FLAGS))?;
         Ok(config)
     }
 }
+
+/// The settings `train` checks (beyond the counts clap checks), as its messages begin, and
+/// their flags. β1 and β2 are checked for G's optimiser first; both come from one flag.
+const FLAGS: [SettingFlag; 8] = [
+    ("generator optimiser: learning rate", "--lr-g"),
+    ("discriminator optimiser: learning rate", "--lr-d"),
+    ("generator optimiser: β1", "--beta1"),
+    ("discriminator optimiser: β1", "--beta1"),
+    ("generator optimiser: β2", "--beta2"),
+    ("discriminator optimiser: β2", "--beta2"),
+    ("the clipping bound c", "--clip"),
+    ("the penalty weight λ", "--gp-lambda"),
+];
 
 impl GanArgs {
     /// Turns the flags into a validated configuration.
@@ -395,5 +409,35 @@ mod tests {
         let args = gan_args(&["--data", "csv:/no/such/file.csv"]).unwrap();
         let err = args.config().unwrap_err().to_string();
         assert!(err.contains("cannot read /no/such/file.csv"), "{err}");
+    }
+
+    /// A setting out of range names its flag: clap checks the counts against the lab's own
+    /// limits, and `train`'s other checks say the flag instead of the setting.
+    #[test]
+    fn a_refused_setting_names_its_flag() {
+        for (args, expected) in [
+            (&["--lr-d", "-0.1"][..], "--lr-d must be a positive number, got -0.1"),
+            (&["--lr-g", "0"], "--lr-g must be a positive number, got 0"),
+            (&["--beta1", "1"], "--beta1 must be in [0, 1), got 1"),
+            (&["--beta2", "-0.5"], "--beta2 must be in [0, 1), got -0.5"),
+            (&["--clip", "0"], "--clip must be positive, got 0"),
+            (&["--gp-lambda", "-1"], "--gp-lambda must be ≥ 0, got -1"),
+        ] {
+            assert_eq!(gan_args(args).unwrap().config().unwrap_err().to_string(), expected, "{args:?}");
+        }
+        let range = |r: std::ops::RangeInclusive<usize>| format!("{}..={}", r.start(), r.end());
+        for (flag, value, limit) in [
+            ("--hidden", "1000", limits::HIDDEN),
+            ("--hidden-d", "2", limits::HIDDEN),
+            ("--layers", "5", limits::LAYERS),
+            ("--layers-g", "0", limits::LAYERS),
+            ("--noise-dim", "9", limits::NOISE_DIM),
+            ("--d-steps", "0", limits::D_STEPS),
+            ("--batch", "1", limits::BATCH),
+        ] {
+            let err = gan_args(&[flag, value]).unwrap_err().to_string();
+            let expected = format!("invalid value '{value}' for '{flag} <");
+            assert!(err.contains(&expected) && err.contains(&format!("{value} is not in {}", range(limit))), "{err}");
+        }
     }
 }

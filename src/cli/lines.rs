@@ -9,6 +9,7 @@ use std::path::Path;
 use clap::Args;
 
 use super::choices;
+use super::flags::{name_the_flag, SettingFlag};
 use super::output::OutputArgs;
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::train::lines::{Constraint, LinesConfig, LinesTrainer};
@@ -77,10 +78,22 @@ impl LinesArgs {
             inner_steps: self.inner_steps,
             seed: self.seed,
         };
-        config.validate()?;
+        config.validate().map_err(|e| name_the_flag(e, &FLAGS))?;
         Ok(config)
     }
 }
+
+/// The settings `train` checks, as its messages begin, and their flags.
+const FLAGS: [SettingFlag; 8] = [
+    ("θ must", "--theta must"),
+    ("θ0 must", "--theta0 must"),
+    ("the clipping bound must", "--clip must"),
+    ("λ must", "--gp-lambda must"),
+    ("batch must", "--batch must"),
+    ("inner steps must", "--inner-steps must"),
+    ("learning rate must", "--lr must"),
+    ("θ's learning rate must", "--lr-theta must"),
+];
 
 /// Serialises a divergence that can be infinite as a number, or as the string "inf" (JSON
 /// has no infinity).
@@ -319,5 +332,22 @@ mod tests {
                 && err.contains("[possible values: gp, clip, sn]"),
             "{err}"
         );
+    }
+
+    /// A setting out of range names its flag instead of the setting `train` names.
+    #[test]
+    fn a_refused_setting_names_its_flag() {
+        for (args, expected) in [
+            (&["--theta", "3"][..], "--theta must be in [−2, 2], got 3"),
+            (&["--theta0", "-3"], "--theta0 must be in [−2, 2], got -3"),
+            (&["--constraint", "clip", "--clip", "0"], "--clip must be positive, got 0"),
+            (&["--gp-lambda", "-1"], "--gp-lambda must be ≥ 0, got -1"),
+            (&["--batch", "1"], "--batch must be in 2..=8192, got 1"),
+            (&["--inner-steps", "0"], "--inner-steps must be in 1..=20, got 0"),
+            (&["--lr", "0"], "--lr must be positive, got 0"),
+            (&["--lr-theta", "-1"], "--lr-theta must be positive, got -1"),
+        ] {
+            assert_eq!(lines_args(args).unwrap().config().unwrap_err().to_string(), expected, "{args:?}");
+        }
     }
 }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod bench;
 pub mod choices;
+pub mod flags;
 pub mod gan;
 pub mod lines;
 pub mod optimal_d;
@@ -46,7 +47,7 @@ pub struct Cli {
 impl Cli {
     /// Parses the process's arguments, exiting with clap's message on an error, as
     /// [`Parser::parse`] does but with negative numbers accepted as values everywhere
-    /// (`--lr-d -0.1` reaches the range check, which names the flag's setting).
+    /// (`--lr-d -0.1` reaches the range check, which names the flag).
     pub fn parse_args() -> Self {
         Self::parse_from_args(std::env::args_os())
     }

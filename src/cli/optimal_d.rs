@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::choices::{self, one_of};
+use super::flags::{name_the_flag, SettingFlag};
 use super::output::OutputArgs;
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::model::mlp::Activation;
@@ -89,11 +90,22 @@ impl OptimalDArgs {
             freeze_g: self.freeze_g,
             seed: self.seed,
         };
-        config.validate()?;
+        config.validate().map_err(|e| name_the_flag(e, &FLAGS))?;
         runner::check_eval_every(self.eval_every)?;
         Ok(config)
     }
 }
+
+/// The settings `train` checks, as its messages begin, and their flags (a network's width and
+/// depth are checked together).
+pub(super) const FLAGS: [SettingFlag; 6] = [
+    ("discriminator: width", "--hidden-d, --layers-d: width"),
+    ("generator: width", "--hidden-g, --layers-g: width"),
+    ("discriminator: learning rate", "--lr-d"),
+    ("generator: learning rate", "--lr-g"),
+    ("batch size must", "--batch must"),
+    ("D steps per G step must", "--d-steps must"),
+];
 
 /// The final numbers of a headless optimal-discriminator run (`summary.json`).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -264,6 +276,25 @@ mod tests {
         ] {
             let err = optimal_d_args(&args).unwrap_err().to_string();
             assert!(needles.iter().all(|n| err.contains(n)), "{args:?}: {err}");
+        }
+    }
+
+    /// A setting out of range names its flag instead of the setting `train` names.
+    #[test]
+    fn a_refused_setting_names_its_flag() {
+        for (args, expected) in [
+            (&["--hidden-d", "0"][..], "--hidden-d, --layers-d: width 2–256 and 1–4 layers, got 0×2"),
+            (
+                &["--generator", "mlp", "--layers-g", "9"],
+                "--hidden-g, --layers-g: width 2–256 and 1–4 layers, got 32×9",
+            ),
+            (&["--lr-d", "-1"], "--lr-d must be a positive number, got -1"),
+            (&["--lr-g", "0"], "--lr-g must be a positive number, got 0"),
+            (&["--batch", "0"], "--batch must be in 2..=8192, got 0"),
+            (&["--d-steps", "11"], "--d-steps must be in 1..=10, got 11"),
+            (&["--eval-every", "0"], "--eval-every must be at least 1"),
+        ] {
+            assert_eq!(optimal_d_args(args).unwrap().config().unwrap_err().to_string(), expected, "{args:?}");
         }
     }
 }

@@ -10,11 +10,12 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::choices;
+use super::flags::{count_in, name_the_flag, SettingFlag};
 use super::output::{create_file, readable_by_all, write_atomically, OutputArgs};
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
-use crate::train::vae::{ImageSource, VaeConfig, VaeEval, VaeTrainer};
+use crate::train::vae::{limits, ImageSource, VaeConfig, VaeEval, VaeTrainer};
 
 /// Every setting of the AE vs VAE lab, as flags.
 #[derive(Debug, Args)]
@@ -40,13 +41,13 @@ pub struct VaeSettings {
     #[arg(long, default_value = "mnist5k", value_parser = ImageSource::parse)]
     pub data: ImageSource,
     /// Latent dimension K (1–32).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = count_in(limits::LATENT))]
     pub latent_dim: usize,
     /// Hidden width of encoders and decoders.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = count_in(limits::HIDDEN))]
     pub hidden: usize,
     /// Hidden layers of encoders and decoders (1–4).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = count_in(limits::LAYERS))]
     pub layers: usize,
     /// Activation.
     #[arg(long, value_enum, default_value_t = Activation::Relu)]
@@ -61,19 +62,19 @@ pub struct VaeSettings {
     #[arg(long, default_value_t = 1.0)]
     pub beta: f64,
     /// Monte-Carlo samples of z per input.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count_in(limits::MC_SAMPLES))]
     pub mc_samples: usize,
     /// Adam's learning rate.
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
     /// Minibatch size.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = count_in(limits::BATCH))]
     pub batch: usize,
     /// Seed of weights, minibatches and noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Importance samples k for the final log p(x) estimate.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = count_in(limits::IW_SAMPLES))]
     pub iw_samples: usize,
     /// Test images for the final log p(x) estimate (default: the whole test set).
     #[arg(long)]
@@ -98,10 +99,19 @@ impl VaeSettings {
             iw_samples: self.iw_samples,
             iw_images: self.iw_images.unwrap_or(usize::MAX),
         };
-        config.validate()?;
+        config.validate().map_err(|e| name_the_flag(e, &FLAGS))?;
         Ok(config)
     }
 }
+
+/// The settings `train` checks (beyond the counts clap checks), as its messages begin, and
+/// their flags.
+const FLAGS: [SettingFlag; 4] = [
+    ("β must", "--beta must"),
+    ("learning rate must", "--lr must"),
+    ("the Gaussian likelihood's σ must", "--sigma must"),
+    ("the importance-weighted estimate needs at least one test image", "--iw-images must be at least 1"),
+];
 
 impl VaeArgs {
     /// Turns the flags into a validated configuration.
@@ -402,6 +412,33 @@ mod tests {
         ] {
             let err = vae_args(&args).unwrap_err().to_string();
             assert!(needles.iter().all(|n| err.contains(n)), "{args:?}: {err}");
+        }
+    }
+
+    /// A setting out of range names its flag: clap checks the counts against the lab's own
+    /// limits, and `train`'s other checks say the flag instead of the setting.
+    #[test]
+    fn a_refused_setting_names_its_flag() {
+        for (args, expected) in [
+            (&["--beta", "5"][..], "--beta must be in [0, 4], got 5"),
+            (&["--lr", "0"], "--lr must be a positive number, got 0"),
+            (&["--likelihood", "gaussian", "--sigma", "0"], "--sigma must be positive, got 0"),
+            (&["--iw-images", "0"], "--iw-images must be at least 1"),
+        ] {
+            assert_eq!(vae_args(args).unwrap().config().unwrap_err().to_string(), expected, "{args:?}");
+        }
+        let range = |r: std::ops::RangeInclusive<usize>| format!("{}..={}", r.start(), r.end());
+        for (flag, value, limit) in [
+            ("--latent-dim", "0", limits::LATENT),
+            ("--hidden", "0", limits::HIDDEN),
+            ("--layers", "5", limits::LAYERS),
+            ("--mc-samples", "0", limits::MC_SAMPLES),
+            ("--batch", "0", limits::BATCH),
+            ("--iw-samples", "0", limits::IW_SAMPLES),
+        ] {
+            let err = vae_args(&[flag, value]).unwrap_err().to_string();
+            let expected = format!("invalid value '{value}' for '{flag} <");
+            assert!(err.contains(&expected) && err.contains(&format!("{value} is not in {}", range(limit))), "{err}");
         }
     }
 }
