@@ -1,7 +1,7 @@
 //! The command line's choices as clap values. The labs' enums know nothing of clap: here they
 //! implement [`ValueEnum`], spelled by their own `name()` where they have one, so a bad choice
-//! gets clap's error naming the flag and listing the choices ("invalid value 'x' for
-//! '--loss <LOSS>' [possible values: …]"). A choice that carries a number (a Gaussian
+//! gets clap's error naming the flag and listing the choices (`invalid value 'x' for
+//! '--loss <LOSS>' [possible values: …]`). A choice that carries a number (a Gaussian
 //! likelihood's σ, a constraint's λ or c, an MLP generator's shape) is parsed with a
 //! placeholder that the number's own flag replaces ([`likelihood`], [`constraint`],
 //! [`generator`]). Choices with a free-form part (`csv:PATH`, `idx:DIR`, `mix:…`) are parsed

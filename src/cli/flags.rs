@@ -1,6 +1,6 @@
 //! A refused setting named by its flag. A count whose range is a constant of the lab's limits
-//! is checked by clap against that constant ([`count_in`]: "invalid value '0' for
-//! '--hidden <HIDDEN>': 0 is not in 4..=256"). The other checks live in `train`, whose
+//! is checked by clap against that constant ([`count_in`]: `invalid value '0' for
+//! '--hidden <HIDDEN>': 0 is not in 4..=256`). The other checks live in `train`, whose
 //! messages name the setting as the lab says it ("discriminator optimiser: learning rate must
 //! be a positive number, got -0.1"); [`name_the_flag`] says the flag instead ("--lr-d must be
 //! a positive number, got -0.1"). Each lab's table of settings and flags is tested against

@@ -1,5 +1,10 @@
 //! The command line: no arguments opens the window; `train gan …` runs the same training
 //! headless and writes its results for scripts, benchmarks and tests.
+//!
+//! Each headless lab has its file (`gan`, `vae`, `optimal_d`, `lines`: its flags, its summary
+//! and its part of the loop); [`runner`] is the one training loop they all go through, and
+//! [`output`] where and how they write. [`choices`] makes the labs' enums clap values,
+//! [`flags`] names a refused setting by its flag, and [`bench`](mod@bench) times a lab's step.
 
 use std::path::PathBuf;
 
