@@ -25,7 +25,7 @@ fn step_and_snapshot<L: Lab>(c: &mut Criterion, name: &str, lab: &mut L) {
 fn gan(c: &mut Criterion) {
     let mut lab = GanTrainer::new(GanConfig::default()).unwrap();
     step_and_snapshot(c, "gan default (64x3, batch 128)", &mut lab);
-    lab.set_reference_path(true);
+    lab.set_path(latent_lab::fast::Path::Reference);
     c.bench_function("gan default (64x3, batch 128)/step, candle reference", |b| b.iter(|| lab.play_step().unwrap()));
     for (hidden, batch) in [(128, 256), (32, 64)] {
         let net = NetConfig { hidden, layers: 2, ..GanConfig::default().generator };
@@ -41,7 +41,7 @@ fn vae(c: &mut Criterion) {
     c.bench_function("ae+vae default (MNIST-5k, 256x2, K 2)/evaluate", |b| {
         b.iter(|| black_box(lab.evaluate().unwrap()))
     });
-    lab.set_reference_path(true);
+    lab.set_path(latent_lab::fast::Path::Reference);
     c.bench_function("ae+vae default (MNIST-5k, 256x2, K 2)/step, candle reference", |b| {
         b.iter(|| lab.play_step().unwrap())
     });

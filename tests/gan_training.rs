@@ -177,7 +177,7 @@ fn generator_gradient_matches_finite_differences() {
     let loss_at = |p: [f32; 2]| {
         let x = latent_lab::train::gan::points_tensor(&[p], &dev).unwrap();
         let out = t.discriminator().forward(&x).unwrap();
-        let l = latent_lab::train::gan::g_loss(GanLoss::Minimax, &out).unwrap();
+        let l = latent_lab::objective::gan::g_loss(GanLoss::Minimax, &out).unwrap();
         f64::from(l.sum_all().unwrap().to_vec0::<f32>().unwrap())
     };
     let h = 1e-2f32;
@@ -244,7 +244,7 @@ fn fast_path_computes_what_the_candle_path_computes() {
             let parts = 1 + i % 3;
             fast.set_compute_threads(parts);
             let mut reference = GanTrainer::new(config.clone()).unwrap();
-            reference.set_reference_path(true);
+            reference.set_path(latent_lab::fast::Path::Reference);
             assert!(fast.uses_fast_path() && !reference.uses_fast_path());
             let optimiser = if sgd { "SGD" } else { "own optimiser" };
             let case = format!("{loss:?}, {activation:?}, {optimiser}, {parts} part(s), {:?} noise", config.noise);
@@ -310,7 +310,7 @@ fn fast_evaluation_matches_candle_evaluation() {
             t.iteration().unwrap();
         }
         let fast = t.build_snapshot().unwrap();
-        t.set_reference_path(true);
+        t.set_path(latent_lab::fast::Path::Reference);
         let reference = t.build_snapshot().unwrap();
         let (a, b) = (&fast.metrics, &reference.metrics);
         for (x, y, what) in [

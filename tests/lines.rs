@@ -196,7 +196,7 @@ fn fast_path_trains_like_the_candle_path() {
         let config = LinesConfig { constraint, theta: 0.7, seed: 3, ..LinesConfig::default() };
         let mut fast = LinesTrainer::new(config.clone()).unwrap();
         let mut reference = LinesTrainer::new(config).unwrap();
-        reference.set_reference_path(true);
+        reference.set_path(latent_lab::fast::Path::Reference);
         for _ in 0..40 {
             fast.estimator_step().unwrap();
             reference.estimator_step().unwrap();
@@ -215,7 +215,7 @@ fn fast_path_trains_like_the_candle_path() {
     let config = LinesConfig { seed: 5, ..LinesConfig::default() };
     let mut fast = LinesTrainer::new(config.clone()).unwrap();
     let mut reference = LinesTrainer::new(config).unwrap();
-    reference.set_reference_path(true);
+    reference.set_path(latent_lab::fast::Path::Reference);
     for _ in 0..30 {
         fast.race_step().unwrap();
         reference.race_step().unwrap();

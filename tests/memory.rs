@@ -26,7 +26,7 @@ fn memory_stays_flat_while_training() {
     assert!(page.is_power_of_two() && page >= 4096, "page size {page}");
     for reference in [false, true] {
         let mut t = GanTrainer::new(GanConfig { batch: 512, ..GanConfig::default() }).unwrap();
-        t.set_reference_path(reference);
+        t.set_path(if reference { latent_lab::fast::Path::Reference } else { latent_lab::fast::Path::Fast });
         for _ in 0..200 {
             t.iteration().unwrap();
         }

@@ -139,7 +139,7 @@ fn fast_path_trains_like_the_candle_path() {
         let mut fast = OptimalDTrainer::new(config.clone()).unwrap();
         fast.set_compute_threads(2);
         let mut reference = OptimalDTrainer::new(config).unwrap();
-        reference.set_reference_path(true);
+        reference.set_path(latent_lab::fast::Path::Reference);
         for step in 0..30 {
             let (a, b) = (fast.step_d().unwrap(), reference.step_d().unwrap());
             assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "{generator:?} D step {step}: {a} vs {b}");

@@ -176,7 +176,7 @@ fn fast_path_trains_like_the_candle_path() {
         fast.set_compute_threads(threads);
         fast.set_models(models);
         let mut reference = VaeTrainer::new(config).unwrap();
-        reference.set_reference_path(true);
+        reference.set_path(latent_lab::fast::Path::Reference);
         reference.set_models(models);
         let (mut first, mut last) = (None, None);
         for step in 0..40 {

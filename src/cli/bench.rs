@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use super::choices::{self, name_of};
 use super::flags::name_the_flag;
 use super::{lines, optimal_d, GanSettings, VaeSettings};
-use crate::kernels::Isa;
+use crate::fast::Isa;
 use crate::train::gan::GanTrainer;
 use crate::train::lines::{Constraint, LinesConfig, LinesTrainer};
 use crate::train::optimal_d::{OptimalDConfig, OptimalDTrainer};
@@ -107,6 +107,17 @@ pub struct BenchOptions {
     pub json: bool,
 }
 
+impl BenchOptions {
+    /// The path to train through: candle's autodiff with `--reference`, else the fast path.
+    fn path(&self) -> crate::fast::Path {
+        if self.reference {
+            crate::fast::Path::Reference
+        } else {
+            crate::fast::Path::Fast
+        }
+    }
+}
+
 /// What `bench` measured.
 #[derive(Debug, serde::Serialize)]
 pub struct BenchReport {
@@ -167,8 +178,8 @@ impl BenchReport {
             first_third_steps_per_sec: timing.first_third,
             last_third_steps_per_sec: timing.last_third,
             model,
-            cpu: crate::kernels::processor_name(),
-            isa: BenchIsa { kernels: Isa::best().name(), gemm: crate::kernels::gemm_isa().name() },
+            cpu: crate::fast::processor_name(),
+            isa: BenchIsa { kernels: Isa::best().name(), gemm: crate::fast::gemm_isa().name() },
         }
     }
 }
@@ -219,13 +230,13 @@ fn time_steps(opts: &BenchOptions, steps: u64, mut step: impl FnMut() -> anyhow:
 }
 
 /// Sets the compute threads of both paths: candle's matmul reads `RAYON_NUM_THREADS` at each
-/// call, the fast path reads [`crate::model::native::threads`]. Call before any training.
+/// call, the fast path reads [`crate::fast::threads`]. Call before any training.
 fn set_compute_threads(n: usize) -> anyhow::Result<()> {
     if !(1..=256).contains(&n) {
         bail!("--threads must be between 1 and 256, got {n}");
     }
     std::env::set_var("RAYON_NUM_THREADS", n.to_string());
-    crate::model::native::set_threads(n);
+    crate::fast::set_threads(n);
     Ok(())
 }
 
@@ -241,7 +252,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             set_compute_threads(bench.threads)?;
             let config = settings.config()?;
             let mut trainer = GanTrainer::new(config.clone())?;
-            trainer.set_reference_path(bench.reference);
+            trainer.set_path(bench.path());
             trainer.set_compute_threads(bench.threads);
             let fast = trainer.uses_fast_path();
             let timing = time_steps(bench, *steps, || Ok(trainer.iteration().map(|_| ())?))?;
@@ -269,7 +280,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             set_compute_threads(bench.threads)?;
             let config = settings.config()?;
             let mut trainer = VaeTrainer::new(config.clone())?;
-            trainer.set_reference_path(bench.reference);
+            trainer.set_path(bench.path());
             trainer.set_compute_threads(bench.threads);
             trainer.set_models(*models);
             let timing = time_steps(bench, *steps, || Ok(trainer.step().map(|_| ())?))?;
@@ -322,7 +333,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
             let config = OptimalDConfig { batch: *batch, ..OptimalDConfig::default() };
             config.validate().map_err(|e| name_the_flag(e, &optimal_d::FLAGS))?;
             let mut trainer = OptimalDTrainer::new(config.clone())?;
-            trainer.set_reference_path(bench.reference);
+            trainer.set_path(bench.path());
             trainer.set_compute_threads(bench.threads);
             let timing = time_steps(bench, *steps, || Ok(trainer.iteration()?))?;
             let d = config.discriminator;
@@ -349,7 +360,7 @@ pub fn bench(lab: &BenchLab) -> anyhow::Result<BenchReport> {
                 LinesConfig { constraint: choices::constraint(*constraint, lines::GP_LAMBDA, lines::CLIP), ..defaults };
             config.validate()?;
             let mut trainer = LinesTrainer::new(config.clone())?;
-            trainer.set_reference_path(bench.reference);
+            trainer.set_path(bench.path());
             let timing = time_steps(bench, *steps, || Ok(trainer.estimator_step()?))?;
             BenchReport::new(
                 "js-w1",

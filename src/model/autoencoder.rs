@@ -6,100 +6,9 @@ use candle_core::{Device, Result, Tensor, D};
 use rand::Rng;
 
 use super::mlp::{Activation, Mlp, MlpShape};
-use super::native::{sigmoid, NativeMlp};
-use crate::kernels::likelihood::bernoulli_nll_and_grad;
-use crate::kernels::Isa;
-
-/// How a decoded image explains the data: log p(x | z).
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum Likelihood {
-    /// Independent Bernoulli pixels with means σ(a): −log p = binary cross-entropy with logits.
-    Bernoulli,
-    /// Independent Gaussian pixels with means σ(a) and a fixed standard deviation.
-    Gaussian {
-        /// The pixels' standard deviation.
-        sigma: f32,
-    },
-}
-
-impl Likelihood {
-    /// Short name for the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Bernoulli => "bernoulli",
-            Self::Gaussian { .. } => "gaussian",
-        }
-    }
-
-    /// A formula for tooltips.
-    pub fn describe(self) -> String {
-        match self {
-            Self::Bernoulli => "Bernoulli: −log p(x|z) = Σⱼ BCE(xⱼ, σ(aⱼ)), pixels in [0, 1]".to_owned(),
-            Self::Gaussian { sigma } => {
-                format!("Gaussian, σ = {sigma}: −log p(x|z) = Σⱼ (xⱼ − σ(aⱼ))²/(2σ²) + ½ log(2πσ²)")
-            }
-        }
-    }
-
-    /// −log p(x | z) per image (shape (n)), from decoder logits `a` (n, d) and images `x` (n, d).
-    pub fn nll(self, logits: &Tensor, x: &Tensor) -> Result<Tensor> {
-        match self {
-            // softplus(a) − x·a, summed over pixels.
-            Self::Bernoulli => (softplus(logits)? - (x * logits)?)?.sum(D::Minus1),
-            Self::Gaussian { sigma } => {
-                let sigma = f64::from(sigma);
-                let d = logits.dim(D::Minus1)? as f64;
-                let mean = candle_nn::ops::sigmoid(logits)?;
-                let sq = (x - mean)?.sqr()?.sum(D::Minus1)?;
-                (sq / (2.0 * sigma * sigma))? + 0.5 * d * (2.0 * std::f64::consts::PI * sigma * sigma).ln()
-            }
-        }
-    }
-}
-
-impl Likelihood {
-    /// −log p(x | z) summed over `rows` decoded rows (row r explains image r mod m, as
-    /// [`Self::nll`] on tiled images), with ∂(sum / `total_rows`)/∂logits written to `grad`:
-    /// the rows are a part of a minibatch of `total_rows` whose mean is the loss. The fast
-    /// path's form of [`Self::nll`] (tested against it below).
-    pub fn nll_and_grad(self, logits: &[f32], x: &[f32], rows: usize, total_rows: usize, grad: &mut Vec<f32>) -> f64 {
-        let per_image = logits.len() / rows.max(1);
-        let scale = 1.0 / total_rows as f32;
-        let isa = Isa::best();
-        // Every element is written below: no need to clear.
-        grad.resize(logits.len(), 0.0);
-        let mut total = 0.0f64;
-        for (r, (a_row, g_row)) in logits.chunks_exact(per_image).zip(grad.chunks_exact_mut(per_image)).enumerate() {
-            let x_row = &x[(r * per_image) % x.len()..][..per_image];
-            total += self.row_nll_and_grad(isa, a_row, x_row, g_row, scale);
-        }
-        total
-    }
-
-    /// −log p(x | a) of one image (constant included), with its gradient times `scale`
-    /// written to `grad`.
-    fn row_nll_and_grad(self, isa: Isa, a: &[f32], x: &[f32], grad: &mut [f32], scale: f32) -> f64 {
-        match self {
-            Self::Bernoulli => f64::from(bernoulli_nll_and_grad(isa, a, x, grad, scale)),
-            Self::Gaussian { sigma } => {
-                let inv = 1.0 / (sigma * sigma);
-                let mut total = 0.0f32;
-                for ((a, x), g) in a.iter().zip(x).zip(grad.iter_mut()) {
-                    let m = sigmoid(*a);
-                    total += 0.5 * (x - m) * (x - m) * inv;
-                    *g = -(x - m) * m * (1.0 - m) * inv * scale;
-                }
-                let s2 = f64::from(sigma).powi(2);
-                f64::from(total) + 0.5 * a.len() as f64 * (2.0 * std::f64::consts::PI * s2).ln()
-            }
-        }
-    }
-}
-
-/// softplus(x) = log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|), never overflowing.
-pub fn softplus(x: &Tensor) -> Result<Tensor> {
-    x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?
-}
+use crate::fast::{Isa, NativeMlp};
+use crate::objective::vae::kl_to_prior;
+pub use crate::objective::vae::Likelihood;
 
 /// Shapes shared by the AE and the VAE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -224,8 +133,7 @@ impl Vae {
         let z = (tile(&mu, k)? + (tile(&std, k)? * eps)?)?;
         let logits = self.decoder.forward(&z)?;
         let recon = (likelihood.nll(&logits, &tile(x, d)?)?.sum_all()? / (samples * n) as f64)?;
-        let kl = (((mu.sqr()? + logvar.exp()?)? - 1.0)? - &logvar)?.sum(D::Minus1)?;
-        let kl = (kl.mean_all()? * 0.5)?;
+        let kl = kl_to_prior(&mu, &logvar)?.mean_all()?;
         let loss = recon.add(&(&kl * beta)?)?;
         Ok(VaeTerms { recon, kl, loss })
     }
@@ -330,33 +238,6 @@ impl VaeNets {
 mod tests {
     use super::*;
     use rand::{RngExt as _, SeedableRng as _};
-
-    #[test]
-    fn bernoulli_nll_matches_the_direct_formula() {
-        let dev = Device::Cpu;
-        let a = Tensor::from_vec(vec![0.5f32, -2.0, 3.0], (1, 3), &dev).unwrap();
-        let x = Tensor::from_vec(vec![1.0f32, 0.25, 0.0], (1, 3), &dev).unwrap();
-        let got = Likelihood::Bernoulli.nll(&a, &x).unwrap().to_vec1::<f32>().unwrap()[0];
-        let s = |v: f32| 1.0 / (1.0 + (-v).exp());
-        let want: f32 = [(0.5f32, 1.0f32), (-2.0, 0.25), (3.0, 0.0)]
-            .iter()
-            .map(|&(a, x)| -(x * s(a).ln() + (1.0 - x) * (1.0 - s(a)).ln()))
-            .sum();
-        assert!((got - want).abs() < 1e-5, "{got} vs {want}");
-    }
-
-    #[test]
-    fn gaussian_nll_matches_the_direct_formula() {
-        let dev = Device::Cpu;
-        let a = Tensor::from_vec(vec![0.0f32, 1.0], (1, 2), &dev).unwrap();
-        let x = Tensor::from_vec(vec![0.5f32, 0.0], (1, 2), &dev).unwrap();
-        let sigma = 0.1f32;
-        let got = Likelihood::Gaussian { sigma }.nll(&a, &x).unwrap().to_vec1::<f32>().unwrap()[0];
-        let m1 = 1.0 / (1.0 + (-1.0f64).exp());
-        let s2 = f64::from(sigma).powi(2);
-        let want = (0.0 + m1 * m1) / (2.0 * s2) + (2.0 * std::f64::consts::PI * s2).ln();
-        assert!((f64::from(got) - want).abs() < 1e-3, "{got} vs {want}");
-    }
 
     #[test]
     fn terms_kl_is_the_closed_form() {

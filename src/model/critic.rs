@@ -7,7 +7,8 @@
 //!
 //! * weight clipping (Arjovsky et al. 2017): [`clip_weights`], with the crude bound
 //!   [`weight_clip_lipschitz_bound`];
-//! * the gradient penalty (Gulrajani et al. 2017): [`gradient_penalty`], built on
+//! * the gradient penalty (Gulrajani et al. 2017):
+//!   [`crate::objective::penalty::gradient_penalty`], built on
 //!   [`input_gradient`], an explicit input gradient that candle can differentiate again;
 //! * spectral normalisation (Miyato et al. 2018): [`SpectralNorm`].
 //!
@@ -19,13 +20,6 @@ use rand::Rng;
 use rand_distr::{Distribution as _, StandardNormal};
 
 use crate::model::mlp::{Activation, Mlp};
-
-/// ε added under the square root of ‖∇ₓf‖₂² in [`gradient_penalty`].
-///
-/// √(s + ε) has derivative 1/(2√(s + ε)), which stays finite when the input gradient vanishes
-/// (s = 0); without ε it would be 0 · ∞ = NaN there. ε = 10⁻¹² shifts the norm by at most
-/// 10⁻⁶, far below f32 resolution for norms near 1.
-pub const GP_NORM_EPS: f64 = 1e-12;
 
 /// ε guarding the normalisations in [`SpectralNorm`] (v/(‖v‖ + ε) and W/(σ + ε)), as in
 /// PyTorch's `spectral_norm`; it only matters for an all-zero weight matrix.
@@ -40,7 +34,7 @@ pub const SN_EPS: f64 = 1e-12;
 /// the gradient is the backward pass written out with tensor operations:
 /// δ_L = 1, δ_{l−1} = (δ_l · W_lᵀ) ⊙ φ'(a_{l−1}), ∇ₓf = δ_1 · W_1ᵀ.
 /// It uses the network's live weight tensors, so the result is itself a node of candle's graph
-/// and `backward()` of any loss built from it (such as [`gradient_penalty`]) gives the exact
+/// and `backward()` of any loss built from it (such as [`crate::objective::penalty::gradient_penalty`]) gives the exact
 /// gradient with respect to the weights, second-order terms included. (candle's own
 /// `backward()` detaches intermediate gradients, so it cannot be differentiated twice; hence
 /// this explicit construction.)
@@ -54,42 +48,6 @@ pub const SN_EPS: f64 = 1e-12;
 pub fn input_gradient(net: &Mlp, x: &Tensor) -> Result<(Tensor, Tensor)> {
     let weights: Vec<Tensor> = net.layers().iter().map(|l| l.weight.as_tensor().clone()).collect();
     value_and_gradient_with(net, &weights, x)
-}
-
-/// The WGAN-GP penalty λ · mean_i (‖∇ₓf(x̂_i)‖₂ − 1)² (Gulrajani et al. 2017; sheet task 4.3).
-///
-/// x̂ = α ⊙ real + (1 − α) ⊙ fake, with `real` and `fake` of shape (n, d) and `alpha` of shape
-/// (n, 1) (one mixing weight per pair, drawn uniformly on [0, 1] by the caller so that tests can
-/// fix it). The norm is computed as √(‖∇ₓf‖² + ε) with ε = [`GP_NORM_EPS`] so that its gradient
-/// is finite where ∇ₓf = 0.
-///
-/// The result is a scalar tensor differentiable with respect to the critic's weights through
-/// [`input_gradient`] (add it to the critic loss and call `backward()`). x̂ is detached: the
-/// penalty regularises the critic only and never feeds gradients to the generator.
-pub fn gradient_penalty(net: &Mlp, real: &Tensor, fake: &Tensor, alpha: &Tensor, lambda: f64) -> Result<Tensor> {
-    let x_hat = interpolate(real, fake, alpha)?;
-    let (_, grad) = input_gradient(net, &x_hat)?;
-    penalty_from_gradient(&grad, lambda)
-}
-
-/// x̂ = α ⊙ real + (1 − α) ⊙ fake, detached.
-fn interpolate(real: &Tensor, fake: &Tensor, alpha: &Tensor) -> Result<Tensor> {
-    if real.dims() != fake.dims() || real.rank() != 2 {
-        bail!("gradient penalty: real {:?} and fake {:?} must both have shape (n, d)", real.dims(), fake.dims());
-    }
-    if alpha.dims() != [real.dim(0)?, 1] {
-        bail!("gradient penalty: alpha has shape {:?}, expected ({}, 1)", alpha.dims(), real.dim(0)?);
-    }
-    let alpha = alpha.detach().to_dtype(real.dtype())?;
-    let one_minus = alpha.affine(-1.0, 1.0)?;
-    let x_hat = real.detach().broadcast_mul(&alpha)?.add(&fake.detach().broadcast_mul(&one_minus)?)?;
-    Ok(x_hat.detach())
-}
-
-/// λ · mean_i (√(‖g_i‖² + ε) − 1)² for an (n, d) gradient tensor.
-fn penalty_from_gradient(grad: &Tensor, lambda: f64) -> Result<Tensor> {
-    let norms = grad.sqr()?.sum(1)?.affine(1.0, GP_NORM_EPS)?.sqrt()?;
-    norms.affine(1.0, -1.0)?.sqr()?.mean_all()?.affine(lambda, 0.0)
 }
 
 /// Weight clipping (Arjovsky et al. 2017; sheet task 4.2): clamps every weight and bias of
@@ -315,6 +273,7 @@ fn activate(activation: Activation, a: &Tensor) -> Result<(Tensor, Tensor)> {
 mod tests {
     use super::*;
     use crate::model::mlp::MlpShape;
+    use crate::objective::penalty::gradient_penalty;
     use candle_core::{Device, Var};
     use rand::rngs::StdRng;
     use rand::{RngExt as _, SeedableRng as _};

@@ -4,5 +4,4 @@ pub mod autoencoder;
 pub mod critic;
 pub mod frozen;
 pub mod mlp;
-pub mod native;
 pub mod optim;

@@ -4,9 +4,9 @@
 use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
 
-use super::native::{copy_tensor, modify_in_place};
-use crate::kernels::update::{self, Rule};
-use crate::kernels::Isa;
+use crate::fast::kernels::update::{self, Rule};
+use crate::fast::kernels::Isa;
+use crate::fast::mlp::{copy_tensor, modify_in_place};
 
 /// Which update rule an optimiser uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -117,7 +117,7 @@ impl Optimizer {
 
     /// How many numbers of the optimiser's state (Adam's moments, RMSProp's running square)
     /// are subnormal, and how many there are in all: the first must stay 0 (see
-    /// [`crate::kernels::update`]).
+    /// [`crate::fast::kernels::update`]).
     pub fn subnormal_state(&self) -> (usize, usize) {
         let state = self.m.iter().chain(&self.v).flatten();
         (state.clone().filter(|x| update::is_subnormal(**x)).count(), state.count())

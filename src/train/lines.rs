@@ -7,16 +7,16 @@ use candle_core::{Device, Tensor, Var};
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
 
-use super::gan::{d_loss_and_grad, softplus, GanLoss};
 use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
-use crate::model::critic::{
-    clip_weights, gradient_penalty, input_gradient, lipschitz_estimate, SpectralNorm, GP_NORM_EPS,
-};
+use crate::fast::critic::NativePair;
+use crate::fast::Path;
+use crate::model::critic::{clip_weights, input_gradient, lipschitz_estimate, SpectralNorm};
 use crate::model::mlp::{Activation, Mlp, MlpShape};
-use crate::model::native::NativeMlp;
 use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use crate::objective::gan::{d_loss, g_loss, GanLoss};
+use crate::objective::penalty::gradient_penalty;
 use crate::theory::lines;
 
 /// How the critic is kept Lipschitz.
@@ -123,23 +123,11 @@ struct Pair {
     critic: Mlp,
     opt_c: Optimizer,
     sn: Option<SpectralNorm>,
-    /// The fast path's buffers (see `model::native`); the spectrally normalised critic stays
+    /// The fast path's passes (see [`crate::fast::critic`]); the spectrally normalised critic stays
     /// in candle.
-    native: Option<NativePair>,
-}
-
-/// The fast path's passes of the discriminator and the critic, and a minibatch buffer.
-struct NativePair {
-    d: NativeMlp,
-    critic: NativeMlp,
-    both: Vec<f32>,
-    grad: Vec<f32>,
-}
-
-impl NativePair {
-    fn new() -> Self {
-        Self { d: NativeMlp::new(net_shape()), critic: NativeMlp::new(net_shape()), both: Vec::new(), grad: Vec::new() }
-    }
+    native: NativePair,
+    /// The fast path or candle's autodiff.
+    path: Path,
 }
 
 fn net_shape() -> MlpShape {
@@ -155,7 +143,7 @@ impl Pair {
             Constraint::SpectralNorm => Some(SpectralNorm::new(&critic, rng)?),
             _ => None,
         };
-        let native = Some(NativePair::new());
+        let native = NativePair::new(net_shape());
         Ok(Self {
             opt_d: Optimizer::new(d.vars(), adam),
             opt_c: Optimizer::new(critic.vars(), adam),
@@ -163,6 +151,7 @@ impl Pair {
             critic,
             sn,
             native,
+            path: Path::Fast,
         })
     }
 
@@ -175,21 +164,14 @@ impl Pair {
 
     /// One discriminator step: real (0, y) labelled 1, fake (θ, y) labelled 0.
     fn step_d(&mut self, real: &Tensor, fake: &Tensor) -> Result<(), TrainError> {
-        if let Some(nat) = &mut self.native {
+        if self.path == Path::Fast {
+            let nat = &mut self.native;
             let n = real.dim(0)?;
-            nat.both.clear();
-            nat.both.extend(real.flatten_all()?.to_vec1::<f32>()?);
-            nat.both.extend(fake.flatten_all()?.to_vec1::<f32>()?);
-            nat.d.load(&self.d)?;
-            let out = nat.d.forward(&nat.both, 2 * n);
-            nat.grad.resize(2 * n, 0.0);
-            d_loss_and_grad(GanLoss::NonSaturating, &out[..n], &out[n..], &mut nat.grad, n);
-            nat.d.backward(&nat.grad, true, false);
-            self.opt_d.step_slices(&nat.d.grads())?;
+            let (real, fake) = (real.flatten_all()?.to_vec1::<f32>()?, fake.flatten_all()?.to_vec1::<f32>()?);
+            nat.d_step(&self.d, &mut self.opt_d, &real, &fake, n)?;
             return Ok(());
         }
-        let loss =
-            (softplus(&self.d.forward(real)?.neg()?)?.mean_all()? + softplus(&self.d.forward(fake)?)?.mean_all()?)?;
+        let loss = d_loss(GanLoss::NonSaturating, &self.d.forward(real)?, &self.d.forward(fake)?)?;
         self.opt_d.backward_step(&loss)?;
         Ok(())
     }
@@ -202,31 +184,20 @@ impl Pair {
         constraint: Constraint,
         rng: &mut StdRng,
     ) -> Result<(), TrainError> {
-        if let (Some(nat), None) = (&mut self.native, &self.sn) {
+        if let (Path::Fast, None) = (self.path, &self.sn) {
+            let nat = &mut self.native;
             // loss = E f(real) − E f(fake) (+ the penalty), as below through candle.
             let n = real.dim(0)?;
             let (real, fake) = (real.flatten_all()?.to_vec1::<f32>()?, fake.flatten_all()?.to_vec1::<f32>()?);
-            nat.critic.load(&self.critic)?;
+            let alpha: Vec<f32> = match constraint {
+                Constraint::GradientPenalty { .. } => (0..n).map(|_| rng.random_range(0.0f32..1.0)).collect(),
+                _ => Vec::new(),
+            };
             let penalty = match constraint {
-                Constraint::GradientPenalty { lambda } => {
-                    let alpha: Vec<f32> = (0..n).map(|_| rng.random_range(0.0f32..1.0)).collect();
-                    let x_hat: Vec<f32> =
-                        (0..2 * n).map(|j| alpha[j / 2] * real[j] + (1.0 - alpha[j / 2]) * fake[j]).collect();
-                    Some(nat.critic.gradient_penalty(&x_hat, n, n, lambda as f32, GP_NORM_EPS as f32)?.1)
-                }
+                Constraint::GradientPenalty { lambda } => Some((lambda as f32, alpha.as_slice())),
                 _ => None,
             };
-            nat.both.clear();
-            nat.both.extend_from_slice(&real);
-            nat.both.extend_from_slice(&fake);
-            nat.critic.forward(&nat.both, 2 * n);
-            nat.grad.clear();
-            nat.grad.extend((0..2 * n).map(|i| if i < n { 1.0 / n as f32 } else { -1.0 / n as f32 }));
-            nat.critic.backward(&nat.grad, true, false);
-            if let Some(extra) = penalty {
-                nat.critic.add_weight_grads(&extra);
-            }
-            self.opt_c.step_slices(&nat.critic.grads())?;
+            nat.critic_step(&self.critic, &mut self.opt_c, &real, &fake, n, penalty)?;
             if let Constraint::Clip { c } = constraint {
                 clip_weights(&self.critic, c)?;
             }
@@ -235,8 +206,8 @@ impl Pair {
         if let Some(sn) = &mut self.sn {
             sn.update(&self.critic)?;
         }
-        let gap = (self.critic_forward(fake)?.mean_all()? - self.critic_forward(real)?.mean_all()?)?;
-        let mut loss = gap.neg()?;
+        // The Wasserstein critic loss with the roles swapped: the line at θ is scored up.
+        let mut loss = d_loss(GanLoss::WganGp, &self.critic_forward(fake)?, &self.critic_forward(real)?)?;
         if let Constraint::GradientPenalty { lambda } = constraint {
             let n = real.dim(0)?;
             let alpha: Vec<f32> = (0..n).map(|_| rng.random_range(0.0f32..1.0)).collect();
@@ -415,12 +386,12 @@ impl LinesTrainer {
         Ok((real, fake))
     }
 
-    /// Trains through candle's autodiff (true) or the fast path (false, the default; the
-    /// spectrally normalised critic always takes candle). Both compute the same numbers.
-    pub fn set_reference_path(&mut self, reference: bool) {
-        for pair in [&mut self.pair, &mut self.race.pair] {
-            pair.native = if reference { None } else { Some(NativePair::new()) };
-        }
+    /// Trains through the fast path ([`Path::Fast`], the default; the spectrally normalised
+    /// critic always takes candle) or through candle's autodiff ([`Path::Reference`]). Both
+    /// compute the same numbers.
+    pub fn set_path(&mut self, path: Path) {
+        self.pair.path = path;
+        self.race.pair.path = path;
     }
 
     /// One step of the discriminator and the critic at the slider's θ.
@@ -455,7 +426,7 @@ impl LinesTrainer {
         // GAN: θ ← θ − lr · d/dθ E log(1 − D(θ, y)) = θ + lr · d/dθ E softplus(l).
         let y = self.uniform(n)?;
         let fake = line_points(&self.race.theta_gan.as_tensor().broadcast_as((n, 1))?, &y)?;
-        let loss = softplus(&self.race.pair.d.forward(&fake)?)?.mean_all()?.neg()?;
+        let loss = g_loss(GanLoss::Minimax, &self.race.pair.d.forward(&fake)?)?.mean_all()?;
         step_theta(&self.race.theta_gan, &loss, lr)?;
         // WGAN: θ ← θ − lr · d/dθ (E f(θ, y) − E f(0, y)).
         let y = self.uniform(n)?;
@@ -507,9 +478,7 @@ impl LinesTrainer {
         let real = line_points(&self.eval_y.zeros_like()?, &self.eval_y)?;
         let fake = line_points(&theta.as_tensor().broadcast_as((n, 1))?, &self.eval_y)?;
         // JS through the discriminator: (V(D, G) + log 4)/2, V = E log D(real) + E log(1 − D(fake)).
-        let v = (softplus(&self.pair.d.forward(&real)?.neg()?)?.mean_all()?
-            + softplus(&self.pair.d.forward(&fake)?)?.mean_all()?)?
-        .neg()?;
+        let v = d_loss(GanLoss::Minimax, &self.pair.d.forward(&real)?, &self.pair.d.forward(&fake)?)?.neg()?;
         let js_estimate = (f64::from(v.to_vec0::<f32>()?) + 4f64.ln()) / 2.0;
         let js_grad = (v
             .backward()?

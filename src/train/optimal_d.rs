@@ -9,12 +9,15 @@ use rand::rngs::StdRng;
 use rand::SeedableRng as _;
 use rand_distr::{Distribution as _, StandardNormal};
 
-use super::gan::{d_loss, g_loss, softplus, GanLoss, NativeGan, NetConfig};
+use super::gan::NetConfig;
 use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
+use crate::fast::gan::NativeGan;
+use crate::fast::Path;
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::model::optim::{Optimizer, OptimizerConfig};
+use crate::objective::gan::{d_loss, g_loss, GanLoss};
 use crate::theory::optimal_d::{
     gaussian_pdf, grid, histogram, jsd, max_abs_gap_where, optimal_discriminator, value_at_optimum, value_of, Kde,
     Mixture1d, MINUS_LOG_4,
@@ -226,7 +229,8 @@ pub struct OptimalDTrainer {
     /// Buffers of the fast path, built on its first step.
     native: Option<NativeGan>,
     /// Train through candle's autodiff (the reference the fast path is tested against).
-    reference_path: bool,
+    /// The fast path or candle's autodiff (see [`Self::set_path`]).
+    path: Path,
 }
 
 fn column(v: &[f32], device: &Device) -> Result<Tensor, TrainError> {
@@ -276,7 +280,7 @@ impl OptimalDTrainer {
             history: OptimalDHistory::default(),
             last_d_loss: f64::NAN,
             native: None,
-            reference_path: false,
+            path: Path::Fast,
         })
     }
 
@@ -329,14 +333,14 @@ impl OptimalDTrainer {
         column(&z, &self.device)
     }
 
-    /// Trains through candle's autodiff (true) or the fast path (false, the default). Both
-    /// compute the same numbers.
-    pub fn set_reference_path(&mut self, reference: bool) {
-        self.reference_path = reference;
+    /// Trains through the fast path where it applies ([`Path::Fast`], the default) or
+    /// through candle's autodiff ([`Path::Reference`]). Both compute the same numbers.
+    pub fn set_path(&mut self, path: Path) {
+        self.path = path;
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
-    /// threads (see [`crate::model::native::set_threads`]).
+    /// threads (see [`crate::fast::set_threads`]).
     pub fn set_compute_threads(&mut self, threads: usize) {
         let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
         nat.threads = threads.max(1);
@@ -345,7 +349,7 @@ impl OptimalDTrainer {
     /// One discriminator step; returns its loss.
     pub fn step_d(&mut self) -> Result<f64, TrainError> {
         let n = self.config.batch;
-        let v = if self.reference_path {
+        let v = if self.path == Path::Reference {
             let real = self.config.data.sample(n, &mut self.rng);
             let real = column(&real, &self.device)?;
             let z = self.noise(n)?;
@@ -376,7 +380,7 @@ impl OptimalDTrainer {
     /// One generator step; returns its loss.
     pub fn step_g(&mut self) -> Result<f64, TrainError> {
         let n = self.config.batch;
-        let v = if self.reference_path {
+        let v = if self.path == Path::Reference {
             let z = self.noise(n)?;
             let fake = self.generator.forward(&z)?;
             let loss = g_loss(self.config.loss, &self.discriminator.forward(&fake)?)?.mean_all()?;
@@ -501,9 +505,8 @@ impl OptimalDTrainer {
             Ok(f64::from(candle_nn::loss::binary_cross_entropy_with_logit(out, &target)?.to_vec0::<f32>()?))
         };
         let d_loss_as_bce = bce(&out_real, 1.0)? + bce(&out_fake, 0.0)?;
-        // V(D, G) = E log σ(l_real) + E log(1 − σ(l_fake)) = −softplus(−l_real) − softplus(l_fake).
-        let v_d_g = -(f64::from(softplus(&out_real.neg()?)?.mean_all()?.to_vec0::<f32>()?)
-            + f64::from(softplus(&out_fake)?.mean_all()?.to_vec0::<f32>()?));
+        // V(D, G) = E log σ(l_real) + E log(1 − σ(l_fake)): the minimax D loss, negated.
+        let v_d_g = -d_loss_value;
         let metrics = OptimalDMetrics {
             max_abs_d_minus_dstar: max_gap,
             v_d_g,

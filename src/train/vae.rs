@@ -16,10 +16,11 @@ use super::worker::Lab;
 use super::{check_range as check, TrainError};
 use crate::data::images::{self, ImageSet, Split};
 use crate::data::DataError;
+use crate::fast::vae::{NativeVae, VaeStep};
+use crate::fast::Path;
 use crate::model::autoencoder::{AeShape, Autoencoder, Likelihood, Vae, VaeNets};
 use crate::model::frozen::FrozenMlp;
 use crate::model::mlp::Activation;
-use crate::model::native::{self, NativeMlp};
 use crate::model::optim::{Optimizer, OptimizerConfig};
 use crate::theory::gaussian::importance_weighted_log_px;
 use crate::theory::neighbors::{prior_sample_report, PriorSampleReport};
@@ -400,277 +401,15 @@ pub struct VaeTrainer {
     /// Buffers of the fast path, built on its first step.
     native: Option<NativeVae>,
     /// Train through candle's autodiff (the reference the fast path is tested against).
-    reference_path: bool,
+    /// The fast path or candle's autodiff (see [`Self::set_path`]).
+    path: Path,
     /// Which models a step trains (both in the lab; one alone for benchmarks).
     models: Models,
     /// Threads of the test set's log p(x) estimate.
     eval_threads: usize,
 }
 
-/// Which models [`VaeTrainer::step`] trains.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Models {
-    /// The AE and the VAE, on the same minibatch (the lab's step).
-    #[default]
-    Both,
-    /// The VAE alone (its terms only; the AE's loss reads 0).
-    Vae,
-    /// The AE alone (the VAE's terms read 0).
-    Ae,
-}
-
-impl Models {
-    fn vae(self) -> bool {
-        self != Self::Ae
-    }
-
-    fn ae(self) -> bool {
-        self != Self::Vae
-    }
-}
-
-/// The fast path's buffers for both models, kept between steps. With several compute
-/// threads the minibatch's images are cut into parts, each part's passes run on its own
-/// thread, and the parts' gradients are added.
-struct NativeVae {
-    parts: Vec<VaePart>,
-    /// Parts a minibatch is cut into (compute threads).
-    threads: usize,
-    /// Parts whose gradients the last step left (their sum is the gradient).
-    used_parts: usize,
-    /// The minibatch, `b × d`.
-    x: Vec<f32>,
-    /// ε, `L·b × K`, sample-major.
-    eps: Vec<f32>,
-}
-
-/// One part's passes and buffers: `m` of the minibatch's images.
-struct VaePart {
-    ae_encoder: NativeMlp,
-    ae_decoder: NativeMlp,
-    vae_encoder: NativeMlp,
-    vae_decoder: NativeMlp,
-    /// The part's ε, `L·m × K`, sample-major.
-    eps: Vec<f32>,
-    /// z, `L·m × K` for the VAE, `m × K` for the AE.
-    z: Vec<f32>,
-    /// ∂loss/∂(a network's output).
-    grad: Vec<f32>,
-    /// ∂loss/∂(μ, log σ²), `m × 2K`.
-    grad_code: Vec<f32>,
-}
-
-/// A model's gradients, one list of slices per part (in the optimiser's variable order).
-type PartGrads<'a> = Vec<Vec<&'a [f32]>>;
-
-/// What a part measured: sums over its images of the VAE's reconstruction and KL terms and
-/// of the AE's reconstruction loss.
-#[derive(Clone, Copy, Default)]
-struct PartSums {
-    recon: f64,
-    kl: f64,
-    ae: f64,
-}
-
-impl NativeVae {
-    fn new(ae: &Autoencoder, vae: &Vae) -> Self {
-        Self {
-            parts: vec![VaePart::new(ae, vae)],
-            threads: native::threads(),
-            used_parts: 1,
-            x: Vec::new(),
-            eps: Vec::new(),
-        }
-    }
-
-    /// Both models' gradients on the minibatch and ε in `x` and `eps`, summed into the first
-    /// part: (VAE reconstruction term, KL term, AE loss), each averaged over the batch, and
-    /// whether the models were also updated. With `optimizers` (the VAE's, the AE's) and a
-    /// thread per model, each model's thread also applies its update, so that nothing waits.
-    #[allow(clippy::too_many_arguments)]
-    fn gradients_of_batch(
-        &mut self,
-        ae: &Autoencoder,
-        vae: &Vae,
-        models: Models,
-        lik: Likelihood,
-        beta: f32,
-        b: usize,
-        k: usize,
-        samples: usize,
-        optimizers: Option<(&mut Optimizer, &mut Optimizer)>,
-    ) -> Result<((f64, f64, f64), bool), TrainError> {
-        // With two threads and both models, each model gets a thread and the whole batch
-        // (no gradients to add); otherwise the batch's images are cut into parts.
-        let model_parallel = models == Models::Both && self.threads >= 2;
-        let jobs: Vec<(std::ops::Range<usize>, Models)> = if model_parallel {
-            vec![(0..b, Models::Vae), (0..b, Models::Ae)]
-        } else {
-            native::row_ranges(b, self.threads).into_iter().map(|r| (r, models)).collect()
-        };
-        if self.parts.len() < jobs.len() {
-            self.parts.resize_with(jobs.len(), || VaePart::new(ae, vae));
-        }
-        let (x, eps) = (&self.x, &self.eps);
-        let d = x.len() / b;
-        let apply =
-            optimizers.filter(|_| model_parallel).map(|(v, a)| (std::sync::Mutex::new(v), std::sync::Mutex::new(a)));
-        let sums = native::run_parts(&mut self.parts[..jobs.len()], |i, part| {
-            let (r, models) = (jobs[i].0.clone(), jobs[i].1);
-            let part_x = &x[r.start * d..r.end * d];
-            part.eps.clear();
-            for s in 0..samples {
-                part.eps.extend_from_slice(&eps[(s * b + r.start) * k..(s * b + r.end) * k]);
-            }
-            let mut sums = PartSums::default();
-            if models.vae() {
-                (sums.recon, sums.kl) = part.vae_gradients(vae, part_x, lik, beta, r.len(), b, k, samples)?;
-            }
-            if models.ae() {
-                sums.ae = part.ae_gradients(ae, part_x, lik, r.len(), b)?;
-            }
-            if let Some((opt_vae, opt_ae)) = &apply {
-                // One model per job here: its thread applies its update.
-                let poisoned = |_| candle_core::Error::Msg("an optimiser's lock was poisoned".to_owned());
-                if models == Models::Vae {
-                    let mut grads = part.vae_encoder.grads();
-                    grads.extend(part.vae_decoder.grads());
-                    opt_vae.lock().map_err(poisoned)?.step_slices(&grads)?;
-                } else {
-                    let mut grads = part.ae_encoder.grads();
-                    grads.extend(part.ae_decoder.grads());
-                    opt_ae.lock().map_err(poisoned)?.step_slices(&grads)?;
-                }
-            }
-            Ok(sums)
-        })?;
-        let (first, rest) = self.parts.split_at_mut(1);
-        let p = &mut first[0];
-        if model_parallel {
-            // The AE's gradients are in the second part: bring them to the first.
-            std::mem::swap(&mut p.ae_encoder, &mut rest[0].ae_encoder);
-            std::mem::swap(&mut p.ae_decoder, &mut rest[0].ae_decoder);
-        }
-        self.used_parts = if model_parallel { 1 } else { jobs.len() };
-        let total = |f: fn(&PartSums) -> f64| sums.iter().map(f).sum::<f64>();
-        let rows = (samples * b) as f64;
-        let terms = (total(|s| s.recon) / rows, 0.5 * total(|s| s.kl) / b as f64, total(|s| s.ae) / b as f64);
-        Ok((terms, apply.is_some()))
-    }
-
-    /// The last gradients, each model's in its optimiser's order (encoder, then decoder),
-    /// one list per part (their sum is the gradient): (VAE, AE).
-    fn gradients(&self) -> (PartGrads<'_>, PartGrads<'_>) {
-        let (mut vae, mut ae) = (Vec::new(), Vec::new());
-        for p in &self.parts[..self.used_parts] {
-            let mut v = p.vae_encoder.grads();
-            v.extend(p.vae_decoder.grads());
-            vae.push(v);
-            let mut a = p.ae_encoder.grads();
-            a.extend(p.ae_decoder.grads());
-            ae.push(a);
-        }
-        (vae, ae)
-    }
-}
-
-impl VaePart {
-    fn new(ae: &Autoencoder, vae: &Vae) -> Self {
-        Self {
-            ae_encoder: NativeMlp::new(ae.encoder.shape()),
-            ae_decoder: NativeMlp::new(ae.decoder.shape()),
-            vae_encoder: NativeMlp::new(vae.encoder.shape()),
-            vae_decoder: NativeMlp::new(vae.decoder.shape()),
-            eps: Vec::new(),
-            z: Vec::new(),
-            grad: Vec::new(),
-            grad_code: Vec::new(),
-        }
-    }
-
-    /// The VAE's gradients on this part's `m` images `x` and their ε, as [`Vae::terms`] gives
-    /// them through candle for a batch of `b`: (sum over rows of the reconstruction term,
-    /// sum over images of 2·KL).
-    #[allow(clippy::too_many_arguments)]
-    fn vae_gradients(
-        &mut self,
-        vae: &Vae,
-        x: &[f32],
-        lik: Likelihood,
-        beta: f32,
-        m: usize,
-        b: usize,
-        k: usize,
-        samples: usize,
-    ) -> candle_core::Result<(f64, f64)> {
-        // (μ, log σ²) = enc(x); z = μ + σ ⊙ ε; logits = dec(z).
-        self.vae_encoder.load(&vae.encoder)?;
-        self.vae_decoder.load(&vae.decoder)?;
-        let code = self.vae_encoder.forward(x, m);
-        self.z.clear();
-        for s in 0..samples {
-            for i in 0..m {
-                let (mu, logvar) = code[i * 2 * k..(i + 1) * 2 * k].split_at(k);
-                let eps = &self.eps[(s * m + i) * k..(s * m + i + 1) * k];
-                self.z.extend(mu.iter().zip(logvar).zip(eps).map(|((m, lv), e)| m + (0.5 * lv).exp() * e));
-            }
-        }
-        let kl_sum: f64 = code
-            .chunks_exact(2 * k)
-            .map(|row| {
-                let (mu, logvar) = row.split_at(k);
-                mu.iter().zip(logvar).map(|(m, lv)| f64::from(m * m + lv.exp() - 1.0 - lv)).sum::<f64>()
-            })
-            .sum();
-        let rows = samples * m;
-        let logits = self.vae_decoder.forward(&self.z, rows);
-        let recon = lik.nll_and_grad(logits, x, rows, samples * b, &mut self.grad);
-        let dz = self.vae_decoder.backward(&self.grad, true, true);
-        // ∂/∂μ = Σ_s ∂/∂z + β μ / b;  ∂/∂log σ² = Σ_s ∂/∂z · ε · σ/2 + β (σ² − 1) / (2b).
-        let code = self.vae_encoder.output();
-        self.grad_code.clear();
-        self.grad_code.resize(m * 2 * k, 0.0);
-        for i in 0..m {
-            let (mu, logvar) = code[i * 2 * k..(i + 1) * 2 * k].split_at(k);
-            let (g_mu, g_logvar) = self.grad_code[i * 2 * k..(i + 1) * 2 * k].split_at_mut(k);
-            for s in 0..samples {
-                let row = (s * m + i) * k;
-                for j in 0..k {
-                    let std = (0.5 * logvar[j]).exp();
-                    g_mu[j] += dz[row + j];
-                    g_logvar[j] += dz[row + j] * self.eps[row + j] * 0.5 * std;
-                }
-            }
-            for j in 0..k {
-                g_mu[j] += beta * mu[j] / b as f32;
-                g_logvar[j] += beta * 0.5 * (logvar[j].exp() - 1.0) / b as f32;
-            }
-        }
-        self.vae_encoder.backward(&self.grad_code, true, false);
-        Ok((recon, kl_sum))
-    }
-
-    /// The AE's gradients on this part's `m` images `x`, for a batch of `b`: the sum of their
-    /// reconstruction losses.
-    fn ae_gradients(
-        &mut self,
-        ae: &Autoencoder,
-        x: &[f32],
-        lik: Likelihood,
-        m: usize,
-        b: usize,
-    ) -> candle_core::Result<f64> {
-        // z = g(x), logits = f(z).
-        self.ae_encoder.load(&ae.encoder)?;
-        self.ae_decoder.load(&ae.decoder)?;
-        let z = self.ae_encoder.forward(x, m);
-        let logits = self.ae_decoder.forward(z, m);
-        let ae_recon = lik.nll_and_grad(logits, x, m, b, &mut self.grad);
-        let dz = self.ae_decoder.backward(&self.grad, true, true);
-        self.ae_encoder.backward(dz, true, false);
-        Ok(ae_recon)
-    }
-}
+pub use crate::fast::vae::Models;
 
 fn images_tensor(set: &ImageSet, device: &Device) -> Result<Tensor, TrainError> {
     Ok(Tensor::from_slice(&set.pixels, (set.len(), set.dim()), device)?)
@@ -723,7 +462,7 @@ impl VaeTrainer {
             prior_z,
             history: VaeHistory::default(),
             native: None,
-            reference_path: false,
+            path: Path::Fast,
             models: Models::Both,
             eval_threads: 1,
         })
@@ -788,14 +527,14 @@ impl VaeTrainer {
         Ok(Tensor::from_vec(v, (n, self.config.latent_dim), &self.device)?)
     }
 
-    /// Trains through candle's autodiff (true) or the fast path (false, the default). Both
-    /// compute the same numbers.
-    pub fn set_reference_path(&mut self, reference: bool) {
-        self.reference_path = reference;
+    /// Trains through the fast path where it applies ([`Path::Fast`], the default) or
+    /// through candle's autodiff ([`Path::Reference`]). Both compute the same numbers.
+    pub fn set_path(&mut self, path: Path) {
+        self.path = path;
     }
 
     /// Cuts each minibatch of the fast path into `threads` parts that run on their own
-    /// threads (see [`crate::model::native::set_threads`]); 1 runs everything on the caller.
+    /// threads (see [`crate::fast::set_threads`]); 1 runs everything on the caller.
     pub fn set_compute_threads(&mut self, threads: usize) {
         let nat = self.native.get_or_insert_with(|| NativeVae::new(&self.ae, &self.vae));
         nat.threads = threads.max(1);
@@ -808,7 +547,7 @@ impl VaeTrainer {
 
     /// One step of both models on the same minibatch (drawn with replacement).
     pub fn step(&mut self) -> Result<TrainTerms, TrainError> {
-        let last = if self.reference_path { self.candle_step()? } else { self.fast_step()? };
+        let last = if self.path == Path::Reference { self.candle_step()? } else { self.fast_step()? };
         self.steps += 1;
         for (what, v) in [
             ("the VAE's reconstruction term", last.vae_recon),
@@ -885,7 +624,7 @@ impl VaeTrainer {
 
     /// Both models' gradients on a fresh minibatch, left in the fast path's buffers: the
     /// same draws, terms and gradients as [`Vae::terms`] and [`Autoencoder::recon`] give
-    /// through candle, written out (see `model::native`). With `update`, a model that has a
+    /// through candle, written out (see [`crate::fast::vae`]). With `update`, a model that has a
     /// thread of its own is also updated there; the flag says whether that happened.
     fn fast_gradients(&mut self, update: bool) -> Result<(TrainTerms, bool), TrainError> {
         let nat = self.native.get_or_insert_with(|| NativeVae::new(&self.ae, &self.vae));
@@ -903,8 +642,9 @@ impl VaeTrainer {
         nat.eps.extend((0..samples * b * k).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
 
         let optimizers = update.then_some((&mut self.opt_vae, &mut self.opt_ae));
+        let step = VaeStep { models: self.models, likelihood: lik, beta, batch: b, latent: k, samples };
         let ((vae_recon, vae_kl, ae_recon), applied) =
-            nat.gradients_of_batch(&self.ae, &self.vae, self.models, lik, beta, b, k, samples, optimizers)?;
+            nat.gradients_of_batch(&self.ae, &self.vae, &step, optimizers)?;
         Ok((TrainTerms { vae_recon, vae_kl, ae_recon, beta: self.config.beta }, applied))
     }
 
@@ -1025,7 +765,7 @@ impl VaeTrainer {
     }
 
     /// Subnormal numbers in both optimisers' state, and the state's size (see
-    /// [`crate::kernels::update`]: the first must stay 0).
+    /// [`crate::fast::kernels::update`]: the first must stay 0).
     pub fn subnormal_optimizer_state(&self) -> (usize, usize) {
         let (a, b) = (self.opt_vae.subnormal_state(), self.opt_ae.subnormal_state());
         (a.0 + b.0, a.1 + b.1)

@@ -99,7 +99,7 @@ pub fn is_subnormal(x: f32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::Isa;
+    use crate::fast::kernels::Isa;
 
     fn rules() -> [Rule; 3] {
         [

@@ -9,7 +9,7 @@
 //! to them and every pass reads their numbers in place (under the storage's read lock, no
 //! copy), and the optimiser writes its update into the same storage, so everything else in the
 //! app (evaluation, snapshots, checkpoints, the candle path) sees one set of weights. An input
-//! that is mostly zeros (MNIST) is multiplied through [`super::sparse`], skipping the zeros.
+//! that is mostly zeros (MNIST) is multiplied through [`super::kernels::sparse`], skipping the zeros.
 //! The maths is the same as the candle path's; the tests check both against each other and
 //! the gradients against finite differences.
 
@@ -17,10 +17,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use candle_core::{CpuStorage, InplaceOp1, Layout, Result, Storage, Tensor};
 
-use super::mlp::{Activation, Mlp, MlpShape};
-use crate::kernels::elementwise::{self, Nonlinearity};
-use crate::kernels::sparse::SparseRows;
-use crate::kernels::{matmul, Isa, Mat};
+use crate::fast::kernels::elementwise::{self, Nonlinearity};
+use crate::fast::kernels::sparse::SparseRows;
+use crate::fast::kernels::{matmul, Isa, Mat};
+use crate::model::mlp::{Activation, Mlp, MlpShape};
+use crate::objective::penalty::penalty_and_tangent;
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
@@ -319,7 +320,7 @@ impl NativeMlp {
 
     /// The gradient penalty λ·mean_i (‖∇ₓf(x̂_i)‖ − 1)² of this network (a critic with one
     /// output) at `rows` points `x_hat` that are part of a batch of `total` (the mean is over
-    /// the batch), with ‖g‖ = √(‖g‖² + ε) as in [`crate::model::critic::gradient_penalty`]:
+    /// the batch), with ‖g‖ = √(‖g‖² + ε) as in [`crate::objective::penalty::gradient_penalty`]:
     /// this part's share of its value, and of its gradient with respect to every weight matrix
     /// (the biases get none), in layer order.
     ///
@@ -346,17 +347,8 @@ impl NativeMlp {
         let ones = vec![1.0f32; rows];
         let g = self.backward(&ones, false, true).to_vec();
         self.keep_deltas = false;
-        let d = self.shape.input;
-        // u_i = 2λ/n (‖g_i‖ − 1) g_i / ‖g_i‖.
-        let mut value = 0.0f64;
-        let mut tangent: Vec<f32> = Vec::with_capacity(rows * d);
-        for gi in g.chunks_exact(d) {
-            let norm = (gi.iter().map(|v| v * v).sum::<f32>() + eps).sqrt();
-            value += f64::from((norm - 1.0) * (norm - 1.0));
-            let scale = 2.0 * lambda / total as f32 * (norm - 1.0) / norm;
-            tangent.extend(gi.iter().map(|v| scale * v));
-        }
-        let value = f64::from(lambda) * value / total as f64;
+        let mut tangent = Vec::with_capacity(g.len());
+        let value = penalty_and_tangent(&g, self.shape.input, total, lambda, eps, &mut tangent);
         let last = self.layers.len() - 1;
         let mut grads = Vec::with_capacity(self.layers.len());
         let mut next = Vec::new();
@@ -406,16 +398,6 @@ impl NativeMlp {
     /// layer by layer).
     pub fn grads(&self) -> Vec<&[f32]> {
         self.layers.iter().flat_map(|l| [l.grad_weight.as_slice(), l.grad_bias.as_slice()]).collect()
-    }
-}
-
-/// σ(x) = 1 / (1 + e^−x), without overflow for either sign.
-pub fn sigmoid(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
     }
 }
 
@@ -573,44 +555,6 @@ mod tests {
                 assert!((p - q).abs() < 1e-5, "{p} vs {q}");
             }
         }
-    }
-
-    /// The fast gradient penalty against candle's double backpropagation through
-    /// [`crate::model::critic::gradient_penalty`], for ReLU and leaky ReLU.
-    #[test]
-    fn gradient_penalty_matches_candle() {
-        use crate::model::critic::{gradient_penalty, GP_NORM_EPS};
-        for activation in [Activation::Relu, Activation::LeakyRelu] {
-            let shape = MlpShape { input: 2, hidden: 7, layers: 2, output: 1, activation };
-            let net = Mlp::new(shape, &mut StdRng::seed_from_u64(12), &Device::Cpu).unwrap();
-            let mut rng = StdRng::seed_from_u64(13);
-            let n = 9;
-            let (real, fake) = (random(n * 2, &mut rng), random(n * 2, &mut rng));
-            let alpha: Vec<f32> = (0..n).map(|_| rng.random_range(0.0f32..1.0)).collect();
-            let t = |v: &[f32], cols| Tensor::from_slice(v, (n, cols), &Device::Cpu).unwrap();
-            let penalty = gradient_penalty(&net, &t(&real, 2), &t(&fake, 2), &t(&alpha, 1), 10.0).unwrap();
-            let want_value = f64::from(penalty.to_vec0::<f32>().unwrap());
-            let grads = penalty.backward().unwrap();
-            let x_hat: Vec<f32> = (0..n * 2).map(|j| alpha[j / 2] * real[j] + (1.0 - alpha[j / 2]) * fake[j]).collect();
-            let mut native = NativeMlp::from_mlp(&net).unwrap();
-            let (value, weight_grads) = native.gradient_penalty(&x_hat, n, n, 10.0, GP_NORM_EPS as f32).unwrap();
-            assert!((value - want_value).abs() < 1e-4 * (1.0 + want_value), "{activation:?}: {value} vs {want_value}");
-            for (layer, g) in net.layers().iter().zip(&weight_grads) {
-                let want =
-                    grads.get(layer.weight.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-                for (a, b) in g.iter().zip(&want) {
-                    assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "{activation:?}: {a} vs {b}");
-                }
-                // The biases get no gradient from the penalty (φ′ is piecewise constant).
-                if let Some(gb) = grads.get(layer.bias.as_tensor()) {
-                    let gb = gb.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-                    assert!(gb.iter().all(|v| v.abs() < 1e-5), "{gb:?}");
-                }
-            }
-            assert!(weight_grads.iter().flatten().any(|v| v.abs() > 1e-4), "the test is not vacuous");
-        }
-        let tanh = MlpShape { input: 2, hidden: 3, layers: 1, output: 1, activation: Activation::Tanh };
-        assert!(NativeMlp::new(tanh).gradient_penalty(&[0.0, 0.0], 1, 1, 1.0, 0.0).is_err());
     }
 
     #[test]

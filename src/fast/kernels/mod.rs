@@ -113,7 +113,7 @@ pub fn processor_name() -> String {
 macro_rules! per_isa {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:path;) => {
         $(#[$meta])*
-        $vis fn $name(isa: $crate::kernels::Isa, $($arg: $ty),*) $(-> $ret)? {
+        $vis fn $name(isa: $crate::fast::kernels::Isa, $($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx2,fma")]
@@ -130,7 +130,7 @@ macro_rules! per_isa {
                     // requirement of a function compiled for them, which is itself safe code.
                     return unsafe { avx512($($arg),*) };
                 }
-                if isa != $crate::kernels::Isa::PORTABLE {
+                if isa != $crate::fast::kernels::Isa::PORTABLE {
                     // SAFETY: as above; the only other set is AVX2 with FMA.
                     return unsafe { avx2($($arg),*) };
                 }

@@ -79,7 +79,7 @@ pub fn exp_nonpositive(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::Isa;
+    use crate::fast::kernels::Isa;
     use rand::rngs::StdRng;
     use rand::{RngExt as _, SeedableRng as _};
 

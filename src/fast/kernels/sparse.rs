@@ -217,7 +217,7 @@ fn add_sparse_product_tiled<const T: usize, const FMA: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::{matmul, Mat};
+    use crate::fast::kernels::{matmul, Mat};
     use rand::rngs::StdRng;
     use rand::{RngExt as _, SeedableRng};
 

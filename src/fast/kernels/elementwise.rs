@@ -83,7 +83,7 @@ fn column_sums_lanes(sums: &mut [f32], m: &[f32], cols: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::Isa;
+    use crate::fast::kernels::Isa;
 
     #[test]
     fn every_version_matches_the_definitions() {
