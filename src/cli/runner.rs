@@ -202,3 +202,93 @@ pub fn check_eval_every(every: u64) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lab that counts its steps, evaluates every 2nd, logs the step (if it keeps a log) and
+    /// fails at step `fail_at`.
+    struct Counting {
+        keeps_log: bool,
+        fail_at: Option<u64>,
+        steps: u64,
+    }
+
+    impl HeadlessLab for Counting {
+        type Summary = u64;
+
+        fn log(&self) -> Option<Log> {
+            self.keeps_log.then(|| Log { name: "metrics.csv", head: vec!["step".to_owned(), "0".to_owned()] })
+        }
+
+        fn start_message(&self, _steps: u64) -> Option<String> {
+            None
+        }
+
+        fn eval_every(&self) -> u64 {
+            2
+        }
+
+        fn step(&mut self) -> anyhow::Result<()> {
+            self.steps += 1;
+            if Some(self.steps) == self.fail_at {
+                anyhow::bail!("diverged at step {}", self.steps);
+            }
+            Ok(())
+        }
+
+        fn evaluate(&mut self, at: &At) -> anyhow::Result<Evaluation> {
+            assert_eq!(at.step, self.steps);
+            Ok(Evaluation { row: Some(at.step.to_string()), progress: vec![] })
+        }
+
+        fn finish(self, out: &Path, run: &Run) -> anyhow::Result<u64> {
+            std::fs::write(out.join("samples.csv"), "end\n")?;
+            Ok(run.steps)
+        }
+    }
+
+    fn output(out: &Path) -> OutputArgs {
+        OutputArgs { out: out.to_path_buf(), force: false, quiet: true }
+    }
+
+    /// Rows at every 2nd step and at the last; the lab's end files, then the summary.
+    #[test]
+    fn a_run_logs_each_evaluation_and_ends_with_the_summary() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let summary = run(&output(&out), 5, || Ok(Counting { keeps_log: true, fail_at: None, steps: 0 })).unwrap();
+        assert_eq!(summary, 5);
+        assert_eq!(std::fs::read_to_string(out.join("metrics.csv")).unwrap(), "step\n0\n2\n4\n5\n");
+        assert_eq!(std::fs::read_to_string(out.join("samples.csv")).unwrap(), "end\n");
+        assert_eq!(std::fs::read_to_string(out.join("summary.json")).unwrap(), "5\n");
+    }
+
+    /// A failing step ends the run with its error, which names the log; the log keeps its rows
+    /// and no end file or summary is written. Without a log the error is the step's own.
+    #[test]
+    fn a_failing_step_keeps_the_log_and_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let err = run(&output(&out), 9, || Ok(Counting { keeps_log: true, fail_at: Some(5), steps: 0 })).unwrap_err();
+        let expected = format!("diverged at step 5 (metrics up to here are in {})", out.join("metrics.csv").display());
+        assert_eq!(err.to_string(), expected);
+        assert_eq!(std::fs::read_to_string(out.join("metrics.csv")).unwrap(), "step\n0\n2\n4\n");
+        assert!(!out.join("summary.json").exists() && !out.join("samples.csv").exists());
+        let out = dir.path().join("no-log");
+        let err = run(&output(&out), 9, || Ok(Counting { keeps_log: false, fail_at: Some(1), steps: 0 })).unwrap_err();
+        assert_eq!(err.to_string(), "diverged at step 1");
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+    }
+
+    /// --steps 0 is refused before the lab is built or the folder made.
+    #[test]
+    fn no_steps_builds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let err = run::<Counting>(&output(&out), 0, || panic!("the lab was built")).unwrap_err();
+        assert_eq!(err.to_string(), "--steps must be at least 1");
+        assert!(!out.exists());
+    }
+}
