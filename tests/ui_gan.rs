@@ -6,16 +6,18 @@ use egui_kittest::kittest::Queryable as _;
 use latent_lab::ui::App;
 
 mod common;
+use common::Labs as _;
 use common::{harness, step_until};
+use latent_lab::ui::lab::TrainerView as _;
 
 fn iterations(app: &App) -> u64 {
-    app.gan.snapshot().map_or(0, |s| s.iterations)
+    app.gan().snapshot().map_or(0, |s| s.iterations)
 }
 
 #[test]
 fn play_makes_the_step_counter_grow() {
     let mut h = harness();
-    step_until(&mut h, "first snapshot", |a| a.gan.snapshot().is_some());
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     h.get_by_label("Step 0");
     h.get_by_label("Play").click();
     step_until(&mut h, "steps > 20", |a| iterations(a) > 20);
@@ -24,31 +26,31 @@ fn play_makes_the_step_counter_grow() {
     assert!(h.query_by_label(&format!("Step {}", iterations(h.state()))).is_some());
     step_until(&mut h, "more steps", |a| iterations(a) > shown);
     h.get_by_label("Pause").click();
-    step_until(&mut h, "paused", |a| !a.gan.playing());
+    step_until(&mut h, "paused", |a| !a.gan().playing());
 }
 
 #[test]
 fn space_toggles_play() {
     let mut h = harness();
-    step_until(&mut h, "first snapshot", |a| a.gan.snapshot().is_some());
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     h.key_press(egui::Key::Space);
-    step_until(&mut h, "playing", |a| a.gan.playing() && iterations(a) > 0);
+    step_until(&mut h, "playing", |a| a.gan().playing() && iterations(a) > 0);
     h.key_press(egui::Key::Space);
-    step_until(&mut h, "paused", |a| !a.gan.playing());
+    step_until(&mut h, "paused", |a| !a.gan().playing());
 }
 
 #[test]
 fn choosing_another_data_set_changes_the_real_points_shown() {
     let mut h = harness();
-    step_until(&mut h, "first snapshot", |a| a.gan.snapshot().is_some());
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     let reach = |a: &App| {
-        a.gan.snapshot().map_or(0.0, |s| s.real.iter().map(|p| p[0].abs().max(p[1].abs())).fold(0.0f32, f32::max))
+        a.gan().snapshot().map_or(0.0, |s| s.real.iter().map(|p| p[0].abs().max(p[1].abs())).fold(0.0f32, f32::max))
     };
     // The ring has radius 2; the grid's outer centres are at ±4.
     assert!(reach(h.state()) < 2.5);
     h.get_by_label("Grid of 25 Gaussians").click();
     step_until(&mut h, "grid points shown", |a| reach(a) > 3.5);
-    let snap = h.state().gan.snapshot().unwrap().clone();
+    let snap = h.state().gan().snapshot().unwrap().clone();
     assert_eq!(snap.modes.as_ref().map(|m| m.centres.len()), Some(25));
     assert_eq!(snap.metrics.coverage.as_ref().map(|c| c.modes_total), Some(25));
 }
@@ -56,18 +58,18 @@ fn choosing_another_data_set_changes_the_real_points_shown() {
 #[test]
 fn step_d_advances_only_the_discriminator() {
     let mut h = harness();
-    step_until(&mut h, "first snapshot", |a| a.gan.snapshot().is_some());
-    let before = h.state().gan.snapshot().unwrap().clone();
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
+    let before = h.state().gan().snapshot().unwrap().clone();
     h.get_by_label("Step D").click();
-    step_until(&mut h, "one D step", |a| a.gan.snapshot().is_some_and(|s| s.d_steps == 1));
-    let after = h.state().gan.snapshot().unwrap().clone();
+    step_until(&mut h, "one D step", |a| a.gan().snapshot().is_some_and(|s| s.d_steps == 1));
+    let after = h.state().gan().snapshot().unwrap().clone();
     assert_eq!(after.g_steps, 0);
     // The generator did not move: same generated points. D did: its heatmap changed.
     assert_eq!(after.fake, before.fake);
     assert_ne!(after.heat.values, before.heat.values);
     h.get_by_label("Step G").click();
-    step_until(&mut h, "one G step", |a| a.gan.snapshot().is_some_and(|s| s.g_steps == 1));
-    let moved = h.state().gan.snapshot().unwrap().clone();
+    step_until(&mut h, "one G step", |a| a.gan().snapshot().is_some_and(|s| s.g_steps == 1));
+    let moved = h.state().gan().snapshot().unwrap().clone();
     assert_eq!(moved.d_steps, 1);
     assert_ne!(moved.fake, after.fake);
 }
@@ -78,16 +80,18 @@ fn a_bad_csv_shows_a_message_and_changes_nothing() {
     let path = dir.path().join("bad.csv");
     std::fs::write(&path, "x,y\n1,2\n3,4,5\n").unwrap();
     let mut h = harness();
-    step_until(&mut h, "first snapshot", |a| a.gan.snapshot().is_some());
-    h.state_mut().gan.load_csv(&path);
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
+    h.state_mut().gan_mut().load_csv(&path);
+    // The file is read on a background thread; its verdict comes a few frames later.
+    step_until(&mut h, "a message", |a| a.gan().message().is_some());
     h.run_steps(3);
-    let message = h.state().gan.message().expect("a message box").to_owned();
+    let message = h.state().gan().message().expect("a message box").to_owned();
     assert!(message.contains("bad.csv") && message.contains("line 3"), "{message}");
     h.get_by_label_contains("line 3");
-    assert_eq!(h.state().gan.config().data, latent_lab::data::toy2d::Toy2d::ring8());
+    assert_eq!(h.state().gan().config().data, latent_lab::data::toy2d::Toy2d::ring8());
     h.get_by_label("OK").click();
     h.step();
-    assert!(h.state().gan.message().is_none());
+    assert!(h.state().gan().message().is_none());
 }
 
 #[test]
@@ -95,25 +99,25 @@ fn a_diverging_run_pauses_with_a_message_and_reset_recovers() {
     use latent_lab::train::gan::{GanCommand, GanConfig};
     use latent_lab::train::worker::Control;
     let mut h = harness();
-    step_until(&mut h, "first snapshot", |a| a.gan.snapshot().is_some());
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     let mut config = GanConfig::default();
     config.opt_d.kind = latent_lab::model::optim::OptimizerKind::Sgd;
     config.opt_g.kind = latent_lab::model::optim::OptimizerKind::Sgd;
     config.opt_d.lr = 10.0;
     config.opt_g.lr = 10.0;
-    h.state_mut().gan.send(Control::Lab(GanCommand::SetConfig(Box::new(config))));
-    h.state_mut().gan.send(Control::Play);
-    step_until(&mut h, "divergence reported", |a| a.gan.error().is_some());
-    let error = h.state().gan.error().unwrap().to_owned();
+    h.state_mut().gan_mut().send(Control::Lab(GanCommand::SetConfig(Box::new(config))));
+    h.state_mut().gan_mut().send(Control::Play);
+    step_until(&mut h, "divergence reported", |a| a.gan().error().is_some());
+    let error = h.state().gan().error().unwrap().to_owned();
     assert!(error.contains("diverged at step"), "{error}");
-    assert!(!h.state().gan.playing());
+    assert!(!h.state().gan().playing());
     h.get_by_label_contains("diverged at step");
     // No non-finite point ever reaches the screen.
-    let snap = h.state().gan.snapshot().unwrap().clone();
+    let snap = h.state().gan().snapshot().unwrap().clone();
     assert!(!snap.fake.is_empty(), "the last good picture stays");
     assert!(snap.fake.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
     h.get_by_label("Reset run").click();
-    step_until(&mut h, "error cleared", |a| a.gan.error().is_none() && iterations(a) == 0);
+    step_until(&mut h, "error cleared", |a| a.gan().error().is_none() && iterations(a) == 0);
 }
 
 #[test]
@@ -121,14 +125,14 @@ fn a_panic_in_the_trainer_is_shown_and_the_window_lives_on() {
     use latent_lab::train::gan::GanCommand;
     use latent_lab::train::worker::Control;
     let mut h = harness();
-    step_until(&mut h, "first snapshot", |a| a.gan.snapshot().is_some());
-    h.state_mut().gan.send(Control::Lab(GanCommand::InjectPanic));
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
+    h.state_mut().gan_mut().send(Control::Lab(GanCommand::InjectPanic));
     h.get_by_label("Step iteration").click();
-    step_until(&mut h, "crash reported", |a| a.gan.error().is_some());
-    assert!(h.state().gan.error().unwrap().contains("crashed"));
+    step_until(&mut h, "crash reported", |a| a.gan().error().is_some());
+    assert!(h.state().gan().error().unwrap().contains("crashed"));
     h.get_by_label_contains("crashed");
     h.get_by_label("Reset run").click();
-    step_until(&mut h, "recovered", |a| a.gan.error().is_none());
+    step_until(&mut h, "recovered", |a| a.gan().error().is_none());
     h.get_by_label("Play").click();
     step_until(&mut h, "training again", |a| iterations(a) > 5);
 }

@@ -11,15 +11,17 @@ use latent_lab::ui::App;
 
 mod common;
 use common::step_until;
+use common::Labs as _;
+use latent_lab::ui::lab::TrainerView as _;
 
 fn iterations(app: &App) -> u64 {
-    app.gan.snapshot().map_or(0, |s| s.iterations)
+    app.gan().snapshot().map_or(0, |s| s.iterations)
 }
 
 /// The app on its GAN tab, with the first snapshot in.
 fn harness() -> Harness<'static, App> {
     let mut h = common::harness();
-    step_until(&mut h, "first snapshot", |a| a.gan.snapshot().is_some());
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     h
 }
 
@@ -42,7 +44,7 @@ fn drawn_points(data: &Toy2d) -> Option<(&str, &[Point2])> {
 #[test]
 fn drawing_on_the_plane_adds_points_along_the_stroke_and_the_trainer_uses_them() {
     let mut h = harness();
-    let ring = h.state().gan.snapshot().unwrap().clone();
+    let ring = h.state().gan().snapshot().unwrap().clone();
     assert!(h.query_by_label_contains("points drawn").is_none(), "the drawing tool starts hidden");
     h.get_by_label("Points I draw").click();
     h.run_steps(2);
@@ -50,7 +52,7 @@ fn drawing_on_the_plane_adds_points_along_the_stroke_and_the_trainer_uses_them()
     assert!(h.get_by_label("Train on these").accesskit_node().is_disabled(), "nothing to train on yet");
 
     // A left-to-right stroke below the plane's centre, in 12 moves of 5 % of its width.
-    let rect = h.state().gan.plane_rect().expect("the plane is drawn");
+    let rect = h.state().gan().plane_rect().expect("the plane is drawn");
     let y = rect.center().y + 0.25 * rect.height();
     let xs: Vec<f32> = (0..=12).map(|i| rect.left() + rect.width() * (0.2 + 0.05 * i as f32)).collect();
     h.hover_at(egui::pos2(xs[0], y));
@@ -65,19 +67,19 @@ fn drawing_on_the_plane_adds_points_along_the_stroke_and_the_trainer_uses_them()
     let n: usize = text.split(' ').next().unwrap().parse().unwrap_or_else(|e| panic!("{e}: {text:?}"));
     assert!((10..=13).contains(&n), "one point per pointer position along the stroke, got {text:?}");
     assert_eq!(iterations(h.state()), 0);
-    assert_eq!(h.state().gan.config().data, Toy2d::ring8(), "drawing alone does not change the data");
+    assert_eq!(h.state().gan().config().data, Toy2d::ring8(), "drawing alone does not change the data");
 
     h.get_by_label("Train on these").click();
     step_until(&mut h, "the trainer on the drawn points", |a| {
-        a.gan
+        a.gan()
             .snapshot()
             .is_some_and(|s| drawn_points(&s.config.data).is_some_and(|(name, _)| name.starts_with("Drawn")))
     });
-    let snap = h.state().gan.snapshot().unwrap().clone();
+    let snap = h.state().gan().snapshot().unwrap().clone();
     let (name, points) = drawn_points(&snap.config.data).unwrap();
     assert_eq!(name, format!("Drawn points ({n})"));
     assert_eq!(points.len(), n);
-    assert_eq!(h.state().gan.config().data, snap.config.data, "the side panel shows the data in force");
+    assert_eq!(h.state().gan().config().data, snap.config.data, "the side panel shows the data in force");
 
     // The points follow the stroke: left to right, at one height below the centre, spread over
     // most of the width the plane showed.
@@ -133,7 +135,7 @@ fn the_speed_limit_bounds_the_steps_and_lifting_it_lets_training_run() {
     let done = iterations(h.state());
     step_until(&mut h, "unlimited training", |a| iterations(a) >= done + 300);
     h.get_by_label("Pause").click();
-    step_until(&mut h, "paused", |a| !a.gan.playing());
+    step_until(&mut h, "paused", |a| !a.gan().playing());
 }
 
 /// R resets the run: the step counter goes back to 0 and the generator is the seed's again
@@ -141,22 +143,22 @@ fn the_speed_limit_bounds_the_steps_and_lifting_it_lets_training_run() {
 #[test]
 fn r_resets_the_run_to_step_zero_and_the_seeds_weights() {
     let mut h = harness();
-    let initial = h.state().gan.snapshot().unwrap().clone();
+    let initial = h.state().gan().snapshot().unwrap().clone();
     assert_eq!(initial.iterations, 0);
     h.get_by_label("Play").click();
     step_until(&mut h, "steps > 30", |a| iterations(a) > 30);
     h.get_by_label("Pause").click();
-    step_until(&mut h, "paused", |a| !a.gan.playing());
-    let trained = h.state().gan.snapshot().unwrap().clone();
+    step_until(&mut h, "paused", |a| !a.gan().playing());
+    let trained = h.state().gan().snapshot().unwrap().clone();
     assert_ne!(trained.fake, initial.fake, "training moved the generator");
 
     h.key_press(egui::Key::R);
-    step_until(&mut h, "reset to step 0", |a| a.gan.snapshot().is_some_and(|s| s.iterations == 0 && s.d_steps == 0));
+    step_until(&mut h, "reset to step 0", |a| a.gan().snapshot().is_some_and(|s| s.iterations == 0 && s.d_steps == 0));
     h.step();
     h.get_by_label("Step 0");
-    let reset = h.state().gan.snapshot().unwrap().clone();
+    let reset = h.state().gan().snapshot().unwrap().clone();
     assert_eq!(reset.fake, initial.fake, "the seed's generator again");
-    assert!(!h.state().gan.playing());
+    assert!(!h.state().gan().playing());
 }
 
 /// R does nothing while a text field has the keyboard (here: the seed being edited).
@@ -174,7 +176,7 @@ fn r_does_not_reset_while_a_field_is_being_edited() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     h.run_steps(3);
     assert_eq!(iterations(h.state()), 1, "R typed into a field is not a reset");
-    assert_eq!(h.state().gan.config().seed, 0);
+    assert_eq!(h.state().gan().config().seed, 0);
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     assert!(!h.ctx.egui_wants_keyboard_input());
@@ -198,7 +200,7 @@ fn the_csv_browser_walks_to_a_file_and_the_trainer_uses_its_points() {
     // The default harness fails on a character the fonts lack (the browser once marked folders
     // with 📁, drawn as a missing-glyph box).
     let mut h = common::harness();
-    step_until(&mut h, "first snapshot", |a| a.gan.snapshot().is_some());
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     let cwd = std::env::current_dir().unwrap();
     h.get_by_label("CSV file…").click();
     h.run_steps(2);
@@ -229,15 +231,66 @@ fn the_csv_browser_walks_to_a_file_and_the_trainer_uses_its_points() {
     assert_eq!(h.get_by_label("File:").value().as_deref(), Some(path.to_str().unwrap()));
     h.get_by_label("Open").click();
     step_until(&mut h, "the trainer on the CSV points", |a| {
-        a.gan.snapshot().is_some_and(|s| drawn_points(&s.config.data).is_some_and(|(name, _)| name == "points.csv"))
+        a.gan().snapshot().is_some_and(|s| drawn_points(&s.config.data).is_some_and(|(name, _)| name == "points.csv"))
     });
     h.run_steps(2);
     assert!(h.query_by_label("Open").is_none(), "the browser closed");
-    let snap = h.state().gan.snapshot().unwrap().clone();
+    let snap = h.state().gan().snapshot().unwrap().clone();
     assert_eq!(drawn_points(&snap.config.data).unwrap().1, want.as_slice());
     assert!(snap.real.iter().all(|q| want.contains(q)), "CSV points are used without jitter");
     for p in &want {
         assert!(snap.real.contains(p), "{p:?} is sampled");
     }
     h.get_by_label_contains("points.csv · green");
+}
+
+/// Reading a CSV file never holds up the window. The file here is a FIFO whose writer waits
+/// for the test's word (or 5 s, so that a read on the UI thread is late rather than stuck):
+/// the frames after "Open" are drawn at once while the read is pending, and say "Loading
+/// slow.csv …"; once the file is written its points become the data the trainer samples.
+#[cfg(unix)]
+#[test]
+fn choosing_a_csv_file_does_not_hold_up_the_window() {
+    use std::time::Duration;
+    let dir = tempfile::Builder::new().prefix("csv-fifo-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let path = dir.path().join("slow.csv");
+    assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
+    let want: Vec<Point2> = vec![[1.0, 1.0], [-1.0, 2.0], [0.5, -1.5]];
+    let (go, gate) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let path = path.clone();
+        let text: String = want.iter().map(|p| format!("{},{}\n", p[0], p[1])).collect();
+        std::thread::spawn(move || {
+            let _ = gate.recv_timeout(Duration::from_secs(5));
+            std::fs::write(&path, format!("x,y\n{text}")).unwrap();
+        })
+    };
+
+    let mut h = harness();
+    h.get_by_label("CSV file…").click();
+    h.run_steps(2);
+    h.get_by_label("File:").focus();
+    h.run_steps(1);
+    h.get_by_label("File:").type_text(path.to_str().unwrap());
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    let start = Instant::now();
+    h.run_steps(3);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(2), "three frames took {took:?} while the file was being read");
+    assert_eq!(h.state().gan().csv_loading(), Some("Loading slow.csv"));
+    h.get_by_label("Loading slow.csv …");
+    assert_eq!(h.state().gan().config().data, Toy2d::ring8(), "nothing changes until the file is read");
+
+    go.send(()).unwrap();
+    step_until(&mut h, "the trainer on the CSV points", |a| {
+        a.gan().snapshot().is_some_and(|s| drawn_points(&s.config.data).is_some_and(|(name, _)| name == "slow.csv"))
+    });
+    writer.join().unwrap();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Loading slow.csv").is_none(), "the loading line goes");
+    assert!(h.state().gan().csv_loading().is_none());
+    assert!(h.state().gan().message().is_none());
+    let snap = h.state().gan().snapshot().unwrap().clone();
+    assert_eq!(drawn_points(&snap.config.data).unwrap().1, want.as_slice());
 }

@@ -13,27 +13,29 @@ use latent_lab::ui::App;
 
 mod common;
 use common::step_until;
+use common::Labs as _;
+use latent_lab::ui::lab::TrainerView as _;
 
 /// The app with the AE vs VAE tab shown and its first snapshot in.
 fn harness() -> Harness<'static, App> {
     let mut h = common::harness();
     h.get_by_label("AE vs VAE").click();
-    step_until(&mut h, "first VAE snapshot", |a| a.vae.snapshot().is_some());
+    step_until(&mut h, "first VAE snapshot", |a| a.vae().snapshot().is_some());
     h
 }
 
 /// Exactly `n` training steps (commands, not play), so that the snapshot then stays put.
 fn train(h: &mut Harness<'static, App>, n: u64) {
     for _ in 0..n {
-        h.state_mut().vae.send(Control::Lab(VaeCommand::Step));
+        h.state_mut().vae_mut().send(Control::Lab(VaeCommand::Step));
     }
-    step_until(h, "the training steps", |a| a.vae.snapshot().is_some_and(|s| s.steps == n));
+    step_until(h, "the training steps", |a| a.vae().snapshot().is_some_and(|s| s.steps == n));
     h.run_steps(2);
 }
 
 /// A point of the VAE scatter, as fractions of its size from the centre (y down).
 fn at(h: &Harness<'static, App>, dx: f32, dy: f32) -> egui::Pos2 {
-    let rect = h.state().vae.scatter_rect(Model::Vae).expect("the VAE scatter is drawn");
+    let rect = h.state().vae().scatter_rect(Model::Vae).expect("the VAE scatter is drawn");
     rect.center() + egui::vec2(dx * rect.width(), dy * rect.height())
 }
 
@@ -41,7 +43,7 @@ fn at(h: &Harness<'static, App>, dx: f32, dy: f32) -> egui::Pos2 {
 fn hover(h: &mut Harness<'static, App>, pos: egui::Pos2) -> Hover {
     h.hover_at(pos);
     h.run_steps(2);
-    let hover = h.state().vae.hover().expect("hovering decodes").clone();
+    let hover = h.state().vae().hover().expect("hovering decodes").clone();
     assert_eq!(hover.model, Model::Vae);
     hover
 }
@@ -83,24 +85,24 @@ fn two_clicks_pin_two_points_and_give_an_interpolation_strip() {
     h.run_steps(2);
     let hint = "Click two points on a latent plot to see the interpolation between them.";
     h.get_by_label(hint);
-    assert!(h.state().vae.pins().is_empty());
+    assert!(h.state().vae().pins().is_empty());
 
     let (a, b, c) = (at(&h, -0.3, -0.3), at(&h, 0.3, 0.25), at(&h, 0.1, -0.35));
     let at_a = hover(&mut h, a);
     click(&mut h, a, PointerButton::Primary);
-    assert_eq!(h.state().vae.pins(), std::slice::from_ref(&at_a.z));
+    assert_eq!(h.state().vae().pins(), std::slice::from_ref(&at_a.z));
     h.get_by_label(hint);
-    assert!(h.state().vae.interpolation().is_none(), "one pin is no strip");
+    assert!(h.state().vae().interpolation().is_none(), "one pin is no strip");
 
     let at_b = hover(&mut h, b);
     click(&mut h, b, PointerButton::Primary);
-    assert_eq!(h.state().vae.pins(), [at_a.z.clone(), at_b.z.clone()]);
+    assert_eq!(h.state().vae().pins(), [at_a.z.clone(), at_b.z.clone()]);
     assert!(h.query_by_label(hint).is_none());
     h.get_by_label("Interpolation between the two pinned points");
 
-    let snap = h.state().vae.snapshot().unwrap().clone();
+    let snap = h.state().vae().snapshot().unwrap().clone();
     let dim = snap.width * snap.height;
-    let [ae, vae] = h.state().vae.interpolation().expect("two pins give a strip");
+    let [ae, vae] = h.state().vae().interpolation().expect("two pins give a strip");
     for (name, strip, first, last) in
         [("AE", &ae, &at_a.ae_image, &at_b.ae_image), ("VAE", &vae, &at_a.vae_image, &at_b.vae_image)]
     {
@@ -121,8 +123,8 @@ fn two_clicks_pin_two_points_and_give_an_interpolation_strip() {
 
     let at_c = hover(&mut h, c);
     click(&mut h, c, PointerButton::Primary);
-    assert_eq!(h.state().vae.pins(), [at_b.z, at_c.z], "a third pin replaces the oldest");
-    let [_, vae_bc] = h.state().vae.interpolation().unwrap();
+    assert_eq!(h.state().vae().pins(), [at_b.z, at_c.z], "a third pin replaces the oldest");
+    let [_, vae_bc] = h.state().vae().interpolation().unwrap();
     assert!(vae_bc != vae, "a new strip");
 }
 
@@ -133,7 +135,7 @@ fn two_clicks_pin_two_points_and_give_an_interpolation_strip() {
 fn a_right_click_picks_the_nearest_test_image_for_the_posterior_panel() {
     let mut h = harness();
     train(&mut h, 200);
-    let snap = h.state().vae.snapshot().unwrap().clone();
+    let snap = h.state().vae().snapshot().unwrap().clone();
     assert!(snap.eval.is_some(), "the numbers panel, with the posterior at its foot, is shown");
     let view = &snap.vae_latents;
     let fmt = |v: &[f32]| v.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(", ");
@@ -160,7 +162,7 @@ fn a_right_click_picks_the_nearest_test_image_for_the_posterior_panel() {
         .find(|(_, i)| *i != 0)
         .expect("some point is nearest to another image");
     click(&mut h, pos, PointerButton::Secondary);
-    assert!(h.state().vae.pins().is_empty(), "a right-click does not pin");
+    assert!(h.state().vae().pins().is_empty(), "a right-click does not pin");
 
     assert_eq!(h.get_by_label("test image").accesskit_node().numeric_value(), Some(picked as f64));
     h.get_by_label(&format!("(digit {})", snap.labels[picked]));
@@ -193,9 +195,9 @@ fn latent_dimension_three_shows_the_pca_plane_and_its_share_of_variance() {
     assert!(h.query_by_label_contains("PCA of the encoded test set").is_none());
 
     h.get_by_role_and_label(Role::Slider, "latent dimension K *").set_value_accesskit(3.0);
-    step_until(&mut h, "a K = 3 run", |a| a.vae.snapshot().is_some_and(|s| s.config.latent_dim == 3));
+    step_until(&mut h, "a K = 3 run", |a| a.vae().snapshot().is_some_and(|s| s.config.latent_dim == 3));
     h.run_steps(2);
-    let snap = h.state().vae.snapshot().unwrap().clone();
+    let snap = h.state().vae().snapshot().unwrap().clone();
     assert!(h.query_by_label_contains("latent z, test images").is_none());
     for (name, view) in [("AE", &snap.ae_latents), ("VAE", &snap.vae_latents)] {
         let proj = view.projection.as_ref().expect("K = 3 has a PCA projection");

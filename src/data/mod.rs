@@ -3,6 +3,7 @@
 pub mod csv2d;
 mod error;
 pub mod images;
+pub mod source;
 pub mod toy2d;
 
 pub use error::DataError;

@@ -1,15 +1,16 @@
 //! The GAN lab's panels: settings, step controls, the data plane over D's heatmap, mode
 //! coverage and curves.
 
-use std::sync::Arc;
-
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Arrows, Bar, BarChart, HLine, Legend, Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
-use super::lab::LabHandle;
+use super::background::{waiting_ui, Pending, Polled};
+use super::lab::{LabHandle, LabSettings, TrainerView};
 use super::widgets::{diverging, lr_slider, FileBrowser, FAKE, REAL};
+use super::Tab;
 use crate::data::csv2d::load_points;
 use crate::data::toy2d::{Point2, Toy2d};
+use crate::data::DataError;
 use crate::model::mlp::Activation;
 use crate::model::optim::{OptimizerConfig, OptimizerKind};
 use crate::theory::divergence::JS_METHOD;
@@ -17,6 +18,7 @@ use crate::theory::modes::{COVERAGE_MIN_COUNT, DEFINITION};
 use crate::train::gan::{limits, GanCommand, GanConfig, GanLoss, GanSnapshot, GanTrainer, NetConfig, NoiseKind};
 use crate::train::series::Series;
 use crate::train::worker::Control;
+use crate::train::TrainError;
 
 /// Which layers of the data plane are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,128 +91,62 @@ struct Drawing {
     points: Vec<Point2>,
 }
 
+impl LabSettings for GanTrainer {
+    type Config = GanConfig;
+
+    fn build(config: GanConfig) -> Result<Self, TrainError> {
+        Self::new(config)
+    }
+
+    fn validate(config: &GanConfig) -> Result<(), TrainError> {
+        config.validate()
+    }
+
+    fn config_of(snapshot: &GanSnapshot) -> &GanConfig {
+        &snapshot.config
+    }
+
+    fn set_config(config: GanConfig) -> GanCommand {
+        GanCommand::SetConfig(Box::new(config))
+    }
+}
+
+/// A CSV file of points being read on a background thread.
+struct CsvLoad {
+    /// The file's name, as the data set will be called.
+    name: String,
+    points: Pending<Result<Vec<Point2>, DataError>>,
+}
+
 /// The GAN lab: a trainer thread and what the panels need between frames.
 pub struct GanView {
-    /// The trainer thread (the app reads its status and starts it for `--play`).
-    pub(super) lab: LabHandle<GanTrainer>,
-    config: GanConfig,
+    lab: LabHandle<GanTrainer>,
+    ctx: egui::Context,
     /// Which plane layers are drawn.
     pub layers: Layers,
     speed_limited: bool,
     speed_limit: f64,
     drawing: Drawing,
     browser: FileBrowser,
+    csv: Option<CsvLoad>,
     heat: Option<(egui::TextureHandle, usize)>,
     plane_rect: Option<egui::Rect>,
 }
 
-impl GanView {
-    /// Starts the GAN trainer with default settings.
-    pub fn new(ctx: &egui::Context) -> Self {
-        Self::with_config(ctx, GanConfig::default())
+impl TrainerView for GanView {
+    type Trainer = GanTrainer;
+    const TAB: Tab = Tab::Gan;
+    const TITLE: &'static str = "GAN";
+
+    fn handle(&self) -> &LabHandle<GanTrainer> {
+        &self.lab
     }
 
-    /// Starts the GAN trainer with `config` (falls back to the defaults if it is invalid).
-    pub fn with_config(ctx: &egui::Context, config: GanConfig) -> Self {
-        let (trainer, config, message) = match GanTrainer::new(config.clone()) {
-            Ok(t) => (t, config, None),
-            Err(e) => {
-                let fallback = GanConfig::default();
-                (
-                    GanTrainer::new(fallback.clone()).expect("the default settings are valid"),
-                    fallback,
-                    Some(e.to_string()),
-                )
-            }
-        };
-        let mut lab = LabHandle::spawn(ctx, "gan-trainer", trainer);
-        if let Some(text) = message {
-            lab.show_message(text);
-        }
-        Self {
-            lab,
-            config,
-            layers: Layers::default(),
-            speed_limited: false,
-            speed_limit: 30.0,
-            drawing: Drawing::default(),
-            browser: FileBrowser::default(),
-            heat: None,
-            plane_rect: None,
-        }
+    fn handle_mut(&mut self) -> &mut LabHandle<GanTrainer> {
+        &mut self.lab
     }
 
-    /// The newest snapshot the panels draw from.
-    pub fn snapshot(&self) -> Option<&Arc<GanSnapshot>> {
-        self.lab.snapshot()
-    }
-
-    /// The settings the side panel shows.
-    pub fn config(&self) -> &GanConfig {
-        &self.config
-    }
-
-    /// Where the data plane was drawn in the last frame (read-only; tests draw on it).
-    pub fn plane_rect(&self) -> Option<egui::Rect> {
-        self.plane_rect
-    }
-
-    /// Whether the trainer last reported that it is playing.
-    pub fn playing(&self) -> bool {
-        self.lab.playing()
-    }
-
-    /// The error that stopped training, if any.
-    pub fn error(&self) -> Option<&str> {
-        self.lab.error()
-    }
-
-    /// The message box's text, if one is shown.
-    pub fn message(&self) -> Option<&str> {
-        self.lab.message()
-    }
-
-    /// Sends a command to the trainer (used by the panels and by tests).
-    pub fn send(&mut self, command: Control<GanCommand>) {
-        self.lab.send(command);
-    }
-
-    /// Reads the newest state from the trainer without waiting; after a refused setting the
-    /// side panel goes back to the settings in force.
-    pub fn poll(&mut self) {
-        if self.lab.poll() {
-            if let Some(s) = self.lab.snapshot() {
-                self.config = s.config.clone();
-            }
-        }
-    }
-
-    /// Pauses training while the tab is hidden, and resumes it when shown again.
-    pub fn set_visible(&mut self, visible: bool) {
-        self.lab.set_visible(visible);
-    }
-
-    fn apply_config(&mut self, config: GanConfig) {
-        self.lab.apply(&mut self.config, config, GanConfig::validate, |c| GanCommand::SetConfig(Box::new(c)));
-    }
-
-    /// Loads points from a CSV file and trains on them; a bad file shows a message and
-    /// changes nothing.
-    pub fn load_csv(&mut self, path: &std::path::Path) {
-        match load_points(path) {
-            Ok(points) => {
-                let name =
-                    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-                let data = Toy2d::Points { name, points, jitter: 0.0 };
-                self.apply_config(GanConfig { data, ..self.config.clone() });
-            }
-            Err(e) => self.lab.show_message(e.to_string()),
-        }
-    }
-
-    /// Draws the lab (call [`Self::poll`] first).
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.lab.shortcuts(ui.ctx());
+    fn draw(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("gan-controls").show(ui, |ui| self.controls_ui(ui));
         egui::Panel::left("gan-settings").resizable(true).default_size(300.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
@@ -223,6 +159,76 @@ impl GanView {
             }
         });
         self.dialogs_ui(ui.ctx());
+    }
+
+    /// Trains on the points of a CSV file once its background read is done; a bad file shows
+    /// a message and changes nothing.
+    fn poll_background(&mut self) {
+        let Some(load) = &mut self.csv else { return };
+        let result = match load.points.poll() {
+            Polled::Waiting => return,
+            Polled::Ready(result) => result.map_err(|e| e.to_string()),
+            Polled::Lost(reason) => Err(reason),
+        };
+        let name = std::mem::take(&mut load.name);
+        self.csv = None;
+        match result {
+            Ok(points) => {
+                let data = Toy2d::Points { name, points, jitter: 0.0 };
+                self.apply_config(GanConfig { data, ..self.config().clone() });
+            }
+            Err(text) => self.lab.show_message(text),
+        }
+    }
+}
+
+impl GanView {
+    /// Starts the GAN lab with default settings.
+    pub fn new(ctx: &egui::Context) -> Self {
+        Self::with_config(ctx, GanConfig::default())
+    }
+
+    /// Starts the GAN lab with `config` (falls back to the defaults, with a message, if it is
+    /// invalid). The trainer is built on a background thread.
+    pub fn with_config(ctx: &egui::Context, config: GanConfig) -> Self {
+        Self {
+            lab: LabHandle::start(ctx, "gan-trainer", config, "Starting the trainer".to_owned()),
+            ctx: ctx.clone(),
+            layers: Layers::default(),
+            speed_limited: false,
+            speed_limit: 30.0,
+            drawing: Drawing::default(),
+            browser: FileBrowser::default(),
+            csv: None,
+            heat: None,
+            plane_rect: None,
+        }
+    }
+
+    /// Where the data plane was drawn in the last frame (read-only; tests draw on it).
+    pub fn plane_rect(&self) -> Option<egui::Rect> {
+        self.plane_rect
+    }
+
+    /// The CSV file being read, while it is ("Loading points.csv").
+    pub fn csv_loading(&self) -> Option<&str> {
+        self.csv.as_ref().map(|load| load.points.what())
+    }
+
+    fn apply_config(&mut self, config: GanConfig) {
+        self.lab.apply(config);
+    }
+
+    /// Reads points from a CSV file on a background thread, then trains on them (see
+    /// [`TrainerView::poll_background`]); a bad file shows a message and changes nothing.
+    /// The window goes on drawing meanwhile. A new file replaces one still being read.
+    pub fn load_csv(&mut self, path: &std::path::Path) {
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let owned = path.to_path_buf();
+        match Pending::spawn(&self.ctx, "csv-loader", format!("Loading {name}"), move || load_points(&owned)) {
+            Ok(points) => self.csv = Some(CsvLoad { name, points }),
+            Err(text) => self.lab.show_message(text),
+        }
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
@@ -268,7 +274,7 @@ impl GanView {
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
-        let mut c = self.config.clone();
+        let mut c = self.config().clone();
         ui.heading("Data");
         let mut choice = DataChoice::of(&c.data);
         for option in DataChoice::ALL {
@@ -282,7 +288,14 @@ impl GanView {
                     DataChoice::Drawn => self.drawing.active = true,
                     DataChoice::Csv => self.browser.open_in(&std::env::current_dir().unwrap_or_default()),
                 }
+                if option != DataChoice::Csv {
+                    // Another choice wins over a CSV file still being read.
+                    self.csv = None;
+                }
             }
+        }
+        if let Some(load) = &self.csv {
+            waiting_ui(ui, load.points.what());
         }
         match &mut c.data {
             Toy2d::Ring8 { sigma, .. } | Toy2d::Grid25 { sigma, .. } => {

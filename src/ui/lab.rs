@@ -1,47 +1,159 @@
-//! What every lab's view shares: its trainer thread, the messages it shows, pausing while
-//! hidden, the play button, the error line and the keyboard shortcuts.
+//! What every lab's view shares: its trainer thread (built off the UI thread, with its data),
+//! the settings the side panel shows, the messages it shows, pausing while hidden, the play
+//! button, the error line and the keyboard shortcuts; and the [`LabView`] trait through which
+//! the window lists its labs.
+//!
+//! Adding a lab: write a view that implements [`TrainerView`] (and [`LabSettings`] for its
+//! trainer), give it a [`Tab`], and add it to the list in [`super::App::new`].
 
+use std::any::Any;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use eframe::egui::{self, Color32};
 
+use super::background::{waiting_ui, Pending, Polled};
+use super::Tab;
 use crate::train::worker::{Control, Lab, Status, Worker};
 use crate::train::TrainError;
 
-/// A view's handle on its trainer thread.
-pub struct LabHandle<L: Lab> {
-    worker: Worker<L>,
+/// What the window needs of a trainer beyond [`Lab`]: how to build one from settings, and
+/// which settings a snapshot was made with.
+pub trait LabSettings: Lab + Sized {
+    /// Every setting of the lab.
+    type Config: Clone + PartialEq + Default + Send + 'static;
+
+    /// Builds a fresh run (loading its data); slow, so it runs off the UI thread.
+    fn build(config: Self::Config) -> Result<Self, TrainError>;
+    /// Checks settings before they are sent; cheap.
+    fn validate(config: &Self::Config) -> Result<(), TrainError>;
+    /// The settings a snapshot was made with.
+    fn config_of(snapshot: &Self::Snapshot) -> &Self::Config;
+    /// The command that changes the settings of a running trainer.
+    fn set_config(config: Self::Config) -> Self::Command;
+}
+
+/// A trainer as it was built: the trainer, the settings it runs with, and why those are not
+/// the ones asked for (if they are not).
+type Built<L> = Result<(L, <L as LabSettings>::Config, Option<String>), TrainError>;
+
+/// Where a lab's trainer thread is.
+enum Stage<L: LabSettings> {
+    /// Being built on a background thread; commands wait here in order.
+    Building(Pending<Built<L>>, VecDeque<Control<L::Command>>),
+    /// Running.
+    Running(Worker<L>),
+    /// It could not be started (the reason is in the handle's idle status).
+    Failed,
+}
+
+/// A view's handle on its trainer thread, and the settings its side panel shows.
+pub struct LabHandle<L: LabSettings> {
+    ctx: egui::Context,
+    name: String,
+    stage: Stage<L>,
+    /// The status reported while no trainer runs (its error says why, after a failure).
+    idle: Status,
+    config: L::Config,
     message: Option<String>,
     seen_notice: u64,
     resume_on_show: bool,
 }
 
-impl<L: Lab> LabHandle<L> {
-    /// Starts a named trainer thread owning `lab`; it wakes `ctx` after each snapshot.
-    pub fn spawn(ctx: &egui::Context, name: &str, lab: L) -> Self {
-        let ctx = ctx.clone();
-        let worker = Worker::spawn(name, lab, move || ctx.request_repaint()).expect("cannot start a trainer thread");
-        Self { worker, message: None, seen_notice: 0, resume_on_show: false }
+impl<L: LabSettings> LabHandle<L> {
+    /// Builds the trainer for `config` on a background thread (loading its data there) and
+    /// then starts a trainer thread named `name` that owns it; it wakes `ctx` after each
+    /// snapshot. If `config` cannot be built, the default settings are used and a message
+    /// says why. `loading` tells the user what is happening until then ("Loading MNIST-5k").
+    /// Commands sent meanwhile are kept and sent, in order, once the trainer runs.
+    pub fn start(ctx: &egui::Context, name: &str, config: L::Config, loading: String) -> Self {
+        let asked = config.clone();
+        let build = move || -> Built<L> {
+            match L::build(asked.clone()) {
+                Ok(trainer) => Ok((trainer, asked, None)),
+                Err(e) => {
+                    let fallback = L::Config::default();
+                    L::build(fallback.clone()).map(|trainer| (trainer, fallback, Some(e.to_string())))
+                }
+            }
+        };
+        let mut handle = Self {
+            ctx: ctx.clone(),
+            name: name.to_owned(),
+            stage: Stage::Failed,
+            idle: Status::default(),
+            config,
+            message: None,
+            seen_notice: 0,
+            resume_on_show: false,
+        };
+        match Pending::spawn(ctx, &format!("{name}-build"), loading, build) {
+            Ok(pending) => handle.stage = Stage::Building(pending, VecDeque::new()),
+            Err(e) => handle.fail(e),
+        }
+        handle
+    }
+
+    fn fail(&mut self, reason: String) {
+        self.stage = Stage::Failed;
+        self.idle.error = Some(reason);
+    }
+
+    /// What the trainer is waiting for, while it is being built.
+    pub fn loading(&self) -> Option<&str> {
+        match &self.stage {
+            Stage::Building(pending, _) => Some(pending.what()),
+            _ => None,
+        }
+    }
+
+    /// Whether the trainer thread runs (it has been built and started).
+    pub fn running(&self) -> bool {
+        matches!(self.stage, Stage::Running(_))
+    }
+
+    fn worker(&self) -> Option<&Worker<L>> {
+        match &self.stage {
+            Stage::Running(worker) => Some(worker),
+            _ => None,
+        }
+    }
+
+    /// The settings the side panel shows: the ones in force, or the last ones sent.
+    pub fn config(&self) -> &L::Config {
+        &self.config
     }
 
     /// The newest snapshot.
     pub fn snapshot(&self) -> Option<&Arc<L::Snapshot>> {
-        self.worker.snapshot()
+        self.worker().and_then(Worker::snapshot)
     }
 
     /// The trainer's last reported status.
     pub fn status(&self) -> &Status {
-        self.worker.status()
+        self.worker().map_or(&self.idle, Worker::status)
     }
 
-    /// Whether the trainer is playing.
+    /// Whether the trainer is playing (while it is being built: whether it will, once it
+    /// runs, by the last Play or Pause waiting).
     pub fn playing(&self) -> bool {
-        self.worker.status().playing
+        match &self.stage {
+            Stage::Building(_, waiting) => waiting
+                .iter()
+                .rev()
+                .find_map(|c| match c {
+                    Control::Play => Some(true),
+                    Control::Pause => Some(false),
+                    _ => None,
+                })
+                .unwrap_or(false),
+            _ => self.status().playing,
+        }
     }
 
-    /// The error that stopped training, if any.
+    /// The error that stopped training (or kept the trainer from starting), if any.
     pub fn error(&self) -> Option<&str> {
-        self.worker.status().error.as_deref()
+        self.status().error.as_deref()
     }
 
     /// The message box's text, if one is shown.
@@ -54,67 +166,91 @@ impl<L: Lab> LabHandle<L> {
         self.message = Some(text);
     }
 
-    /// Sends a command; never blocks.
+    /// Sends a command; never blocks. While the trainer is being built it waits its turn.
     pub fn send(&mut self, command: Control<L::Command>) {
-        self.worker.send(command);
+        match &mut self.stage {
+            Stage::Building(_, waiting) => waiting.push_back(command),
+            Stage::Running(worker) => worker.send(command),
+            Stage::Failed => {}
+        }
     }
 
-    /// Reads the newest state without waiting. Returns true when the trainer refused a
-    /// setting (its message is then shown), so that the view can go back to the settings in
-    /// force.
-    pub fn poll(&mut self) -> bool {
-        self.worker.poll();
-        match self.worker.status().notice.clone() {
-            Some((id, text)) if id > self.seen_notice => {
+    /// Reads the newest state without waiting: starts the trainer once it is built, and
+    /// after a refused setting (its message is then shown) the side panel goes back to the
+    /// settings in force.
+    pub fn poll(&mut self) {
+        if let Stage::Building(pending, waiting) = &mut self.stage {
+            match pending.poll() {
+                Polled::Waiting => {}
+                Polled::Lost(reason) => self.fail(reason),
+                Polled::Ready(Err(e)) => self.fail(format!("cannot build the trainer: {e}")),
+                Polled::Ready(Ok((trainer, config, message))) => {
+                    let waiting = std::mem::take(waiting);
+                    let ctx = self.ctx.clone();
+                    match Worker::spawn(&self.name, trainer, move || ctx.request_repaint()) {
+                        Ok(mut worker) => {
+                            for command in waiting {
+                                worker.send(command);
+                            }
+                            self.stage = Stage::Running(worker);
+                            if message.is_some() {
+                                self.config = config;
+                                self.message = message;
+                            }
+                        }
+                        Err(e) => self.fail(format!("cannot start a trainer thread: {e}")),
+                    }
+                }
+            }
+        }
+        let Stage::Running(worker) = &mut self.stage else { return };
+        worker.poll();
+        if let Some((id, text)) = worker.status().notice.clone() {
+            if id > self.seen_notice {
                 self.seen_notice = id;
                 self.message = Some(text);
-                true
+                if let Some(s) = worker.snapshot() {
+                    self.config = L::config_of(s).clone();
+                }
             }
-            _ => false,
         }
     }
 
-    /// Sends `new` settings if they differ from `shown` and pass `validate`; otherwise shows
-    /// why not. `shown` becomes what the side panel displays.
-    pub fn apply<C: PartialEq + Clone>(
-        &mut self,
-        shown: &mut C,
-        new: C,
-        validate: impl FnOnce(&C) -> Result<(), TrainError>,
-        command: impl FnOnce(C) -> L::Command,
-    ) {
-        if new == *shown {
+    /// Sends `new` settings if they differ from those shown and pass validation; otherwise
+    /// shows why not. The settings shown become `new` when they are sent.
+    pub fn apply(&mut self, new: L::Config) {
+        if new == self.config {
             return;
         }
-        if let Err(e) = validate(&new) {
+        if let Err(e) = L::validate(&new) {
             self.message = Some(e.to_string());
             return;
         }
-        *shown = new.clone();
-        self.worker.send(Control::Lab(command(new)));
+        self.config = new.clone();
+        self.send(Control::Lab(L::set_config(new)));
     }
 
     /// Pauses training while the tab is hidden, and resumes it when shown again.
     pub fn set_visible(&mut self, visible: bool) {
         if !visible && self.playing() {
             self.resume_on_show = true;
-            self.worker.send(Control::Pause);
+            self.send(Control::Pause);
         } else if visible && std::mem::take(&mut self.resume_on_show) {
-            self.worker.send(Control::Play);
+            self.send(Control::Play);
         }
     }
 
     /// Starts training if it is paused.
     pub fn play(&mut self) {
         if !self.playing() {
-            self.worker.send(Control::Play);
+            self.send(Control::Play);
         }
     }
 
     /// Plays if paused, pauses if playing.
     pub fn toggle_play(&mut self) {
         let command = if self.playing() { Control::Pause } else { Control::Play };
-        self.worker.send(command);
+        self.send(command);
     }
 
     /// Space plays or pauses, R resets, unless a text field has the keyboard.
@@ -127,13 +263,13 @@ impl<L: Lab> LabHandle<L> {
             self.toggle_play();
         }
         if r {
-            self.worker.send(Control::Reset);
+            self.send(Control::Reset);
         }
     }
 
     /// The Play/Pause button (disabled while an error stands).
     pub fn play_button(&mut self, ui: &mut egui::Ui) {
-        let status = self.worker.status();
+        let status = self.status();
         let label = if status.playing { "Pause" } else { "Play" };
         if ui.add_enabled(status.error.is_none(), egui::Button::new(label)).on_hover_text("Space").clicked() {
             self.toggle_play();
@@ -142,7 +278,7 @@ impl<L: Lab> LabHandle<L> {
 
     /// Training speed and the cost of a snapshot.
     pub fn speed_ui(&self, ui: &mut egui::Ui) {
-        let status = self.worker.status();
+        let status = self.status();
         ui.label(format!("{:.0} steps/s", status.steps_per_sec));
         ui.weak(format!("snapshot {:.0} ms", 1000.0 * status.snapshot_secs)).on_hover_text(
             "Time the trainer spends building each picture; it publishes at most every 5× that, so training keeps most of the core.",
@@ -151,15 +287,27 @@ impl<L: Lab> LabHandle<L> {
 
     /// The error that stopped training, with a button to start again.
     pub fn error_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(error) = self.worker.status().error.clone() {
+        if let Some(error) = self.status().error.clone() {
             ui.horizontal(|ui| {
                 ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
                 if ui.button("Reset run").on_hover_text("Start again from the seed with the settings shown").clicked() {
-                    self.worker.send(Control::Reset);
+                    self.send(Control::Reset);
                 }
                 ui.weak("Change a setting if needed, then press Reset run.");
             });
         }
+    }
+
+    /// What the lab shows until its trainer runs: what it is loading, or why it could not
+    /// start.
+    pub fn loading_ui(&self, ui: &mut egui::Ui) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(what) = self.loading() {
+                waiting_ui(ui, what);
+            } else if let Some(error) = &self.idle.error {
+                ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
+            }
+        });
     }
 
     /// The message box, while there is a message.
@@ -174,5 +322,184 @@ impl<L: Lab> LabHandle<L> {
                 self.message = None;
             }
         }
+    }
+}
+
+/// A lab as the window sees it: a tab, polled every frame, drawn while shown, told when it is
+/// shown and hidden. Every [`TrainerView`] is one.
+pub trait LabView: Any {
+    /// The tab that shows this lab.
+    fn tab(&self) -> Tab;
+    /// The tab button's text.
+    fn title(&self) -> &'static str;
+    /// Reads what the trainer and any background work have done, without waiting (called
+    /// every frame, shown or not, so that queued commands go out and statuses stay current).
+    fn poll(&mut self);
+    /// Draws the lab, keyboard shortcuts first (call [`Self::poll`] first).
+    fn ui(&mut self, ui: &mut egui::Ui);
+    /// The trainer's last reported status.
+    fn status(&self) -> &Status;
+    /// Starts training if it is paused.
+    fn play(&mut self);
+    /// The lab's tab is now shown.
+    fn on_show(&mut self);
+    /// The lab's tab is now hidden (a lab pauses so that the shown one has the core).
+    fn on_hide(&mut self);
+}
+
+/// A lab's panels over its trainer thread. Implementing it makes the view a [`LabView`], and
+/// gives it the accessors every lab shares (snapshot, settings, play state, error, message,
+/// commands), which the UI tests use too.
+pub trait TrainerView: 'static {
+    /// The trainer behind the panels.
+    type Trainer: LabSettings;
+    /// The tab that shows this lab.
+    const TAB: Tab;
+    /// The tab button's text.
+    const TITLE: &'static str;
+
+    /// The handle on the trainer thread.
+    fn handle(&self) -> &LabHandle<Self::Trainer>;
+    /// The handle on the trainer thread, to send commands.
+    fn handle_mut(&mut self) -> &mut LabHandle<Self::Trainer>;
+    /// Draws the panels (the trainer runs).
+    fn draw(&mut self, ui: &mut egui::Ui);
+
+    /// Keyboard shortcuts, read before the panels are drawn: Space plays or pauses, R resets.
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        self.handle_mut().shortcuts(ctx);
+    }
+
+    /// Pauses training while the tab is hidden, and resumes it when shown again.
+    fn set_visible(&mut self, visible: bool) {
+        self.handle_mut().set_visible(visible);
+    }
+
+    /// Picks up the lab's own background work (called every frame after the trainer's poll).
+    fn poll_background(&mut self) {}
+
+    /// The newest snapshot the panels draw from.
+    fn snapshot(&self) -> Option<&Arc<<Self::Trainer as Lab>::Snapshot>> {
+        self.handle().snapshot()
+    }
+
+    /// The settings the side panel shows.
+    fn config(&self) -> &<Self::Trainer as LabSettings>::Config {
+        self.handle().config()
+    }
+
+    /// Whether the trainer last reported that it is playing.
+    fn playing(&self) -> bool {
+        self.handle().playing()
+    }
+
+    /// The error that stopped training, if any.
+    fn error(&self) -> Option<&str> {
+        self.handle().error()
+    }
+
+    /// The message box's text, if one is shown.
+    fn message(&self) -> Option<&str> {
+        self.handle().message()
+    }
+
+    /// Sends a command to the trainer (used by the panels and by tests); never blocks.
+    fn send(&mut self, command: Control<<Self::Trainer as Lab>::Command>) {
+        self.handle_mut().send(command);
+    }
+
+    /// What the trainer is waiting for while it is being built ("Loading MNIST-5k"), if it is.
+    fn loading(&self) -> Option<&str> {
+        self.handle().loading()
+    }
+}
+
+impl<V: TrainerView> LabView for V {
+    fn tab(&self) -> Tab {
+        V::TAB
+    }
+
+    fn title(&self) -> &'static str {
+        V::TITLE
+    }
+
+    fn poll(&mut self) {
+        self.handle_mut().poll();
+        self.poll_background();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui) {
+        if self.handle().running() {
+            self.shortcuts(ui.ctx());
+            self.draw(ui);
+        } else {
+            self.handle().loading_ui(ui);
+        }
+    }
+
+    fn status(&self) -> &Status {
+        self.handle().status()
+    }
+
+    fn play(&mut self) {
+        self.handle_mut().play();
+    }
+
+    fn on_show(&mut self) {
+        self.set_visible(true);
+    }
+
+    fn on_hide(&mut self) {
+        self.set_visible(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::optimal_d::{OptimalDConfig, OptimalDTrainer};
+
+    /// Polls until `pred` holds (30 s at most).
+    fn poll_until(h: &mut LabHandle<OptimalDTrainer>, what: &str, pred: impl Fn(&LabHandle<OptimalDTrainer>) -> bool) {
+        let start = std::time::Instant::now();
+        while !pred(h) {
+            assert!(start.elapsed().as_secs() < 30, "timed out waiting for: {what}");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            h.poll();
+        }
+    }
+
+    #[test]
+    fn commands_sent_while_the_trainer_is_built_go_out_in_order_once_it_runs() {
+        let ctx = egui::Context::default();
+        let mut h: LabHandle<OptimalDTrainer> =
+            LabHandle::start(&ctx, "test-optd", OptimalDConfig::default(), "Starting".to_owned());
+        assert_eq!(h.loading(), Some("Starting"), "nothing is built before the first poll");
+        assert!(h.snapshot().is_none() && !h.running());
+        h.play();
+        assert!(h.playing(), "a Play waits for the trainer");
+        // Hidden before it runs: it must not then play hidden, and plays again when shown.
+        h.set_visible(false);
+        assert!(!h.playing());
+        poll_until(&mut h, "a first snapshot", |h| h.snapshot().is_some());
+        assert!(h.loading().is_none() && h.running());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        h.poll();
+        assert!(!h.status().playing, "Play then Pause went out in that order");
+        h.set_visible(true);
+        poll_until(&mut h, "playing once shown", |h| h.status().playing && h.status().steps > 0);
+    }
+
+    #[test]
+    fn settings_that_cannot_be_built_fall_back_to_the_defaults_with_a_message() {
+        let ctx = egui::Context::default();
+        let bad = OptimalDConfig { batch: 1, ..OptimalDConfig::default() };
+        let mut h: LabHandle<OptimalDTrainer> = LabHandle::start(&ctx, "test-optd", bad.clone(), "Starting".to_owned());
+        assert_eq!(h.config(), &bad, "the settings asked for, until the build says otherwise");
+        poll_until(&mut h, "the trainer", LabHandle::running);
+        assert_eq!(h.config(), &OptimalDConfig::default());
+        let message = h.message().expect("a message says why");
+        assert!(message.contains("batch size"), "{message}");
+        assert!(h.error().is_none(), "the run goes on with the defaults");
     }
 }

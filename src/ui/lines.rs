@@ -1,85 +1,90 @@
 //! The JS vs W1 lab's panels: the θ slider, the closed forms as functions of θ, the learned
 //! estimates and their gradients, the two lines in the plane, and the race.
 
-use std::sync::Arc;
-
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotPoints, Points, Text, VLine};
 
-use super::lab::LabHandle;
+use super::lab::{LabHandle, LabSettings, TrainerView};
 use super::widgets::{FAKE, REAL};
+use super::Tab;
 use crate::theory::lines;
 use crate::train::lines::{Constraint, LinesCommand, LinesConfig, LinesSnapshot, LinesTrainer};
 use crate::train::series::Series;
 use crate::train::worker::Control;
+use crate::train::TrainError;
 
 const JS_COLOUR: Color32 = Color32::from_rgb(255, 160, 80);
 const W1_COLOUR: Color32 = Color32::from_rgb(90, 200, 255);
 const TV_COLOUR: Color32 = Color32::from_rgb(200, 140, 255);
 const KL_COLOUR: Color32 = Color32::from_rgb(255, 90, 90);
 
+impl LabSettings for LinesTrainer {
+    type Config = LinesConfig;
+
+    fn build(config: LinesConfig) -> Result<Self, TrainError> {
+        Self::new(config)
+    }
+
+    fn validate(config: &LinesConfig) -> Result<(), TrainError> {
+        config.validate()
+    }
+
+    fn config_of(snapshot: &LinesSnapshot) -> &LinesConfig {
+        &snapshot.config
+    }
+
+    fn set_config(config: LinesConfig) -> LinesCommand {
+        LinesCommand::SetConfig(Box::new(config))
+    }
+}
+
 /// The JS vs W1 lab.
 pub struct LinesView {
-    /// The trainer thread (the app reads its status and starts it for `--play`).
-    pub(super) lab: LabHandle<LinesTrainer>,
-    config: LinesConfig,
+    lab: LabHandle<LinesTrainer>,
     racing: bool,
     visible: bool,
 }
 
-impl LinesView {
-    /// Starts the lab; its estimators train whenever the tab is shown.
-    pub fn new(ctx: &egui::Context) -> Self {
-        let config = LinesConfig::default();
-        let trainer = LinesTrainer::new(config.clone()).expect("the default settings are valid");
-        Self { lab: LabHandle::spawn(ctx, "lines-trainer", trainer), config, racing: false, visible: false }
+impl TrainerView for LinesView {
+    type Trainer = LinesTrainer;
+    const TAB: Tab = Tab::JsW1;
+    const TITLE: &'static str = "JS vs W1";
+
+    fn handle(&self) -> &LabHandle<LinesTrainer> {
+        &self.lab
     }
 
-    /// The newest snapshot.
-    pub fn snapshot(&self) -> Option<&Arc<LinesSnapshot>> {
-        self.lab.snapshot()
+    fn handle_mut(&mut self) -> &mut LabHandle<LinesTrainer> {
+        &mut self.lab
     }
 
-    /// The settings the panel shows (θ included).
-    pub fn config(&self) -> &LinesConfig {
-        &self.config
-    }
-
-    /// Reads the trainer's newest state without waiting.
-    pub fn poll(&mut self) {
-        if self.lab.poll() {
-            if let Some(s) = self.lab.snapshot() {
-                self.config = s.config.clone();
-            }
+    /// ← and → move θ by 0.05 (this lab has no play button: it trains while shown).
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
         }
+        let (left, right) = ctx.input(|i| (i.key_pressed(egui::Key::ArrowLeft), i.key_pressed(egui::Key::ArrowRight)));
+        let mut c = self.config().clone();
+        if left {
+            c.theta = ((c.theta - 0.05) * 100.0).round() / 100.0;
+        }
+        if right {
+            c.theta = ((c.theta + 0.05) * 100.0).round() / 100.0;
+        }
+        c.theta = c.theta.clamp(-2.0, 2.0);
+        self.apply_config(c);
     }
 
     /// The estimators train while the tab is shown and rest while it is hidden.
-    pub fn set_visible(&mut self, visible: bool) {
+    fn set_visible(&mut self, visible: bool) {
         if visible != self.visible {
             self.visible = visible;
             self.lab.send(if visible { Control::Play } else { Control::Pause });
         }
     }
 
-    fn apply_config(&mut self, config: LinesConfig) {
-        self.lab.apply(&mut self.config, config, LinesConfig::validate, |c| LinesCommand::SetConfig(Box::new(c)));
-    }
-
-    /// Draws the lab (call [`Self::poll`] first).
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
-        let mut c = self.config.clone();
-        if !ui.ctx().egui_wants_keyboard_input() {
-            let (left, right) =
-                ui.ctx().input(|i| (i.key_pressed(egui::Key::ArrowLeft), i.key_pressed(egui::Key::ArrowRight)));
-            if left {
-                c.theta = ((c.theta - 0.05) * 100.0).round() / 100.0;
-            }
-            if right {
-                c.theta = ((c.theta + 0.05) * 100.0).round() / 100.0;
-            }
-            c.theta = c.theta.clamp(-2.0, 2.0);
-        }
+    fn draw(&mut self, ui: &mut egui::Ui) {
+        let mut c = self.config().clone();
         egui::Panel::top("lines-theta").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.label(RichText::new("θ").size(20.0).strong());
@@ -106,6 +111,19 @@ impl LinesView {
             }
         });
         self.lab.message_ui(ui.ctx(), "lines-message");
+    }
+}
+
+impl LinesView {
+    /// Starts the lab (its trainer is built on a background thread); its estimators train
+    /// whenever the tab is shown.
+    pub fn new(ctx: &egui::Context) -> Self {
+        let lab = LabHandle::start(ctx, "lines-trainer", LinesConfig::default(), "Starting the trainer".to_owned());
+        Self { lab, racing: false, visible: false }
+    }
+
+    fn apply_config(&mut self, config: LinesConfig) {
+        self.lab.apply(config);
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui, c: &mut LinesConfig) {
@@ -161,7 +179,7 @@ impl LinesView {
 
     fn lab_ui(&mut self, ui: &mut egui::Ui, s: &LinesSnapshot) {
         let e = &s.estimates;
-        let theta = self.config.theta;
+        let theta = self.config().theta;
         let avail = ui.available_size();
         let top = (avail.y * 0.5).max(200.0);
         ui.horizontal_top(|ui| {

@@ -1,5 +1,7 @@
 //! The window: a tab per lab. Panels read snapshots, never tensors.
 
+pub mod background;
+pub mod decode;
 pub mod frame_stats;
 pub mod gan;
 pub mod images;
@@ -10,6 +12,8 @@ pub mod vae;
 pub mod widgets;
 
 use eframe::egui;
+
+use lab::LabView;
 
 /// The labs, one tab each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,32 +46,13 @@ impl Tab {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.name() == name)
     }
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::Gan => "GAN",
-            Self::AeVae => "AE vs VAE",
-            Self::OptimalD => "Optimal discriminator",
-            Self::JsW1 => "JS vs W1",
-        }
-    }
-
-    fn ready(self) -> bool {
-        matches!(self, Self::Gan | Self::AeVae | Self::OptimalD | Self::JsW1)
-    }
 }
 
 /// The whole application.
 pub struct App {
     tab: Tab,
-    /// The GAN lab.
-    pub gan: gan::GanView,
-    /// The AE vs VAE lab.
-    pub vae: vae::VaeView,
-    /// The optimal-discriminator lab.
-    pub optimal_d: optimal_d::OptimalDView,
-    /// The JS vs W1 lab.
-    pub lines: lines::LinesView,
+    /// The labs, one tab each, in the order of their tab buttons.
+    labs: Vec<Box<dyn LabView>>,
     /// Per-frame UI times and their readout.
     pub frame_stats: frame_stats::FrameStats,
     /// eframe's CPU time for the previous frame, handed over by the eframe wrapper.
@@ -104,17 +89,23 @@ pub fn install_fonts(ctx: &egui::Context) {
 
 impl App {
     /// Builds the app; `ctx` gets the fonts and is used by trainer threads to wake the UI.
+    /// Nothing slow happens here: each lab builds its trainer (and loads its data) on a
+    /// background thread and shows what it is loading until then.
     pub fn new(ctx: &egui::Context) -> Self {
         install_fonts(ctx);
-        Self {
-            tab: Tab::Gan,
-            gan: gan::GanView::new(ctx),
-            vae: vae::VaeView::new(ctx),
-            optimal_d: optimal_d::OptimalDView::new(ctx),
-            lines: lines::LinesView::new(ctx),
-            frame_stats: frame_stats::FrameStats::default(),
-            prev_frame_cpu: None,
+        // The labs, in the order of their tab buttons; a new lab is one more line here.
+        let labs: Vec<Box<dyn LabView>> = vec![
+            Box::new(gan::GanView::new(ctx)),
+            Box::new(vae::VaeView::new(ctx)),
+            Box::new(optimal_d::OptimalDView::new(ctx)),
+            Box::new(lines::LinesView::new(ctx)),
+        ];
+        let mut app =
+            Self { tab: Tab::Gan, labs, frame_stats: frame_stats::FrameStats::default(), prev_frame_cpu: None };
+        if let Some(lab) = app.shown_mut() {
+            lab.on_show();
         }
+        app
     }
 
     /// Builds the app as `options` ask: the first tab, training started, frame times
@@ -139,24 +130,35 @@ impl App {
         self.tab
     }
 
+    /// The lab of type `V` (for example [`gan::GanView`]), if the app has one.
+    pub fn view<V: LabView>(&self) -> Option<&V> {
+        self.labs.iter().find_map(|lab| (lab.as_ref() as &dyn std::any::Any).downcast_ref())
+    }
+
+    /// The lab of type `V`, to change it, if the app has one.
+    pub fn view_mut<V: LabView>(&mut self) -> Option<&mut V> {
+        self.labs.iter_mut().find_map(|lab| (lab.as_mut() as &mut dyn std::any::Any).downcast_mut())
+    }
+
+    fn shown(&self) -> Option<&dyn LabView> {
+        self.labs.iter().find(|lab| lab.tab() == self.tab).map(AsRef::as_ref)
+    }
+
+    fn shown_mut(&mut self) -> Option<&mut (dyn LabView + 'static)> {
+        let tab = self.tab;
+        self.labs.iter_mut().find(|lab| lab.tab() == tab).map(AsMut::as_mut)
+    }
+
     /// Starts training the shown lab.
     pub fn play_shown(&mut self) {
-        match self.tab {
-            Tab::Gan => self.gan.lab.play(),
-            Tab::AeVae => self.vae.lab.play(),
-            Tab::OptimalD => self.optimal_d.lab.play(),
-            Tab::JsW1 => self.lines.lab.play(),
+        if let Some(lab) = self.shown_mut() {
+            lab.play();
         }
     }
 
-    /// The shown lab's trainer status.
-    fn shown_status(&self) -> &crate::train::worker::Status {
-        match self.tab {
-            Tab::Gan => self.gan.lab.status(),
-            Tab::AeVae => self.vae.lab.status(),
-            Tab::OptimalD => self.optimal_d.lab.status(),
-            Tab::JsW1 => self.lines.lab.status(),
-        }
+    /// The shown lab's trainer status (none if no lab has the tab).
+    fn shown_status(&self) -> Option<&crate::train::worker::Status> {
+        self.shown().map(LabView::status)
     }
 
     /// Switches to another lab; the hidden lab pauses (and resumes when shown again), so the
@@ -165,11 +167,13 @@ impl App {
         if tab == self.tab {
             return;
         }
-        self.gan.set_visible(tab == Tab::Gan);
-        self.vae.set_visible(tab == Tab::AeVae);
-        self.optimal_d.set_visible(tab == Tab::OptimalD);
-        self.lines.set_visible(tab == Tab::JsW1);
+        if let Some(lab) = self.shown_mut() {
+            lab.on_hide();
+        }
         self.tab = tab;
+        if let Some(lab) = self.shown_mut() {
+            lab.on_show();
+        }
     }
 
     /// Draws one frame into `ui` (shared by eframe and the UI tests), and records how long
@@ -177,13 +181,13 @@ impl App {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let started = std::time::Instant::now();
         self.draw(ui);
-        let age = self.shown_status().published_at.map(|t| t.elapsed().as_secs_f32() * 1e3);
+        let age = self.shown_status().and_then(|s| s.published_at).map(|t| t.elapsed().as_secs_f32() * 1e3);
         let frame = frame_stats::FrameTime {
             ui_ms: started.elapsed().as_secs_f32() * 1e3,
             prev_frame_cpu_ms: self.prev_frame_cpu.map(|s| s * 1e3),
             snapshot_age_ms: age,
         };
-        let speed = self.shown_status().steps_per_sec;
+        let speed = self.shown_status().map_or(0.0, |s| s.steps_per_sec);
         self.frame_stats.record(frame, self.tab.name(), speed);
         if self.frame_stats.visible {
             // The readout changes every frame.
@@ -194,37 +198,35 @@ impl App {
     fn draw(&mut self, ui: &mut egui::Ui) {
         // Every lab reads its trainer's state each frame, shown or not, so that queued
         // commands go out and statuses stay current.
-        self.gan.poll();
-        self.vae.poll();
-        self.optimal_d.poll();
-        self.lines.poll();
+        for lab in &mut self.labs {
+            lab.poll();
+        }
+        let mut chosen = None;
         egui::Panel::top("tabs").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Latent Lab");
                 ui.separator();
-                for tab in Tab::ALL {
-                    let response = ui.add_enabled(tab.ready(), egui::Button::selectable(self.tab == tab, tab.label()));
-                    let response = response.on_disabled_hover_text("This lab is not built yet.");
-                    if response.clicked() {
-                        self.show_tab(tab);
+                for lab in &self.labs {
+                    if ui.add(egui::Button::selectable(self.tab == lab.tab(), lab.title())).clicked() {
+                        chosen = Some(lab.tab());
                     }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     ui.toggle_value(&mut self.frame_stats.visible, "Frame times")
                         .on_hover_text("The UI thread's time per frame (p50, p95) and the age of the picture.");
                     if self.frame_stats.visible {
-                        let age = self.shown_status().published_at.map(|t| t.elapsed());
+                        let age = self.shown().and_then(|lab| lab.status().published_at).map(|t| t.elapsed());
                         ui.separator();
                         self.frame_stats.ui(ui, age);
                     }
                 });
             });
         });
-        match self.tab {
-            Tab::Gan => self.gan.ui(ui),
-            Tab::AeVae => self.vae.ui(ui),
-            Tab::OptimalD => self.optimal_d.ui(ui),
-            Tab::JsW1 => self.lines.ui(ui),
+        if let Some(tab) = chosen {
+            self.show_tab(tab);
+        }
+        if let Some(lab) = self.shown_mut() {
+            lab.ui(ui);
         }
     }
 }

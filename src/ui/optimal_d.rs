@@ -1,13 +1,12 @@
 //! The optimal-discriminator lab's panels: p_data, p_g, D and D* on one line plot, the sample
 //! histograms under it, and the value of the game against −log 4 + 2·JSD.
 
-use std::sync::Arc;
-
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
-use super::lab::LabHandle;
+use super::lab::{LabHandle, LabSettings, TrainerView};
 use super::widgets::{lr_slider, FAKE, REAL};
+use super::Tab;
 use crate::model::mlp::Activation;
 use crate::theory::optimal_d::{Component, Mixture1d, MINUS_LOG_4};
 use crate::train::gan::GanLoss;
@@ -16,68 +15,52 @@ use crate::train::optimal_d::{
 };
 use crate::train::series::Series;
 use crate::train::worker::Control;
+use crate::train::TrainError;
 
 /// Colour of the trained D(x).
 const D_COLOUR: Color32 = Color32::from_rgb(255, 170, 60);
 
+impl LabSettings for OptimalDTrainer {
+    type Config = OptimalDConfig;
+
+    fn build(config: OptimalDConfig) -> Result<Self, TrainError> {
+        Self::new(config)
+    }
+
+    fn validate(config: &OptimalDConfig) -> Result<(), TrainError> {
+        config.validate()
+    }
+
+    fn config_of(snapshot: &OptimalDSnapshot) -> &OptimalDConfig {
+        &snapshot.config
+    }
+
+    fn set_config(config: OptimalDConfig) -> OptimalDCommand {
+        OptimalDCommand::SetConfig(Box::new(config))
+    }
+}
+
 /// The optimal-discriminator lab.
 pub struct OptimalDView {
-    /// The trainer thread (the app reads its status and starts it for `--play`).
-    pub(super) lab: LabHandle<OptimalDTrainer>,
-    config: OptimalDConfig,
+    lab: LabHandle<OptimalDTrainer>,
     dragging: Option<usize>,
     handles: Vec<egui::Pos2>,
 }
 
-impl OptimalDView {
-    /// Starts the trainer with the default settings.
-    pub fn new(ctx: &egui::Context) -> Self {
-        let config = OptimalDConfig::default();
-        let trainer = OptimalDTrainer::new(config.clone()).expect("the default settings are valid");
-        Self { lab: LabHandle::spawn(ctx, "optimal-d-trainer", trainer), config, dragging: None, handles: Vec::new() }
+impl TrainerView for OptimalDView {
+    type Trainer = OptimalDTrainer;
+    const TAB: Tab = Tab::OptimalD;
+    const TITLE: &'static str = "Optimal discriminator";
+
+    fn handle(&self) -> &LabHandle<OptimalDTrainer> {
+        &self.lab
     }
 
-    /// The newest snapshot.
-    pub fn snapshot(&self) -> Option<&Arc<OptimalDSnapshot>> {
-        self.lab.snapshot()
+    fn handle_mut(&mut self) -> &mut LabHandle<OptimalDTrainer> {
+        &mut self.lab
     }
 
-    /// The settings the side panel shows.
-    pub fn config(&self) -> &OptimalDConfig {
-        &self.config
-    }
-
-    /// Whether the trainer is playing.
-    pub fn playing(&self) -> bool {
-        self.lab.playing()
-    }
-
-    /// Where each mode's drag handle (its centre, on p_data) was drawn in the last frame.
-    pub fn mode_handles(&self) -> &[egui::Pos2] {
-        &self.handles
-    }
-
-    /// Reads the trainer's newest state without waiting.
-    pub fn poll(&mut self) {
-        if self.lab.poll() {
-            if let Some(s) = self.lab.snapshot() {
-                self.config = s.config.clone();
-            }
-        }
-    }
-
-    /// Pauses while hidden, resumes when shown.
-    pub fn set_visible(&mut self, visible: bool) {
-        self.lab.set_visible(visible);
-    }
-
-    fn apply_config(&mut self, config: OptimalDConfig) {
-        self.lab.apply(&mut self.config, config, OptimalDConfig::validate, |c| OptimalDCommand::SetConfig(Box::new(c)));
-    }
-
-    /// Draws the lab (call [`Self::poll`] first).
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.lab.shortcuts(ui.ctx());
+    fn draw(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("optd-controls").show(ui, |ui| self.controls_ui(ui));
         egui::Panel::left("optd-settings").resizable(true).default_size(300.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
@@ -98,6 +81,24 @@ impl OptimalDView {
         });
         self.lab.message_ui(ui.ctx(), "optd-message");
     }
+}
+
+impl OptimalDView {
+    /// Starts the lab with the default settings (its trainer is built on a background thread).
+    pub fn new(ctx: &egui::Context) -> Self {
+        let lab =
+            LabHandle::start(ctx, "optimal-d-trainer", OptimalDConfig::default(), "Starting the trainer".to_owned());
+        Self { lab, dragging: None, handles: Vec::new() }
+    }
+
+    /// Where each mode's drag handle (its centre, on p_data) was drawn in the last frame.
+    pub fn mode_handles(&self) -> &[egui::Pos2] {
+        &self.handles
+    }
+
+    fn apply_config(&mut self, config: OptimalDConfig) {
+        self.lab.apply(config);
+    }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
@@ -112,7 +113,7 @@ impl OptimalDView {
                 self.lab.send(Control::Reset);
             }
             ui.separator();
-            let mut frozen = self.config.freeze_g;
+            let mut frozen = self.config().freeze_g;
             if ui
                 .toggle_value(&mut frozen, RichText::new("Freeze G, train D").strong())
                 .on_hover_text(
@@ -120,7 +121,7 @@ impl OptimalDView {
                 )
                 .changed()
             {
-                self.apply_config(OptimalDConfig { freeze_g: frozen, ..self.config.clone() });
+                self.apply_config(OptimalDConfig { freeze_g: frozen, ..self.config().clone() });
             }
             ui.separator();
             if let Some(s) = self.lab.snapshot() {
@@ -140,7 +141,7 @@ impl OptimalDView {
         ui.label(RichText::new("Densities, D(x) and D*(x) = p_data(x) / (p_data(x) + p_g(x))").strong());
         let height = ui.available_height();
         let centres: Vec<[f64; 2]> =
-            self.config.data.components.iter().map(|c| [c.mean, self.config.data.pdf(c.mean)]).collect();
+            self.config().data.components.iter().map(|c| [c.mean, self.config().data.pdf(c.mean)]).collect();
         let response = Plot::new("optd-main")
             .height(height * 0.62)
             .link_axis(link, [true, false])
@@ -214,7 +215,7 @@ impl OptimalDView {
         if let (Some(i), true) = (self.dragging, r.dragged()) {
             if let Some(p) = r.interact_pointer_pos() {
                 let x = t.value_from_position(p).x.clamp(-10.0, 10.0);
-                let mut c = self.config.clone();
+                let mut c = self.config().clone();
                 if let Some(component) = c.data.components.get_mut(i) {
                     component.mean = (x * 100.0).round() / 100.0;
                 }
@@ -227,7 +228,7 @@ impl OptimalDView {
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
-        let mut c = self.config.clone();
+        let mut c = self.config().clone();
         ui.heading("p_data");
         ui.horizontal(|ui| {
             for (name, preset) in [

@@ -7,15 +7,18 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points, Polygon};
 use rand::SeedableRng as _;
 
+use super::decode::{decode, interpolate};
 use super::images::{key_of, mosaic, show, CachedTexture};
-use super::lab::LabHandle;
+use super::lab::{LabHandle, LabSettings, TrainerView};
 use super::widgets::{lr_slider, FileBrowser};
+use super::Tab;
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::theory::gaussian::{kl_diag_to_std_normal, kl_monte_carlo, McEstimate};
 use crate::train::series::Series;
 use crate::train::vae::{limits, ImageSource, LatentView, VaeCommand, VaeConfig, VaeSnapshot, VaeTrainer, GRID_SIDE};
 use crate::train::worker::Control;
+use crate::train::TrainError;
 
 /// Colours of the ten digit classes (Tableau 10).
 pub const CLASS_COLOURS: [Color32; 10] = [
@@ -79,11 +82,29 @@ struct Posterior {
     kl_mc: McEstimate,
 }
 
+impl LabSettings for VaeTrainer {
+    type Config = VaeConfig;
+
+    fn build(config: VaeConfig) -> Result<Self, TrainError> {
+        Self::new(config)
+    }
+
+    fn validate(config: &VaeConfig) -> Result<(), TrainError> {
+        config.validate()
+    }
+
+    fn config_of(snapshot: &VaeSnapshot) -> &VaeConfig {
+        &snapshot.config
+    }
+
+    fn set_config(config: VaeConfig) -> VaeCommand {
+        VaeCommand::SetConfig(Box::new(config))
+    }
+}
+
 /// The AE vs VAE lab.
 pub struct VaeView {
-    /// The trainer thread (the app reads its status and starts it for `--play`).
-    pub(super) lab: LabHandle<VaeTrainer>,
-    config: VaeConfig,
+    lab: LabHandle<VaeTrainer>,
     lower: Lower,
     hover: Option<Hover>,
     /// The snapshot whose decoders made `hover`'s images: a newer one decodes the same z
@@ -107,144 +128,20 @@ struct Textures {
     picked: CachedTexture,
 }
 
-/// Monte-Carlo samples for the posterior's KL estimate.
-const KL_MC_SAMPLES: usize = 2000;
+impl TrainerView for VaeView {
+    type Trainer = VaeTrainer;
+    const TAB: Tab = Tab::AeVae;
+    const TITLE: &'static str = "AE vs VAE";
 
-impl VaeView {
-    /// Starts the trainer with the default settings (MNIST-5k, K = 2).
-    pub fn new(ctx: &egui::Context) -> Self {
-        Self::with_config(ctx, VaeConfig::default())
+    fn handle(&self) -> &LabHandle<VaeTrainer> {
+        &self.lab
     }
 
-    /// Starts the trainer with `config` (the built-in digits if that fails to load).
-    pub fn with_config(ctx: &egui::Context, config: VaeConfig) -> Self {
-        let (trainer, config, message) = match VaeTrainer::new(config.clone()) {
-            Ok(t) => (t, config, None),
-            Err(e) => {
-                let fallback = VaeConfig::default();
-                let t = VaeTrainer::new(fallback.clone()).expect("the bundled data loads");
-                (t, fallback, Some(e.to_string()))
-            }
-        };
-        let mut lab = LabHandle::spawn(ctx, "vae-trainer", trainer);
-        if let Some(text) = message {
-            lab.show_message(text);
-        }
-        Self {
-            lab,
-            config,
-            lower: Lower::Manifold,
-            hover: None,
-            hover_snapshot: None,
-            pins: Vec::new(),
-            picked: 0,
-            posterior: None,
-            scatter_rects: [None, None],
-            browser: FileBrowser::default(),
-            textures: Textures::default(),
-        }
+    fn handle_mut(&mut self) -> &mut LabHandle<VaeTrainer> {
+        &mut self.lab
     }
 
-    /// The newest snapshot.
-    pub fn snapshot(&self) -> Option<&Arc<VaeSnapshot>> {
-        self.lab.snapshot()
-    }
-
-    /// The settings the side panel shows.
-    pub fn config(&self) -> &VaeConfig {
-        &self.config
-    }
-
-    /// What the decoders make of the point under the mouse, if any.
-    pub fn hover(&self) -> Option<&Hover> {
-        self.hover.as_ref()
-    }
-
-    /// Where a model's latent scatter was drawn in the last frame.
-    pub fn scatter_rect(&self, model: Model) -> Option<egui::Rect> {
-        self.scatter_rects[model as usize]
-    }
-
-    /// The pinned latent points, oldest first (a click on a latent plot pins one; at most two).
-    pub fn pins(&self) -> &[Vec<f32>] {
-        &self.pins
-    }
-
-    /// The interpolation strip between the two pins, as the reconstructions panel draws it
-    /// with the newest snapshot's decoders: for the AE then the VAE, 10 decodings (pixel
-    /// means, `width × height` each) from the first pin to the second. None with fewer pins.
-    pub fn interpolation(&self) -> Option<[Vec<f32>; 2]> {
-        self.lab.snapshot().and_then(|s| self.strip(s))
-    }
-
-    fn strip(&self, snap: &VaeSnapshot) -> Option<[Vec<f32>; 2]> {
-        if self.pins.len() != 2 {
-            return None;
-        }
-        let k = snap.config.latent_dim;
-        let decode = |decoder: &crate::model::frozen::FrozenMlp| {
-            let mut pixels = Vec::new();
-            for step in 0..10 {
-                let t = step as f32 / 9.0;
-                let z: Vec<f32> = (0..k).map(|j| self.pins[0][j] * (1.0 - t) + self.pins[1][j] * t).collect();
-                pixels.extend(decoder.forward(&z).iter().map(|a| 1.0 / (1.0 + (-a).exp())));
-            }
-            pixels
-        };
-        Some([decode(&snap.ae_decoder), decode(&snap.vae_decoder)])
-    }
-
-    /// Whether the trainer is playing.
-    pub fn playing(&self) -> bool {
-        self.lab.playing()
-    }
-
-    /// The error that stopped training, if any.
-    pub fn error(&self) -> Option<&str> {
-        self.lab.error()
-    }
-
-    /// The message box's text, if one is shown.
-    pub fn message(&self) -> Option<&str> {
-        self.lab.message()
-    }
-
-    /// Sends a command to the trainer.
-    pub fn send(&mut self, command: Control<VaeCommand>) {
-        self.lab.send(command);
-    }
-
-    /// Pauses training while the tab is hidden, and resumes it when shown again.
-    pub fn set_visible(&mut self, visible: bool) {
-        self.lab.set_visible(visible);
-    }
-
-    /// Trains on the IDX files of `dir` (loaded by the trainer thread); a folder that cannot
-    /// be read gives a message and changes nothing.
-    pub fn choose_idx_folder(&mut self, dir: std::path::PathBuf) {
-        self.apply_config(VaeConfig { data: ImageSource::Idx(dir), ..self.config.clone() });
-    }
-
-    fn apply_config(&mut self, config: VaeConfig) {
-        if config.latent_dim != self.config.latent_dim {
-            self.pins.clear();
-        }
-        self.lab.apply(&mut self.config, config, VaeConfig::validate, |c| VaeCommand::SetConfig(Box::new(c)));
-    }
-
-    /// Reads the newest state from the trainer without waiting; after a refused setting the
-    /// side panel goes back to the settings in force.
-    pub fn poll(&mut self) {
-        if self.lab.poll() {
-            if let Some(s) = self.lab.snapshot() {
-                self.config = s.config.clone();
-            }
-        }
-    }
-
-    /// Draws the lab (call [`Self::poll`] first).
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.lab.shortcuts(ui.ctx());
+    fn draw(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("vae-controls").show(ui, |ui| self.controls_ui(ui));
         egui::Panel::left("vae-settings").resizable(true).default_size(290.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
@@ -273,6 +170,77 @@ impl VaeView {
             self.choose_idx_folder(dir);
         }
         self.lab.message_ui(ui.ctx(), "vae-message");
+    }
+}
+
+/// Monte-Carlo samples for the posterior's KL estimate.
+const KL_MC_SAMPLES: usize = 2000;
+
+impl VaeView {
+    /// Starts the trainer with the default settings (MNIST-5k, K = 2).
+    pub fn new(ctx: &egui::Context) -> Self {
+        Self::with_config(ctx, VaeConfig::default())
+    }
+
+    /// Starts the lab with `config`; its data are loaded and its trainer built on a
+    /// background thread, and the tab says what it is loading until then ("Loading MNIST-5k").
+    /// Data that fail to load give a message and the default settings.
+    pub fn with_config(ctx: &egui::Context, config: VaeConfig) -> Self {
+        let label = config.data.label();
+        // "MNIST-5k (28×28)" is loaded as "MNIST-5k".
+        let name = label.split(" (").next().unwrap_or(&label);
+        Self {
+            lab: LabHandle::start(ctx, "vae-trainer", config, format!("Loading {name}")),
+            lower: Lower::Manifold,
+            hover: None,
+            hover_snapshot: None,
+            pins: Vec::new(),
+            picked: 0,
+            posterior: None,
+            scatter_rects: [None, None],
+            browser: FileBrowser::default(),
+            textures: Textures::default(),
+        }
+    }
+
+    /// What the decoders make of the point under the mouse, if any.
+    pub fn hover(&self) -> Option<&Hover> {
+        self.hover.as_ref()
+    }
+
+    /// Where a model's latent scatter was drawn in the last frame.
+    pub fn scatter_rect(&self, model: Model) -> Option<egui::Rect> {
+        self.scatter_rects[model as usize]
+    }
+
+    /// The pinned latent points, oldest first (a click on a latent plot pins one; at most two).
+    pub fn pins(&self) -> &[Vec<f32>] {
+        &self.pins
+    }
+
+    /// The interpolation strip between the two pins, as the reconstructions panel draws it
+    /// with the newest snapshot's decoders: for the AE then the VAE, 10 decodings (pixel
+    /// means, `width × height` each) from the first pin to the second. None with fewer pins.
+    pub fn interpolation(&self) -> Option<[Vec<f32>; 2]> {
+        self.lab.snapshot().and_then(|s| self.strip(s))
+    }
+
+    fn strip(&self, snap: &VaeSnapshot) -> Option<[Vec<f32>; 2]> {
+        let [from, to] = self.pins.as_slice() else { return None };
+        Some([interpolate(&snap.ae_decoder, from, to, 10), interpolate(&snap.vae_decoder, from, to, 10)])
+    }
+
+    /// Trains on the IDX files of `dir` (loaded by the trainer thread); a folder that cannot
+    /// be read gives a message and changes nothing.
+    pub fn choose_idx_folder(&mut self, dir: std::path::PathBuf) {
+        self.apply_config(VaeConfig { data: ImageSource::Idx(dir), ..self.config().clone() });
+    }
+
+    fn apply_config(&mut self, config: VaeConfig) {
+        if config.latent_dim != self.config().latent_dim {
+            self.pins.clear();
+        }
+        self.lab.apply(config);
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
@@ -303,7 +271,7 @@ impl VaeView {
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
-        let mut c = self.config.clone();
+        let mut c = self.config().clone();
         ui.heading("Data");
         for (source, label) in [
             (ImageSource::Mnist5k, "MNIST-5k (28×28, bundled)"),
@@ -407,10 +375,8 @@ impl VaeView {
         let again = || self.hover.as_ref().filter(|_| stale).map(|h| (h.model, h.z.clone()));
         let pointed = hovered.or_else(again);
         if let Some((model, z)) = pointed {
-            let decode =
-                |d: &crate::model::frozen::FrozenMlp| d.forward(&z).iter().map(|a| 1.0 / (1.0 + (-a).exp())).collect();
-            self.hover =
-                Some(Hover { model, ae_image: decode(&snap.ae_decoder), vae_image: decode(&snap.vae_decoder), z });
+            let (ae_image, vae_image) = (decode(&snap.ae_decoder, &z), decode(&snap.vae_decoder, &z));
+            self.hover = Some(Hover { model, ae_image, vae_image, z });
             self.hover_snapshot = Some(Arc::clone(snap));
         }
         ui.separator();

@@ -1,0 +1,241 @@
+//! The AE vs VAE lab's evaluation: the test set's terms and log p(x), latents, the manifold and the snapshot.
+
+use super::*;
+
+impl VaeTrainer {
+    /// Measures the test set: ELBO terms, the AE's reconstruction, the importance-weighted
+    /// log p(x) with the configured k, and the prior samples of both models. Records curves.
+    pub fn evaluate(&mut self) -> Result<VaeEval, TrainError> {
+        let mut rng = StdRng::seed_from_u64(self.config.seed ^ EVAL_STREAM ^ self.steps);
+        let lik = self.config.likelihood;
+        let n_test = self.split.test.len();
+        let k = self.config.latent_dim;
+        // ELBO terms on the whole test set, in chunks, one sample of z per image.
+        let (mut recon_sum, mut kl_sum, mut ae_sum) = (0.0, 0.0, 0.0);
+        for start in (0..n_test).step_by(512) {
+            let len = 512.min(n_test - start);
+            let x = self.test_x.narrow(0, start, len)?;
+            let eps = normal_tensor(&mut rng, len, k, &self.device)?;
+            let t = self.vae.terms(&x, &eps, lik, 1.0)?;
+            recon_sum += f64::from(t.recon.to_vec0::<f32>()?) * len as f64;
+            kl_sum += f64::from(t.kl.to_vec0::<f32>()?) * len as f64;
+            ae_sum += f64::from(self.ae.recon(&x, lik)?.sum_all()?.to_vec0::<f32>()?);
+        }
+        let (recon, kl) = (recon_sum / n_test as f64, kl_sum / n_test as f64);
+        let (log_px_iw, elbo_iw_images, iw_images) = self.log_px_iw(&mut rng)?;
+        let eval = VaeEval {
+            step: self.steps,
+            vae_test_recon: recon,
+            vae_test_kl: kl,
+            vae_test_elbo: -(recon + kl),
+            ae_test_recon: ae_sum / n_test as f64,
+            log_px_iw,
+            elbo_iw_images,
+            iw_samples: self.config.iw_samples,
+            iw_images,
+            vae_prior: self.prior_report(false)?,
+            ae_prior: self.prior_report(true)?,
+        };
+        let s = self.steps as f64;
+        let h = &mut self.history;
+        h.test_recon.push(s, eval.vae_test_recon);
+        h.test_kl.push(s, eval.vae_test_kl);
+        h.test_neg_elbo.push(s, -eval.vae_test_elbo);
+        h.ae_test_recon.push(s, eval.ae_test_recon);
+        h.test_neg_log_px.push(s, -eval.log_px_iw);
+        h.gap.push(s, eval.gap());
+        self.eval = Some(eval.clone());
+        self.eval_due = false;
+        self.last_eval_at = Some(Instant::now());
+        Ok(eval)
+    }
+
+    /// Importance-weighted log p(x) (k = `iw_samples`) and the one-sample ELBO, averaged over
+    /// the first `iw_images` test images, on the fast path: the images are cut into chunks of
+    /// at most 16 384 decoded rows, whose noise is drawn in order from `rng`; the chunks are
+    /// shared out among [`Self::set_eval_threads`] threads, each with its own passes. Every
+    /// image's estimate depends only on its own noise, so the result does not depend on the
+    /// number of threads.
+    pub(super) fn log_px_iw(&self, rng: &mut StdRng) -> Result<(f64, f64, usize), TrainError> {
+        let n = self.config.iw_images.min(self.split.test.len());
+        let samples = self.config.iw_samples;
+        let kdim = self.config.latent_dim;
+        let d = self.split.test.dim();
+        let chunk = (16_384 / samples).clamp(1, n.max(1));
+        let chunks: Vec<(usize, usize, Vec<f32>)> = (0..n)
+            .step_by(chunk)
+            .map(|start| {
+                let len = chunk.min(n - start);
+                let eps = (0..samples * len * kdim).map(|_| -> f32 { StandardNormal.sample(&mut *rng) }).collect();
+                (start, len, eps)
+            })
+            .collect();
+        let threads = self.eval_threads.clamp(1, chunks.len().max(1));
+        let per_thread = chunks.len().div_ceil(threads);
+        let pixels = &self.split.test.pixels;
+        let lik = self.config.likelihood;
+        // Each chunk's (Σ log p̂, Σ ELBO) over its images.
+        let run = |chunks: &[(usize, usize, Vec<f32>)]| -> Result<Vec<(f64, f64)>, TrainError> {
+            let mut nets = VaeNets::new(&self.vae)?;
+            chunks
+                .iter()
+                .map(|(start, len, eps)| {
+                    let x = &pixels[start * d..(start + len) * d];
+                    let lw = self.vae.log_weights_fast(&mut nets, x, *len, eps, lik)?;
+                    let (mut iw, mut elbo) = (0.0, 0.0);
+                    let mut column = vec![0.0; samples];
+                    for i in 0..*len {
+                        column.iter_mut().enumerate().for_each(|(s, c)| *c = lw[s * len + i]);
+                        iw += importance_weighted_log_px(&column);
+                        elbo += column.iter().sum::<f64>() / samples as f64;
+                    }
+                    Ok((iw, elbo))
+                })
+                .collect()
+        };
+        let sums: Vec<(f64, f64)> = if threads == 1 {
+            run(&chunks)?
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks.chunks(per_thread).map(|c| scope.spawn(move || run(c))).collect();
+                let mut all = Vec::with_capacity(chunks.len());
+                for h in handles {
+                    all.extend(
+                        h.join()
+                            .map_err(|_| TrainError::Invalid("a thread of the log p(x) estimate panicked".into()))??,
+                    );
+                }
+                Ok::<_, TrainError>(all)
+            })?
+        };
+        // Summed in chunk order whatever the threads.
+        let (iw_sum, elbo_sum) = sums.iter().fold((0.0, 0.0), |(a, b), (c, e)| (a + c, b + e));
+        Ok((iw_sum / n as f64, elbo_sum / n as f64, n))
+    }
+
+    /// The importance-weighted log p(x) estimate of [`Self::evaluate`] alone (log p̂, the
+    /// ELBO on the same images, and their number), with the evaluation's noise of this step.
+    pub fn estimate_log_px(&self) -> Result<(f64, f64, usize), TrainError> {
+        self.log_px_iw(&mut StdRng::seed_from_u64(self.config.seed ^ EVAL_STREAM ^ self.steps))
+    }
+
+    /// Subnormal numbers in both optimisers' state, and the state's size (see
+    /// [`crate::fast::kernels::update`]: the first must stay 0).
+    pub fn subnormal_optimizer_state(&self) -> (usize, usize) {
+        let (a, b) = (self.opt_vae.subnormal_state(), self.opt_ae.subnormal_state());
+        (a.0 + b.0, a.1 + b.1)
+    }
+
+    /// Threads for the test set's log p(x) estimate (the window keeps 1, leaving a core to the
+    /// UI; headless runs use every core).
+    pub fn set_eval_threads(&mut self, threads: usize) {
+        self.eval_threads = threads.max(1);
+    }
+
+    pub(super) fn decode_means(
+        &self,
+        decoder: &crate::model::mlp::Mlp,
+        z: &[f32],
+        n: usize,
+    ) -> Result<Vec<f32>, TrainError> {
+        let z = Tensor::from_slice(z, (n, self.config.latent_dim), &self.device)?;
+        let logits = decoder.forward(&z)?;
+        Ok(candle_nn::ops::sigmoid(&logits)?.flatten_all()?.to_vec1::<f32>()?)
+    }
+
+    pub(super) fn prior_report(&self, ae: bool) -> Result<PriorSampleReport, TrainError> {
+        let decoder = if ae { &self.ae.decoder } else { &self.vae.decoder };
+        let decoded = self.decode_means(decoder, &self.prior_z, PRIOR_SAMPLES)?;
+        Ok(prior_sample_report(&decoded, &self.split.train.pixels, &self.split.train.labels, self.split.train.dim()))
+    }
+
+    /// Latent codes of the test points drawn on the scatter.
+    pub fn latents(&self) -> Result<(LatentView, LatentView), TrainError> {
+        let n = self.scatter_labels.len();
+        let x = self.test_x.narrow(0, 0, n)?;
+        let k = self.config.latent_dim;
+        let ae_codes = self.ae.encoder.forward(&x)?.flatten_all()?.to_vec1::<f32>()?;
+        let (mu, logvar) = self.vae.encode(&x)?;
+        let vae_codes = mu.flatten_all()?.to_vec1::<f32>()?;
+        let logvar = logvar.flatten_all()?.to_vec1::<f32>()?;
+        let view = |codes: Vec<f32>, logvar: Vec<f32>| {
+            let projection = if k > 2 { pca2(&codes, k) } else { None };
+            let mut v = LatentView { codes, logvar, points: Vec::new(), projection };
+            v.points = v
+                .codes
+                .chunks_exact(k)
+                .zip(self.scatter_labels.iter())
+                .map(|(z, label)| if k == 1 { [z[0], f32::from(*label)] } else { v.plot_of(z, k) })
+                .collect();
+            v
+        };
+        Ok((view(ae_codes, Vec::new()), view(vae_codes, logvar)))
+    }
+
+    /// The latent points of the manifold grid for one model: Φ⁻¹ quantiles in the plot plane,
+    /// top row first (largest second coordinate).
+    pub(super) fn grid_latents(&self, view: &LatentView, coords: &[f32]) -> Vec<f32> {
+        let k = self.config.latent_dim;
+        let mut zs = Vec::with_capacity(coords.len() * coords.len() * k);
+        for y in coords.iter().rev() {
+            for x in coords {
+                zs.extend(if k == 1 { vec![*x] } else { view.latent_at([*x, *y], k) });
+            }
+        }
+        zs
+    }
+
+    /// Builds the panels' snapshot; measures the test set when due (every few seconds of
+    /// play, or when asked).
+    pub fn build_snapshot(&mut self) -> Result<VaeSnapshot, TrainError> {
+        let stale = self.last_eval_at.is_none_or(|t| t.elapsed() >= EVAL_INTERVAL);
+        if self.eval_due || (stale && self.eval.as_ref().is_none_or(|e| e.step != self.steps)) {
+            self.evaluate()?;
+        }
+        let (ae_latents, vae_latents) = self.latents()?;
+        let finite = |v: &LatentView| v.codes.iter().chain(&v.logvar).all(|x| x.is_finite());
+        if !(finite(&ae_latents) && finite(&vae_latents)) {
+            return Err(TrainError::Diverged {
+                step: self.steps,
+                what: "an encoder's weights became non-finite".to_owned(),
+            });
+        }
+        let coords: Vec<f32> = manifold_grid_coords(GRID_SIDE).into_iter().map(|c| c as f32).collect();
+        let k = self.config.latent_dim;
+        let rows = if k == 1 { 1 } else { GRID_SIDE };
+        let grid = |view: &LatentView| {
+            let mut z = self.grid_latents(view, &coords);
+            z.truncate(rows * GRID_SIDE * k);
+            z
+        };
+        let (ae_grid, vae_grid) = (grid(&ae_latents), grid(&vae_latents));
+        let n_recon = RECON_IMAGES.min(self.split.test.len());
+        let originals = self.split.test.pixels[..n_recon * self.split.test.dim()].to_vec();
+        let x = self.test_x.narrow(0, 0, n_recon)?;
+        let ae_recons = candle_nn::ops::sigmoid(&self.ae.decoder.forward(&self.ae.encoder.forward(&x)?)?)?;
+        let vae_recons = candle_nn::ops::sigmoid(&self.vae.decoder.forward(&self.vae.encode(&x)?.0)?)?;
+        Ok(VaeSnapshot {
+            steps: self.steps,
+            config: self.config.clone(),
+            width: self.split.test.width,
+            height: self.split.test.height,
+            labels: Arc::clone(&self.scatter_labels),
+            ae_manifold: self.decode_means(&self.ae.decoder, &ae_grid, ae_grid.len() / k)?,
+            vae_manifold: self.decode_means(&self.vae.decoder, &vae_grid, vae_grid.len() / k)?,
+            ae_latents,
+            vae_latents,
+            ae_decoder: Arc::new(FrozenMlp::from_mlp(&self.ae.decoder)?),
+            vae_decoder: Arc::new(FrozenMlp::from_mlp(&self.vae.decoder)?),
+            grid_coords: coords,
+            ae_prior: self.decode_means(&self.ae.decoder, &self.prior_z, PRIOR_SAMPLES)?,
+            vae_prior: self.decode_means(&self.vae.decoder, &self.prior_z, PRIOR_SAMPLES)?,
+            originals,
+            ae_recons: ae_recons.flatten_all()?.to_vec1::<f32>()?,
+            vae_recons: vae_recons.flatten_all()?.to_vec1::<f32>()?,
+            test_images: Arc::clone(&self.scatter_images),
+            last: self.last,
+            eval: self.eval.clone(),
+            history: self.history.clone(),
+        })
+    }
+}
