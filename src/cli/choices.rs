@@ -11,10 +11,11 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::ValueEnum;
 
 use crate::data::toy2d::Toy2d;
-use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::model::optim::OptimizerKind;
-use crate::train::gan::{GanLoss, NoiseKind};
+use crate::objective::gan::GanLoss;
+use crate::objective::vae::Likelihood;
+use crate::train::gan::NoiseKind;
 use crate::train::lines::Constraint;
 use crate::train::optimal_d::Generator1d;
 use crate::train::vae::Models;

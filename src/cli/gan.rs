@@ -14,7 +14,8 @@ use crate::data::csv2d::write_points;
 use crate::data::toy2d::Toy2d;
 use crate::model::mlp::Activation;
 use crate::model::optim::OptimizerKind;
-use crate::train::gan::{limits, EvalMetrics, GanConfig, GanLoss, GanTrainer, NetConfig, NoiseKind};
+use crate::objective::gan::GanLoss;
+use crate::train::gan::{limits, EvalMetrics, GanConfig, GanTrainer, NetConfig, NoiseKind};
 
 /// Every setting of the GAN lab's side panel, as flags.
 #[derive(Debug, Args)]

@@ -11,8 +11,9 @@ use super::flags::{name_the_flag, SettingFlag};
 use super::output::OutputArgs;
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::model::mlp::Activation;
+use crate::objective::gan::GanLoss;
 use crate::theory::optimal_d::Mixture1d;
-use crate::train::gan::{GanLoss, NetConfig};
+use crate::train::gan::NetConfig;
 use crate::train::optimal_d::{Generator1d, OptimalDConfig, OptimalDMetrics, OptimalDSnapshot, OptimalDTrainer};
 
 /// The objectives this lab plays: the minimax game and its non-saturating variant (the others

@@ -14,8 +14,8 @@ use super::flags::{count_in, name_the_flag, SettingFlag};
 use super::output::{create_file, readable_by_all, write_atomically, OutputArgs};
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::data::source::ImageSource;
-use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
+use crate::objective::vae::Likelihood;
 use crate::train::vae::{limits, VaeConfig, VaeEval, VaeTrainer};
 
 /// Every setting of the AE vs VAE lab, as flags.
