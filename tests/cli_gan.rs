@@ -168,17 +168,24 @@ fn a_diverging_run_stops_names_the_step_and_keeps_its_metrics() {
 #[test]
 fn impossible_settings_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    for (flag, value, needle) in [
-        ("--d-steps", "0", "D steps"),
-        ("--loss", "wgan", "unknown loss"),
-        ("--data", "circle", "circle"),
-        ("--hidden", "1000", "hidden width"),
+    for (flag, value, needles) in [
+        ("--d-steps", "0", &["invalid value '0' for '--d-steps <D_STEPS>'", "0 is not in 1..=10"][..]),
+        (
+            "--loss",
+            "wgan",
+            &[
+                "invalid value 'wgan' for '--loss <LOSS>'",
+                "[possible values: minimax, ns, lsgan, wgan-clip, wgan-gp, hinge]",
+            ],
+        ),
+        ("--data", "circle", &["circle"]),
+        ("--hidden", "1000", &["invalid value '1000' for '--hidden <HIDDEN>'", "1000 is not in 4..=256"]),
     ] {
         let s =
             latent_lab().args(["train", "gan", "--steps", "1", flag, value, "--out"]).arg(dir.path()).output().unwrap();
         assert!(!s.status.success());
         let err = String::from_utf8_lossy(&s.stderr);
-        assert!(err.contains(needle), "{flag} {value}: {err}");
+        assert!(needles.iter().all(|needle| err.contains(needle)), "{flag} {value}: {err}");
     }
 }
 
@@ -211,8 +218,8 @@ fn help_lists_every_setting() {
 }
 
 /// A negative number after a flag is a value (clap took `-0.1` for a flag and said
-/// "unexpected argument '-0' found"): a negative learning rate reaches the range check, and a
-/// negative θ is accepted.
+/// "unexpected argument '-0' found"): a negative learning rate reaches the range check, which
+/// names the flag, and a negative θ is accepted.
 #[test]
 fn negative_numbers_after_flags_are_values() {
     let dir = tempfile::tempdir().unwrap();
@@ -223,7 +230,7 @@ fn negative_numbers_after_flags_are_values() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success());
-    assert!(stderr.contains("learning rate must be a positive number, got -0.1"), "{stderr}");
+    assert!(stderr.contains("--lr-d must be a positive number, got -0.1"), "{stderr}");
     let summary = run_for_summary(&["lines", "--theta", "-0.5", "--steps", "20", "--quiet"], &dir.path().join("b"));
     assert_eq!(summary["theta"], -0.5);
     assert_eq!(summary["w1"], 0.5);

@@ -88,17 +88,21 @@ fn a_missing_idx_folder_is_one_clear_error() {
 #[test]
 fn impossible_vae_settings_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    for (flag, value, needle) in [
-        ("--beta", "5", "β"),
-        ("--latent-dim", "0", "latent dimension"),
-        ("--likelihood", "poisson", "likelihood"),
-        ("--data", "cifar", "cifar"),
+    for (flag, value, needles) in [
+        ("--beta", "5", &["--beta must be in [0, 4], got 5"][..]),
+        ("--latent-dim", "0", &["invalid value '0' for '--latent-dim <LATENT_DIM>'", "0 is not in 1..=32"]),
+        (
+            "--likelihood",
+            "poisson",
+            &["invalid value 'poisson' for '--likelihood <LIKELIHOOD>'", "[possible values: bernoulli, gaussian]"],
+        ),
+        ("--data", "cifar", &["invalid value 'cifar' for '--data <DATA>'", "unknown dataset 'cifar'"]),
     ] {
         let s =
             latent_lab().args(["train", "vae", "--steps", "1", flag, value, "--out"]).arg(dir.path()).output().unwrap();
         assert!(!s.status.success());
         let err = String::from_utf8_lossy(&s.stderr);
-        assert!(err.contains(needle), "{flag} {value}: {err}");
+        assert!(needles.iter().all(|needle| err.contains(needle)), "{flag} {value}: {err}");
     }
 }
 

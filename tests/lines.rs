@@ -148,7 +148,8 @@ fn lines_cli_writes_the_closed_forms_and_estimates() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("θ must be in"));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && stderr.contains("--theta must be in [−2, 2], got 3"), "{stderr}");
 }
 
 #[test]
