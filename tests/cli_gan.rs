@@ -1,5 +1,7 @@
 //! The headless command line, run as a user would: files written, errors reported.
 
+#![allow(clippy::unwrap_used)] // helpers of tests may unwrap, as the tests themselves do
+
 use std::process::Command;
 
 fn latent_lab() -> Command {

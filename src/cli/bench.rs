@@ -229,14 +229,15 @@ fn time_steps(opts: &BenchOptions, steps: u64, mut step: impl FnMut() -> anyhow:
     })
 }
 
-/// Sets the compute threads of both paths: candle's matmul reads `RAYON_NUM_THREADS` at each
-/// call, the fast path reads [`crate::fast::threads`]. Call before any training.
+/// Checks `--threads` and gives candle's own matrix products (the reference path's) that many
+/// threads: candle reads `RAYON_NUM_THREADS` at each call, and nothing else does. The fast
+/// path's threads are each trainer's setting (`set_compute_threads`), passed below. Call
+/// before any training.
 fn set_compute_threads(n: usize) -> anyhow::Result<()> {
     if !(1..=256).contains(&n) {
         bail!("--threads must be between 1 and 256, got {n}");
     }
     std::env::set_var("RAYON_NUM_THREADS", n.to_string());
-    crate::fast::set_threads(n);
     Ok(())
 }
 
