@@ -95,17 +95,7 @@ impl FrozenMlp {
             }
             if i < last {
                 for v in &mut out {
-                    *v = match self.activation {
-                        Activation::Relu => v.max(0.0),
-                        Activation::LeakyRelu => {
-                            if *v < 0.0 {
-                                *v * Activation::LEAKY_SLOPE as f32
-                            } else {
-                                *v
-                            }
-                        }
-                        Activation::Tanh => v.tanh(),
-                    };
+                    *v = self.activation.of(*v);
                 }
             }
             h = out;

@@ -36,6 +36,22 @@ impl Activation {
         Self::ALL.into_iter().find(|a| a.name() == name)
     }
 
+    /// The activation of one number, as [`Self::apply`] computes it on a tensor (the fast
+    /// path's vectorised form is `fast::kernels::elementwise`, tested against candle).
+    pub fn of(self, x: f32) -> f32 {
+        match self {
+            Self::Relu => x.max(0.0),
+            Self::LeakyRelu => {
+                if x < 0.0 {
+                    x * Self::LEAKY_SLOPE as f32
+                } else {
+                    x
+                }
+            }
+            Self::Tanh => x.tanh(),
+        }
+    }
+
     /// Applies the activation to a tensor.
     pub fn apply(self, xs: &Tensor) -> Result<Tensor> {
         match self {
@@ -206,6 +222,19 @@ impl Mlp {
 mod tests {
     use super::*;
     use rand::SeedableRng as _;
+
+    #[test]
+    fn the_scalar_activation_is_the_tensor_activation() {
+        let xs = [-3.0f32, -0.5, 0.0, 0.25, 2.0];
+        let t = Tensor::new(&xs[..], &Device::Cpu).unwrap();
+        for a in Activation::ALL {
+            let want = a.apply(&t).unwrap().to_vec1::<f32>().unwrap();
+            for (x, w) in xs.iter().zip(&want) {
+                assert!((a.of(*x) - w).abs() < 1e-6, "{a:?}({x}) = {} vs {w}", a.of(*x));
+            }
+        }
+        assert_eq!(Activation::LeakyRelu.of(-1.0), -(Activation::LEAKY_SLOPE as f32));
+    }
 
     fn shape() -> MlpShape {
         MlpShape { input: 3, hidden: 5, layers: 2, output: 2, activation: Activation::Tanh }

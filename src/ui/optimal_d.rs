@@ -5,7 +5,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
 use super::lab::{LabHandle, LabSettings, TrainerView};
-use super::widgets::{lr_slider, FAKE, REAL};
+use super::widgets::{lr_slider, series_line, FAKE, REAL};
 use super::Tab;
 use crate::model::mlp::Activation;
 use crate::theory::optimal_d::{Component, Mixture1d, MINUS_LOG_4};
@@ -13,7 +13,6 @@ use crate::train::gan::GanLoss;
 use crate::train::optimal_d::{
     Generator1d, OptimalDCommand, OptimalDConfig, OptimalDSnapshot, OptimalDTrainer, MASS_THRESHOLD,
 };
-use crate::train::series::Series;
 use crate::train::worker::Control;
 use crate::train::TrainError;
 
@@ -312,10 +311,6 @@ impl OptimalDView {
 fn line<'a>(name: &str, xs: &[f64], ys: &[f64], colour: Color32) -> Line<'a> {
     let pts: Vec<[f64; 2]> = xs.iter().zip(ys).filter(|(_, y)| y.is_finite()).map(|(x, y)| [*x, *y]).collect();
     Line::new(name.to_owned(), PlotPoints::from(pts)).color(colour)
-}
-
-fn series_line<'a>(name: &str, s: &Series, colour: Color32) -> Line<'a> {
-    Line::new(name.to_owned(), PlotPoints::from(s.points().to_vec())).color(colour)
 }
 
 fn numbers_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {

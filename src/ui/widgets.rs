@@ -4,6 +4,11 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui::{self, Color32};
 
+/// A metric's history as a plot line named `name`.
+pub fn series_line<'a>(name: &str, s: &crate::train::series::Series, colour: Color32) -> egui_plot::Line<'a> {
+    egui_plot::Line::new(name.to_owned(), egui_plot::PlotPoints::from(s.points().to_vec())).color(colour)
+}
+
 /// Colour of real samples.
 pub const REAL: Color32 = Color32::from_rgb(46, 204, 113);
 /// Colour of generated samples.

@@ -1,0 +1,82 @@
+//! The AE vs VAE lab's numbers: the ELBO's terms, log p(x) and the gap, each with its formula.
+
+use super::*;
+
+impl VaeView {
+    pub(super) fn numbers_ui(&mut self, ui: &mut egui::Ui, snap: &VaeSnapshot) {
+        let t = &snap.last;
+        ui.heading("ELBO, nats per image");
+        ui.label(RichText::new("Training minibatch (VAE)").strong());
+        egui::Grid::new("vae-train-terms").num_columns(2).show(ui, |ui| {
+            ui.label("reconstruction E_q[−log p(x|z)]");
+            ui.label(format!("{:.2}", t.vae_recon));
+            ui.end_row();
+            ui.label("KL(q(z|x) ‖ p(z))");
+            ui.label(format!("{:.2}", t.vae_kl));
+            ui.end_row();
+            ui.label("−ELBO = recon + KL");
+            ui.label(format!("{:.2}", t.vae_recon + t.vae_kl));
+            ui.end_row();
+            ui.label(format!("loss = recon + β·KL (β = {:.2})", t.beta));
+            ui.label(format!("{:.2}", t.vae_recon + t.beta * t.vae_kl));
+            ui.end_row();
+            ui.label("AE loss −log p(x | g(x))");
+            ui.label(format!("{:.2}", t.ae_recon));
+            ui.end_row();
+        });
+        ui.separator();
+        let Some(e) = &snap.eval else {
+            ui.weak("Measuring the test set…");
+            return;
+        };
+        ui.label(RichText::new(format!("Test set (at step {})", e.step)).strong());
+        egui::Grid::new("vae-test-terms").num_columns(2).show(ui, |ui| {
+            ui.label("VAE reconstruction");
+            ui.label(format!("{:.2}", e.vae_test_recon));
+            ui.end_row();
+            ui.label("VAE KL");
+            ui.label(format!("{:.2}", e.vae_test_kl));
+            ui.end_row();
+            ui.label("ELBO");
+            ui.label(format!("{:.2}", e.vae_test_elbo));
+            ui.end_row();
+            ui.label("AE reconstruction");
+            ui.label(format!("{:.2}", e.ae_test_recon));
+            ui.end_row();
+        });
+        ui.separator();
+        ui.label(RichText::new("log p(x) = ELBO + KL(q(z|x) ‖ p(z|x))  (task 2.1)").strong());
+        ui.label(format!("on {} test images, k = {} importance samples:", e.iw_images, e.iw_samples));
+        egui::Grid::new("vae-logpx").num_columns(2).show(ui, |ui| {
+            ui.label("log p(x) ≈ (importance weighted)");
+            ui.label(RichText::new(format!("{:.2}", e.log_px_iw)).strong());
+            ui.end_row();
+            ui.label("ELBO (same images)");
+            ui.label(format!("{:.2}", e.elbo_iw_images));
+            ui.end_row();
+            ui.label("gap ≈ KL(q(z|x) ‖ p(z|x)) ≥ 0");
+            ui.label(RichText::new(format!("{:.2}", e.gap())).strong());
+            ui.end_row();
+        });
+        ui.weak("log p̂(x) = log (1/k) Σᵢ p(x|zᵢ) p(zᵢ) / q(zᵢ|x), zᵢ ~ q(z|x) (Burda et al.): a lower bound on log p(x) that tightens as k grows; k = 1 gives the ELBO.");
+        ui.separator();
+        ui.label(RichText::new("Is it generative? (64 prior samples, task 1.3)").strong());
+        egui::Grid::new("vae-prior-metrics").num_columns(3).striped(true).show(ui, |ui| {
+            ui.label("");
+            ui.label("AE");
+            ui.label("VAE");
+            ui.end_row();
+            ui.label("distance to nearest training image");
+            ui.label(format!("{:.2}", e.ae_prior.mean_nn_distance));
+            ui.label(format!("{:.2}", e.vae_prior.mean_nn_distance));
+            ui.end_row();
+            ui.label("class entropy (nats, max 2.30)");
+            ui.label(format!("{:.2}", e.ae_prior.class_entropy));
+            ui.label(format!("{:.2}", e.vae_prior.class_entropy));
+            ui.end_row();
+        });
+        ui.weak("Each decoded prior sample's Euclidean distance (pixels in [0, 1]) to its nearest training image, and the entropy of the digits a 1-nearest-neighbour classifier assigns them: near real digits and of many classes means generative.");
+        ui.separator();
+        self.posterior_ui(ui, snap);
+    }
+}
