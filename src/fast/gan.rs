@@ -5,6 +5,7 @@
 use candle_core::Result;
 
 use super::mlp::NativeMlp;
+use super::Rows;
 use crate::model::mlp::{Mlp, MlpShape};
 use crate::model::optim::Optimizer;
 use crate::objective::gan::{d_loss_and_grad, g_loss_and_grad, output_sum_of, GanLoss};
@@ -20,11 +21,11 @@ pub struct NativeGan {
     /// Parts a minibatch is cut into (compute threads).
     pub threads: super::Threads,
     /// Real rows, `n × D's input`.
-    pub real: Vec<f32>,
+    pub real: Rows,
     /// Noise rows, `n × G's input`.
-    pub noise: Vec<f32>,
+    pub noise: Rows,
     /// The gradient penalty's mixing weights, one per row (WGAN-GP only).
-    pub alpha: Vec<f32>,
+    pub alpha: Rows,
 }
 
 /// One part's passes and buffers.
@@ -57,9 +58,9 @@ impl NativeGan {
         Self {
             parts: vec![GanPart::new(generator.shape(), discriminator.shape())],
             threads: super::Threads::default(),
-            real: Vec::new(),
-            noise: Vec::new(),
-            alpha: Vec::new(),
+            real: Rows::default(),
+            noise: Rows::default(),
+            alpha: Rows::default(),
         }
     }
 
@@ -85,7 +86,7 @@ impl NativeGan {
         opt: &mut Optimizer,
     ) -> Result<(f64, f64, f64)> {
         let ranges = self.split(n);
-        let (real, noise, alpha) = (&self.real, &self.noise, &self.alpha);
+        let (real, noise, alpha) = (self.real.values(), self.noise.values(), self.alpha.values());
         let (d_in, g_in) = (discriminator.shape().input, generator.shape().input);
         let sums = self.threads.run_parts(&mut self.parts[..ranges.len()], |i, part| {
             let r = ranges[i].clone();
@@ -135,7 +136,7 @@ impl NativeGan {
         opt: &mut Optimizer,
     ) -> Result<(f64, f32)> {
         let ranges = self.split(n);
-        let noise = &self.noise;
+        let noise = self.noise.values();
         let g_in = generator.shape().input;
         let sums = self.threads.run_parts(&mut self.parts[..ranges.len()], |i, part| {
             let r = ranges[i].clone();

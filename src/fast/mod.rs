@@ -31,6 +31,49 @@ pub mod vae;
 pub use kernels::{gemm_isa, processor_name, Isa};
 pub use mlp::{row_ranges, NativeMlp, Threads};
 
+/// Rows of numbers a fast step reads (real points, noise, images, ε, mixing weights). A
+/// trainer fills them through these typed draws, in the order its candle path draws the same
+/// numbers, and never handles the buffer itself; the steps read it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rows {
+    values: Vec<f32>,
+}
+
+impl Rows {
+    /// Replaces the rows with `count` numbers from `draw`, drawn in order.
+    pub fn draw(&mut self, count: usize, mut draw: impl FnMut() -> f32) {
+        self.values.clear();
+        self.values.extend((0..count).map(|_| draw()));
+    }
+
+    /// Replaces the rows with these 2-D points, one row each.
+    pub fn set_points(&mut self, points: &[[f32; 2]]) {
+        self.values.clear();
+        self.values.extend(points.iter().flatten());
+    }
+
+    /// Replaces the rows with these numbers (rows of width 1, or already laid out row-major).
+    pub fn set(&mut self, values: &[f32]) {
+        self.values.clear();
+        self.values.extend_from_slice(values);
+    }
+
+    /// Replaces the rows with `count` rows of `source` (row-major, rows of `width` numbers),
+    /// row `pick()` each time, picked in order.
+    pub fn gather(&mut self, source: &[f32], width: usize, count: usize, mut pick: impl FnMut() -> usize) {
+        self.values.clear();
+        for _ in 0..count {
+            let i = pick();
+            self.values.extend_from_slice(&source[i * width..(i + 1) * width]);
+        }
+    }
+
+    /// The numbers, row after row.
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+}
+
 /// Which way a trainer computes its steps: the same numbers either way (to float tolerance).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Path {

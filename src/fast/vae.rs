@@ -5,6 +5,7 @@
 use candle_core::Result;
 
 use super::mlp::NativeMlp;
+use super::Rows;
 use crate::model::autoencoder::{Autoencoder, Vae};
 use crate::model::optim::Optimizer;
 use crate::objective::vae::{kl_and_grad, Likelihood};
@@ -60,9 +61,9 @@ pub struct NativeVae {
     /// Parts whose gradients the last step left (their sum is the gradient).
     used_parts: usize,
     /// The minibatch, `b × d`.
-    pub x: Vec<f32>,
+    pub x: Rows,
     /// ε, `L·b × K`, sample-major.
-    pub eps: Vec<f32>,
+    pub eps: Rows,
 }
 
 /// One part's passes and buffers: `m` of the minibatch's images.
@@ -100,8 +101,8 @@ impl NativeVae {
             parts: vec![VaePart::new(ae, vae)],
             threads: super::Threads::default(),
             used_parts: 1,
-            x: Vec::new(),
-            eps: Vec::new(),
+            x: Rows::default(),
+            eps: Rows::default(),
         }
     }
 
@@ -128,7 +129,7 @@ impl NativeVae {
         if self.parts.len() < jobs.len() {
             self.parts.resize_with(jobs.len(), || VaePart::new(ae, vae));
         }
-        let (x, eps) = (&self.x, &self.eps);
+        let (x, eps) = (self.x.values(), self.eps.values());
         let d = x.len() / b;
         let apply =
             optimizers.filter(|_| model_parallel).map(|(v, a)| (std::sync::Mutex::new(v), std::sync::Mutex::new(a)));

@@ -351,9 +351,9 @@ impl OptimalDTrainer {
         } else {
             // The same draws in the same order: real points, then noise.
             let nat = self.pair.fast();
-            nat.real = self.config.data.sample(n, &mut self.rng);
-            nat.noise.clear();
-            nat.noise.extend((0..n).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
+            nat.real.set(&self.config.data.sample(n, &mut self.rng));
+            let rng = &mut self.rng;
+            nat.noise.draw(n, || StandardNormal.sample(rng));
             self.pair.fast_d_step(n, self.config.loss, None)?.0
         };
         self.d_steps += 1;
@@ -378,8 +378,8 @@ impl OptimalDTrainer {
             f64::from(loss.to_vec0::<f32>()?)
         } else {
             let nat = self.pair.fast();
-            nat.noise.clear();
-            nat.noise.extend((0..n).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
+            let rng = &mut self.rng;
+            nat.noise.draw(n, || StandardNormal.sample(rng));
             self.pair.fast_g_step(n, self.config.loss)?.0
         };
         self.g_steps += 1;

@@ -151,13 +151,12 @@ impl GanTrainer {
         let nat = self.pair.fast();
         // The same draws in the same order as the candle path: real points, then noise.
         let real = self.config.data.sample(n, &mut self.rng);
-        nat.real.clear();
-        nat.real.extend(real.iter().flatten());
-        fill_noise(&mut nat.noise, self.config.noise, n * self.config.noise_dim, &mut self.rng);
+        nat.real.set_points(&real);
+        let (kind, rng) = (self.config.noise, &mut self.rng);
+        nat.noise.draw(n * self.config.noise_dim, || kind.sample(rng));
         let gp_lambda = (self.config.loss == GanLoss::WganGp).then_some(self.config.gp_lambda as f32);
         if gp_lambda.is_some() {
-            nat.alpha.clear();
-            nat.alpha.extend((0..n).map(|_| self.rng.random_range(0.0f32..1.0)));
+            nat.alpha.draw(n, || rng.random_range(0.0f32..1.0));
         }
         self.pair.fast_d_step(n, self.config.loss, gp_lambda)
     }
@@ -166,7 +165,8 @@ impl GanTrainer {
     pub(super) fn fast_g(&mut self) -> Result<(f64, f32), TrainError> {
         let n = self.config.batch;
         let nat = self.pair.fast();
-        fill_noise(&mut nat.noise, self.config.noise, n * self.config.noise_dim, &mut self.rng);
+        let (kind, rng) = (self.config.noise, &mut self.rng);
+        nat.noise.draw(n * self.config.noise_dim, || kind.sample(rng));
         self.pair.fast_g_step(n, self.config.loss)
     }
 

@@ -222,13 +222,9 @@ impl VaeTrainer {
         let train = &self.split.train;
         let d = train.dim();
         // The same draws in the same order as the candle path: indices, then ε.
-        nat.x.clear();
-        for _ in 0..b {
-            let i = self.rng.random_range(0..train.len());
-            nat.x.extend_from_slice(&train.pixels[i * d..(i + 1) * d]);
-        }
-        nat.eps.clear();
-        nat.eps.extend((0..samples * b * k).map(|_| -> f32 { StandardNormal.sample(&mut self.rng) }));
+        let rng = &mut self.rng;
+        nat.x.gather(&train.pixels, d, b, || rng.random_range(0..train.len()));
+        nat.eps.draw(samples * b * k, || StandardNormal.sample(rng));
 
         let optimizers = update.then_some((&mut self.opt_vae, &mut self.opt_ae));
         let step = VaeStep { models: self.models, likelihood: lik, beta, batch: b, latent: k, samples };
