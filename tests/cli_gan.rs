@@ -303,6 +303,27 @@ fn an_earlier_run_s_folder_is_refused_unless_forced_and_steps_zero_touches_nothi
     }
 }
 
+/// Issue 13, defect 5: a GAN on CSV points of 10³⁰ exited 0 with meaningless numbers. It is
+/// now refused before training, naming the file, the line and the bound, and makes no folder.
+#[test]
+fn csv_points_of_huge_magnitude_are_refused_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("huge.csv");
+    std::fs::write(&csv, "x,y\n1e30,0\n0,1e30\n").unwrap();
+    let run = dir.path().join("run");
+    let s = latent_lab()
+        .args(["train", "gan", "--steps", "10", "--data"])
+        .arg(format!("csv:{}", csv.display()))
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&s.stderr);
+    assert_eq!(s.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("huge.csv line 2") && stderr.contains("beyond ±1e6"), "{stderr}");
+    assert!(!run.exists(), "a refused run made its folder");
+}
+
 /// An unreadable file's cause is printed once (issue 13, defect 7: "…: stream did not contain
 /// valid UTF-8: stream did not contain valid UTF-8"), for the GAN's CSV points and the VAE's
 /// IDX folder alike.

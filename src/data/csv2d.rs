@@ -6,7 +6,8 @@
 //! - blank lines and lines whose first non-space character is `#` are skipped;
 //! - an optional header row is allowed only as the first remaining line, and
 //!   only when neither of its two fields parses as a number (e.g. `x,y`);
-//! - every value must be a finite number (`NaN`, `inf` are rejected).
+//! - every value must be a finite number (`NaN`, `inf` are rejected) of magnitude at most
+//!   [`MAX_COORDINATE`].
 //!
 //! Loading is all-or-nothing: the first problem returns an error naming the
 //! file and the 1-based line number, and no points are returned.
@@ -16,6 +17,12 @@ use std::path::Path;
 
 use crate::data::toy2d::Point2;
 use crate::data::DataError;
+
+/// The largest |coordinate| a file may hold. The GAN lab's view box, its grids and the
+/// generator's reach are all scaled from the data: points of 10³⁰ trained to a "success"
+/// whose every number was meaningless, and near f32's limit (3·10³⁸) the view box overflowed
+/// to infinity. Data on a larger scale should be rescaled before it is loaded.
+pub const MAX_COORDINATE: f32 = 1e6;
 
 /// Longest field text quoted back in an error message, in characters.
 const MAX_QUOTED_FIELD_CHARS: usize = 40;
@@ -88,7 +95,15 @@ fn clean_field(field: &str) -> &str {
 /// Parses one field as a finite `f32`, or explains why it is not one.
 fn parse_finite(field: &str, source: &str, line_number: usize) -> Result<f32, DataError> {
     match field.parse::<f32>() {
-        Ok(value) if value.is_finite() => Ok(value),
+        Ok(value) if value.abs() <= MAX_COORDINATE => Ok(value),
+        Ok(value) if value.is_finite() => Err(line_error(
+            source,
+            line_number,
+            format!(
+                "'{}' is beyond ±{MAX_COORDINATE:.0e}, the largest coordinate accepted (rescale the data)",
+                quoted_field(field)
+            ),
+        )),
         _ => Err(line_error(source, line_number, format!("'{}' is not a finite number", quoted_field(field)))),
     }
 }
@@ -169,6 +184,21 @@ mod tests {
         assert_eq!(err_text("1,\n"), "points.csv line 1: '' is not a finite number");
     }
 
+    /// Issue 13, defect 5: points of 10³⁰ trained to an exit 0 of meaningless numbers, and
+    /// near f32's limit the view box overflowed. Beyond ±10⁶ a coordinate is refused, naming
+    /// the line and the bound; the bound itself is accepted.
+    #[test]
+    fn coordinates_beyond_the_bound_are_rejected_with_the_bound() {
+        assert_eq!(
+            err_text("x,y\n0,0\n1e30,2\n"),
+            "points.csv line 3: '1e30' is beyond ±1e6, the largest coordinate accepted (rescale the data)"
+        );
+        assert!(err_text("0,-3e38\n").contains("line 1: '-3e38' is beyond ±1e6"));
+        assert!(err_text("1000001,0\n").contains("beyond"));
+        let ok = parse_points("1e6,-1e6\n-1000000,999999.9\n", "points.csv").unwrap();
+        assert_eq!(ok, vec![[1e6, -1e6], [-1e6, 999_999.9]]);
+    }
+
     #[test]
     fn long_bad_field_is_shortened_in_message() {
         let long = "z".repeat(100);
@@ -207,7 +237,7 @@ mod tests {
     #[test]
     fn write_then_load_round_trips_exactly() {
         let path = temp_path("roundtrip", "samples.csv");
-        let points: Vec<Point2> = vec![[0.1, -0.2], [1e-7, 3.0e7], [-0.0, 123.456], [1.0 / 3.0, 2.0]];
+        let points: Vec<Point2> = vec![[0.1, -0.2], [1e-7, 9.876_543e5], [-0.0, 123.456], [1.0 / 3.0, 2.0]];
         write_points(&path, &points).expect("write");
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(text.starts_with("x,y\n"), "{text}");
