@@ -145,3 +145,28 @@ fn a_lying_gzip_size_trailer_is_an_error_not_an_abort() {
     // A bad data file is not "an invalid setting" (issue 13, defect 7).
     assert!(!stderr.contains("invalid setting"), "{stderr}");
 }
+
+/// Issue 13, defect 8: a run on Fashion-MNIST spent minutes in its final log p(x) estimate over
+/// all 10 000 test images, printing nothing. Without `--iw-images` the estimate now takes at
+/// most 2000 test images, says so before it starts, and the summary records the count.
+#[test]
+fn the_final_log_px_estimate_is_bounded_by_default_and_announced() {
+    let data = std::path::Path::new("/usr/share/datasets/fashion-mnist");
+    assert!(data.is_dir(), "install the data: apt-get install dataset-fashion-mnist");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let s = latent_lab()
+        .args(["train", "vae", "--steps", "2", "--iw-samples", "20", "--data"])
+        .arg(format!("idx:{}", data.display()))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&s.stderr);
+    assert!(s.status.success(), "{stderr}");
+    assert!(stderr.contains("final evaluation: log p(x) with k = 20 on 2000 test images"), "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["iw_images"], 2000, "{summary}");
+    assert_eq!(summary["test_images"], 10000, "{summary}");
+}

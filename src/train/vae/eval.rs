@@ -75,11 +75,16 @@ impl VaeTrainer {
         let pixels = &self.split.test.pixels;
         let lik = self.config.likelihood;
         // Each chunk's (Σ log p̂, Σ ELBO) over its images.
+        let done = std::sync::atomic::AtomicUsize::new(0);
         let run = |chunks: &[(usize, usize, Vec<f32>)]| -> Result<Vec<(f64, f64)>, TrainError> {
             let mut nets = VaeNets::new(&self.vae)?;
             chunks
                 .iter()
                 .map(|(start, len, eps)| {
+                    if let Some(progress) = &self.log_px_progress {
+                        // Before the chunk's work: the first report comes at once.
+                        progress(done.fetch_add(*len, std::sync::atomic::Ordering::Relaxed), n);
+                    }
                     let x = &pixels[start * d..(start + len) * d];
                     let lw = self.vae.log_weights_fast(&mut nets, x, *len, eps, lik)?;
                     let (mut iw, mut elbo) = (0.0, 0.0);
@@ -108,6 +113,9 @@ impl VaeTrainer {
                 Ok::<_, TrainError>(all)
             })?
         };
+        if let Some(progress) = &self.log_px_progress {
+            progress(n, n);
+        }
         // Summed in chunk order whatever the threads.
         let (iw_sum, elbo_sum) = sums.iter().fold((0.0, 0.0), |(a, b), (c, e)| (a + c, b + e));
         Ok((iw_sum / n as f64, elbo_sum / n as f64, n))
@@ -124,6 +132,13 @@ impl VaeTrainer {
     pub fn subnormal_optimizer_state(&self) -> (usize, usize) {
         let (a, b) = (self.opt_vae.subnormal_state(), self.opt_ae.subnormal_state());
         (a.0 + b.0, a.1 + b.1)
+    }
+
+    /// Reports how far each log p(x) estimate is, with (test images done, test images in
+    /// all): before each chunk of images and once at the end (n, n). It runs on the estimate's
+    /// threads, so it must be quick. None (the default) reports nothing.
+    pub fn set_log_px_progress(&mut self, progress: Option<LogPxProgress>) {
+        self.log_px_progress = progress;
     }
 
     /// Threads for the test set's log p(x) estimate (the window keeps 1, leaving a core to the

@@ -68,7 +68,13 @@ pub struct VaeTrainer {
     models: Models,
     /// Threads of the test set's log p(x) estimate.
     eval_threads: usize,
+    /// Told (images done, images in all) as the log p(x) estimate goes (see
+    /// [`VaeTrainer::set_log_px_progress`]).
+    log_px_progress: Option<LogPxProgress>,
 }
+
+/// A report of how far the log p(x) estimate is: (test images done, test images in all).
+pub type LogPxProgress = Arc<dyn Fn(usize, usize) + Send + Sync>;
 
 pub use crate::fast::vae::Models;
 
@@ -123,6 +129,38 @@ mod tests {
         assert_eq!(one, three);
         assert_eq!(one.2, 200);
         assert!(one.0 > one.1, "log p̂ {} above the ELBO {} on the same samples", one.0, one.1);
+    }
+
+    /// The log p(x) estimate reports its progress: counts that never go down and stay within
+    /// the images, from 0, ending with (n, n), on one thread and on three; and none once the
+    /// report is removed.
+    #[test]
+    fn log_px_estimate_reports_its_progress() {
+        use std::sync::Mutex;
+        let config = VaeConfig { data: ImageSource::Digits, iw_samples: 500, iw_images: 200, ..VaeConfig::default() };
+        let mut t = VaeTrainer::new(config).unwrap();
+        for threads in [1, 3] {
+            t.set_eval_threads(threads);
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let sink = Arc::clone(&seen);
+            t.set_log_px_progress(Some(Arc::new(move |done, all| sink.lock().unwrap().push((done, all)))));
+            let (_, _, n) = t.estimate_log_px().unwrap();
+            let seen = seen.lock().unwrap().clone();
+            assert_eq!(n, 200);
+            assert!(seen.len() >= 3, "{threads} threads: {seen:?}");
+            assert_eq!(seen.last(), Some(&(200, 200)), "{seen:?}");
+            assert!(seen.iter().any(|&(done, _)| done == 0), "{seen:?}");
+            assert!(seen.iter().all(|&(done, all)| all == 200 && done <= 200), "{seen:?}");
+            if threads == 1 {
+                assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+            }
+        }
+        let seen = Arc::new(Mutex::new(0));
+        let sink = Arc::clone(&seen);
+        t.set_log_px_progress(Some(Arc::new(move |_, _| *sink.lock().unwrap() += 1)));
+        t.set_log_px_progress(None);
+        t.estimate_log_px().unwrap();
+        assert_eq!(*seen.lock().unwrap(), 0);
     }
 
     /// The fast path's gradients are candle's, on the same minibatch and the same ε, for

@@ -52,6 +52,7 @@ impl VaeTrainer {
             path: Path::Fast,
             models: Models::Both,
             eval_threads: 1,
+            log_px_progress: None,
         })
     }
 
