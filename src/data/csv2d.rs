@@ -24,6 +24,11 @@ use crate::data::DataError;
 /// to infinity. Data on a larger scale should be rescaled before it is loaded.
 pub const MAX_COORDINATE: f32 = 1e6;
 
+/// The largest points file read, in bytes (64 MiB, about three million points): the file is
+/// read whole, so its size bounds the memory; a larger one is refused before it is read to the
+/// end.
+pub const MAX_POINTS_BYTES: u64 = 64 << 20;
+
 /// Longest field text quoted back in an error message, in characters.
 const MAX_QUOTED_FIELD_CHARS: usize = 40;
 
@@ -32,7 +37,18 @@ const MAX_QUOTED_FIELD_CHARS: usize = 40;
 /// Messages name the file by its file name only (e.g. `points.csv line 7: …`),
 /// except for [`DataError::Io`], which carries the full path as given.
 pub fn load_points(path: &Path) -> Result<Vec<Point2>, DataError> {
-    let text = std::fs::read_to_string(path).map_err(|error| DataError::Io { path: path.to_path_buf(), error })?;
+    use std::io::Read as _;
+    let io = |error| DataError::Io { path: path.to_path_buf(), error };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).and_then(|f| f.take(MAX_POINTS_BYTES + 1).read_to_end(&mut bytes)).map_err(io)?;
+    if bytes.len() as u64 > MAX_POINTS_BYTES {
+        return Err(DataError::Format {
+            file: display_name(path),
+            message: format!("larger than {} MiB, more than a file of 2-D points may hold", MAX_POINTS_BYTES >> 20),
+        });
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| io(std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")))?;
     parse_points(&text, &display_name(path))
 }
 
@@ -48,9 +64,13 @@ pub fn parse_points(text: &str, source: &str) -> Result<Vec<Point2>, DataError> 
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let fields: Vec<&str> = line.split(',').map(clean_field).collect();
-        let [x_field, y_field] = fields[..] else {
-            return Err(line_error(source, line_number, format!("expected 2 columns (x,y), found {}", fields.len())));
+        // Two fields, counted without holding the rest (a long line of commas costs no memory).
+        let mut fields = line.split(',');
+        let (x_field, y_field) = (fields.next().map(clean_field), fields.next().map(clean_field));
+        let extra = fields.count();
+        let (Some(x_field), Some(y_field), 0) = (x_field, y_field, extra) else {
+            let found = 1 + usize::from(y_field.is_some()) + extra;
+            return Err(line_error(source, line_number, format!("expected 2 columns (x,y), found {found}")));
         };
         let is_first_row = header_allowed;
         header_allowed = false;
@@ -232,6 +252,22 @@ mod tests {
         std::fs::write(&path, "x,y\n1,2\n1,2,3\n").expect("write");
         let message = load_points(&path).expect_err("bad file").to_string();
         assert_eq!(message, "bad-points.csv line 3: expected 2 columns (x,y), found 3");
+    }
+
+    /// Issue 13, defect 9 and the loaders' bound: a file past the cap is refused after reading
+    /// at most one byte more than it, and a line of a million commas is refused with its count.
+    #[test]
+    fn an_oversized_file_or_line_is_refused_with_bounded_memory() {
+        let path = temp_path("oversized", "big.csv");
+        let line = "0.5,0.5\n";
+        let copies = (MAX_POINTS_BYTES as usize) / line.len() + 1;
+        std::fs::write(&path, line.repeat(copies)).expect("write");
+        let message = load_points(&path).expect_err("too big").to_string();
+        assert_eq!(message, "big.csv: larger than 64 MiB, more than a file of 2-D points may hold");
+        std::fs::write(&path, line.repeat(copies - 2)).expect("write");
+        assert_eq!(load_points(&path).expect("under the cap").len(), copies - 2);
+        let commas = format!("1{}\n", ",".repeat(1_000_000));
+        assert_eq!(err_text(&commas), "points.csv line 1: expected 2 columns (x,y), found 1000001");
     }
 
     #[test]
