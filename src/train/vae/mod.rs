@@ -31,7 +31,7 @@ mod snapshot;
 mod trainer;
 
 pub use crate::data::source::{ImageSource, SPLIT_SEED};
-pub use settings::{limits, VaeConfig};
+pub use settings::{limits, VaeConfig, MEMORY_COPIES, MODEL_MEMORY_BUDGET};
 pub use snapshot::*;
 
 /// Time between test evaluations while the window trains.
@@ -129,6 +129,33 @@ mod tests {
         assert_eq!(one, three);
         assert_eq!(one.2, 200);
         assert!(one.0 > one.1, "log p̂ {} above the ELBO {} on the same samples", one.0, one.1);
+    }
+
+    /// Issue 13, defect 2: the models' memory is estimated from the image size before any
+    /// weight exists; 512×512 images (which aborted the process) are refused with the size and
+    /// the budget, 256×256 and MNIST are not.
+    #[test]
+    fn models_over_the_memory_budget_are_refused_before_allocation() {
+        let tiny = VaeConfig { hidden: 8, layers: 1, latent_dim: 2, ..VaeConfig::default() };
+        // Encoders 4→8→4 and 4→8→2, two decoders 2→8→4: 76 + 58 + 2·60 weights and biases.
+        assert_eq!(tiny.model_bytes(4), 254 * 4 * MEMORY_COPIES);
+        let config = VaeConfig::default();
+        assert!(config.check_memory(28 * 28).is_ok());
+        assert!(config.check_memory(256 * 256).is_ok(), "{:?}", config.model_bytes(256 * 256));
+        let err = config.check_memory(512 * 512).unwrap_err().to_string();
+        assert!(err.contains("262144 pixels") && err.contains("6.0 GiB") && err.contains("budget of 2 GiB"), "{err}");
+        // Through the trainer, on two 512×512 images: refused, and nothing the size of the
+        // models was allocated (the test would take gigabytes otherwise).
+        let image = |n: usize| ImageSet {
+            name: "big".to_owned(),
+            width: 512,
+            height: 512,
+            pixels: vec![0.5; n * 512 * 512],
+            labels: vec![0; n],
+        };
+        let split = Arc::new(Split { train: image(2), test: image(1) });
+        let err = VaeTrainer::with_split(config, split).err().expect("refused").to_string();
+        assert!(err.contains("budget"), "{err}");
     }
 
     /// The log p(x) estimate reports its progress: counts that never go down and stay within

@@ -53,7 +53,17 @@ impl Default for VaeConfig {
     }
 }
 
-/// Ranges of the settings, shared by the sliders and the validation.
+/// The memory the AE vs VAE lab may plan for its two models: 2 GiB, so that a laptop keeps
+/// room for everything else. Images of 256×256 pixels at width 256 fit (about 1.5 GiB; 1.33 GB
+/// was measured); 512×512 would need about 6 GiB and was refused by the allocator with an abort.
+pub const MODEL_MEMORY_BUDGET: u64 = 2 << 30;
+
+/// How many copies of every weight training holds, for [`VaeConfig::model_bytes`]: the weights,
+/// their gradient, Adam's two moments, and the fast path's gradient buffers and activations
+/// (rounded up).
+pub const MEMORY_COPIES: u64 = 6;
+
+/// Ranges of the settings, shared by the UI's sliders and the validation.
 pub mod limits {
     use std::ops::RangeInclusive;
     /// Latent dimension.
@@ -96,6 +106,39 @@ impl VaeConfig {
             }
         }
         Ok(())
+    }
+
+    /// An estimate of the memory both models take for images of `pixels` pixels, in bytes:
+    /// every weight and bias of the AE and the VAE (encoders `pixels → hidden… → K` or `2K`,
+    /// decoders `K → hidden… → pixels`), in f32, held [`MEMORY_COPIES`] times. An estimate,
+    /// checked against [`MODEL_MEMORY_BUDGET`] before anything is allocated; not a promise.
+    pub fn model_bytes(&self, pixels: usize) -> u64 {
+        let params = |input: usize, output: usize| -> u64 {
+            let mut widths = vec![input as u64];
+            widths.extend(std::iter::repeat_n(self.hidden as u64, self.layers));
+            widths.push(output as u64);
+            widths.windows(2).map(|w| (w[0] + 1) * w[1]).sum()
+        };
+        let k = self.latent_dim;
+        let both = params(pixels, 2 * k) + params(pixels, k) + 2 * params(k, pixels);
+        both * 4 * MEMORY_COPIES
+    }
+
+    /// Refuses images of `pixels` pixels when [`Self::model_bytes`] is over
+    /// [`MODEL_MEMORY_BUDGET`], saying how large the models would be and what the budget is.
+    pub fn check_memory(&self, pixels: usize) -> Result<(), TrainError> {
+        let bytes = self.model_bytes(pixels);
+        if bytes <= MODEL_MEMORY_BUDGET {
+            return Ok(());
+        }
+        let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
+        Err(TrainError::Invalid(format!(
+            "images of {pixels} pixels with hidden width {} need about {:.1} GiB for the two models (an estimate), \
+             over the budget of {:.0} GiB: use smaller images or a narrower network",
+            self.hidden,
+            gib(bytes),
+            gib(MODEL_MEMORY_BUDGET)
+        )))
     }
 
     pub(super) fn shape(&self, input: usize) -> AeShape {

@@ -18,6 +18,8 @@ impl VaeTrainer {
         }
         let device = Device::Cpu;
         let dim = split.train.dim();
+        // Before any weight is allocated: a model that would not fit is a clear error.
+        config.check_memory(dim)?;
         let mut init = StdRng::seed_from_u64(config.seed ^ INIT_STREAM);
         let ae = Autoencoder::new(config.shape(dim), &mut init, &device)?;
         let vae = Vae::new(config.shape(dim), &mut init, &device)?;
