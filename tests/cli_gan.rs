@@ -347,3 +347,22 @@ fn an_unreadable_file_s_cause_is_printed_once() {
         assert_eq!(stderr.matches("cannot read").count(), 1, "{stderr}");
     }
 }
+
+/// Issue 13, defect 8: long training printed nothing between evaluations. A run of a few
+/// seconds now prints a progress line at least every two seconds: the step, the speed and the
+/// training time left.
+#[test]
+fn long_training_reports_its_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = latent_lab()
+        .args(["train", "gan", "--steps", "80000", "--hidden", "32", "--layers", "2", "--batch", "64"])
+        .args(["--eval-every", "80000", "--out"])
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&s.stderr);
+    assert!(s.status.success(), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("of training left")).collect();
+    assert!(!lines.is_empty(), "no progress line in: {stderr}");
+    assert!(lines.iter().all(|l| l.contains("/80000 (") && l.contains("steps/s, about")), "{lines:?}");
+}

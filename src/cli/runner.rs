@@ -161,10 +161,15 @@ pub fn run<L: HeadlessLab>(
         }
     }
     let mut train_secs = 0.0;
+    let mut last_report = Instant::now();
     for step in 1..=steps {
         let t = Instant::now();
         let stepped = lab.step();
         train_secs += t.elapsed().as_secs_f64();
+        if printing && step < steps && last_report.elapsed().as_secs_f64() >= PROGRESS_EVERY_SECS {
+            last_report = Instant::now();
+            eprintln!("{}", progress_line(step, steps, train_secs));
+        }
         if let Err(e) = stepped {
             return Err(match &mut log {
                 Some(log) => {
@@ -195,6 +200,35 @@ pub fn run<L: HeadlessLab>(
     Ok(summary)
 }
 
+/// Seconds between two progress lines during training (unless `--quiet`).
+pub const PROGRESS_EVERY_SECS: f64 = 2.0;
+
+/// The progress line printed during training: the step, its share of the run, the training
+/// speed so far (evaluations excluded) and the training time left at that speed (an estimate:
+/// the evaluations still to come are not in it).
+pub fn progress_line(step: u64, steps: u64, train_secs: f64) -> String {
+    let rate = steps_per_sec(step, train_secs);
+    let left = if rate > 0.0 { (steps - step.min(steps)) as f64 / rate } else { f64::INFINITY };
+    format!(
+        "  step {step}/{steps} ({:.0} %), {rate:.0} steps/s, about {} of training left",
+        100.0 * step as f64 / steps.max(1) as f64,
+        duration_text(left)
+    )
+}
+
+/// Seconds as "42 s", "3 min 20 s" or "2 h 5 min".
+fn duration_text(secs: f64) -> String {
+    if !secs.is_finite() {
+        return "an unknown time".to_owned();
+    }
+    let s = secs.round() as u64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
 /// Refuses an evaluation interval of no steps (`--eval-every`), before anything is loaded.
 pub fn check_eval_every(every: u64) -> anyhow::Result<()> {
     if every == 0 {
@@ -206,6 +240,22 @@ pub fn check_eval_every(every: u64) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 13, defect 8: training shows how far it is. The line's numbers are their
+    /// formulas: step/steps, steps per training second, and the steps left at that rate.
+    #[test]
+    fn the_progress_line_says_how_far_how_fast_and_how_long_is_left() {
+        assert_eq!(progress_line(1000, 4000, 2.0), "  step 1000/4000 (25 %), 500 steps/s, about 6 s of training left");
+        assert_eq!(
+            progress_line(10, 100_000, 1.0),
+            "  step 10/100000 (0 %), 10 steps/s, about 2 h 46 min of training left"
+        );
+        assert_eq!(
+            progress_line(300, 1200, 100.0),
+            "  step 300/1200 (25 %), 3 steps/s, about 5 min 0 s of training left"
+        );
+        assert!(progress_line(0, 10, 0.0).contains("an unknown time"));
+    }
 
     /// A lab that counts its steps, evaluates every 2nd, logs the step (if it keeps a log) and
     /// fails at step `fail_at`.
