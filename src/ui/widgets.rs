@@ -151,12 +151,39 @@ impl FileBrowser {
 
 /// A logarithmic slider for a learning rate.
 pub fn lr_slider(ui: &mut egui::Ui, lr: &mut f64, label: &str) -> egui::Response {
-    ui.add(egui::Slider::new(lr, 1e-5..=10.0).logarithmic(true).text(label).custom_formatter(|v, _| format!("{v:.1e}")))
+    ui.add(egui::Slider::new(lr, 1e-5..=10.0).logarithmic(true).text(label).custom_formatter(|v, _| lr_text(v)))
+}
+
+/// A learning rate as people write it: plain decimals from 0.01 up ("10", "0.5", "0.05"), at
+/// most three significant digits; smaller ones in scientific notation ("1.0e-3"). The slider
+/// showed 10 as "1.0e1" (issue 14).
+pub fn lr_text(v: f64) -> String {
+    if !(v.is_finite() && v >= 0.01) {
+        return format!("{v:.1e}");
+    }
+    let decimals = (2.0 - v.log10().floor()).clamp(0.0, 4.0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn learning_rates_read_as_people_write_them() {
+        let cases = [(10.0, "10"), (2.5, "2.5"), (1.0, "1"), (0.5, "0.5"), (0.05, "0.05"), (0.123_45, "0.123")];
+        for (v, want) in cases {
+            assert_eq!(lr_text(v), want, "{v}");
+        }
+        assert_eq!(lr_text(1e-3), "1.0e-3");
+        assert_eq!(lr_text(5e-5), "5.0e-5");
+        assert_eq!(lr_text(0.01), "0.01");
+    }
 
     #[test]
     fn diverging_map_ends_and_middle() {
