@@ -165,3 +165,19 @@ fn start_up_does_not_wait_for_mnist_and_the_tab_says_it_is_loading() {
     h.get_by_label("Play").click();
     step_until(&mut h, "training", |a| a.vae().snapshot().is_some_and(|s| s.steps > 0));
 }
+
+/// Issue 14, item 15: before the first step the panel showed the minibatch's terms as 0.00 and
+/// "(β = 0.00)" while the slider read 1.00. It now says no step has run; after one step it
+/// shows the terms with the β the step used.
+#[test]
+fn before_the_first_step_no_terms_are_shown_and_after_it_the_slider_s_beta() {
+    let mut h = harness();
+    assert_eq!(h.state().vae().snapshot().map(|s| s.steps), Some(0));
+    h.get_by_label("No training step yet: the minibatch's terms appear after the first step.");
+    assert!(h.query_by_label_contains("β = 0.00").is_none(), "a β the slider does not show");
+    h.get_by_label("Step").click();
+    step_until(&mut h, "one step", |a| a.vae().snapshot().is_some_and(|s| s.steps == 1));
+    h.run_steps(2);
+    h.get_by_label("loss = recon + β·KL (β = 1.00)");
+    assert!(h.query_by_label_contains("No training step yet").is_none());
+}

@@ -10,7 +10,9 @@ use rand::SeedableRng as _;
 use crate::model::autoencoder::Likelihood;
 use crate::model::mlp::Activation;
 use crate::theory::gaussian::{kl_diag_to_std_normal, kl_monte_carlo, McEstimate};
-use crate::train::vae::{limits, ImageSource, LatentView, VaeCommand, VaeConfig, VaeSnapshot, VaeTrainer, GRID_SIDE};
+use crate::train::vae::{
+    limits, ImageSource, LatentView, TrainTerms, VaeCommand, VaeConfig, VaeSnapshot, VaeTrainer, GRID_SIDE,
+};
 use crate::train::worker::Control;
 use crate::train::TrainError;
 use crate::ui::images::{key_of, mosaic, show, CachedTexture};

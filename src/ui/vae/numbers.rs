@@ -7,23 +7,12 @@ impl VaeView {
         let t = &snap.last;
         ui.heading("ELBO, nats per image");
         ui.label(RichText::new("Training minibatch (VAE)").strong());
-        egui::Grid::new("vae-train-terms").num_columns(2).show(ui, |ui| {
-            ui.label("reconstruction E_q[−log p(x|z)]");
-            ui.label(format!("{:.2}", t.vae_recon));
-            ui.end_row();
-            ui.label("KL(q(z|x) ‖ p(z))");
-            ui.label(format!("{:.2}", t.vae_kl));
-            ui.end_row();
-            ui.label("−ELBO = recon + KL");
-            ui.label(format!("{:.2}", t.vae_recon + t.vae_kl));
-            ui.end_row();
-            ui.label(format!("loss = recon + β·KL (β = {:.2})", t.beta));
-            ui.label(format!("{:.2}", t.vae_recon + t.beta * t.vae_kl));
-            ui.end_row();
-            ui.label("AE loss −log p(x | g(x))");
-            ui.label(format!("{:.2}", t.ae_recon));
-            ui.end_row();
-        });
+        if snap.steps == 0 {
+            // Nothing measured yet: no zeros that look like numbers, no β the slider does not show.
+            ui.weak("No training step yet: the minibatch's terms appear after the first step.");
+        } else {
+            train_terms_ui(ui, t);
+        }
         ui.separator();
         let Some(e) = &snap.eval else {
             ui.weak("Measuring the test set…");
@@ -79,4 +68,25 @@ impl VaeView {
         ui.separator();
         self.posterior_ui(ui, snap);
     }
+}
+
+/// The last training minibatch's terms and the loss minimised with the β it used.
+fn train_terms_ui(ui: &mut egui::Ui, t: &TrainTerms) {
+    egui::Grid::new("vae-train-terms").num_columns(2).show(ui, |ui| {
+        ui.label("reconstruction E_q[−log p(x|z)]");
+        ui.label(format!("{:.2}", t.vae_recon));
+        ui.end_row();
+        ui.label("KL(q(z|x) ‖ p(z))");
+        ui.label(format!("{:.2}", t.vae_kl));
+        ui.end_row();
+        ui.label("−ELBO = recon + KL");
+        ui.label(format!("{:.2}", t.vae_recon + t.vae_kl));
+        ui.end_row();
+        ui.label(format!("loss = recon + β·KL (β = {:.2})", t.beta));
+        ui.label(format!("{:.2}", t.vae_recon + t.beta * t.vae_kl));
+        ui.end_row();
+        ui.label("AE loss −log p(x | g(x))");
+        ui.label(format!("{:.2}", t.ae_recon));
+        ui.end_row();
+    });
 }
