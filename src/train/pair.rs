@@ -24,8 +24,8 @@ pub struct Adversaries {
     pub opt_g: Optimizer,
     /// D's optimiser.
     pub opt_d: Optimizer,
-    /// The fast path's buffers, built on first use.
-    native: Option<NativeGan>,
+    /// The fast path's buffers (small: gradient buffers of G's and D's shapes).
+    native: NativeGan,
     /// The fast path or candle's autodiff.
     path: Path,
 }
@@ -36,9 +36,9 @@ impl Adversaries {
         Self {
             opt_g: Optimizer::new(generator.vars(), opt_g),
             opt_d: Optimizer::new(discriminator.vars(), opt_d),
+            native: NativeGan::new(&generator, &discriminator),
             generator,
             discriminator,
-            native: None,
             path: Path::Fast,
         }
     }
@@ -62,7 +62,7 @@ impl Adversaries {
     /// The fast path's buffers, where the caller draws a minibatch (real rows, noise rows and
     /// the penalty's mixing weights) before [`Self::fast_d_step`] or [`Self::fast_g_step`].
     pub fn fast(&mut self) -> &mut NativeGan {
-        self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator))
+        &mut self.native
     }
 
     /// D's step on the fast path on the minibatch in [`Self::fast`] (see
@@ -73,27 +73,23 @@ impl Adversaries {
         loss: crate::objective::gan::GanLoss,
         gp_lambda: Option<f32>,
     ) -> Result<(f64, f64, f64), TrainError> {
-        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-        Ok(nat.d_step(n, loss, gp_lambda, &self.generator, &self.discriminator, &mut self.opt_d)?)
+        Ok(self.native.d_step(n, loss, gp_lambda, &self.generator, &self.discriminator, &mut self.opt_d)?)
     }
 
     /// G's step on the fast path on the noise in [`Self::fast`] (see [`NativeGan::g_step`]):
     /// (loss, largest |coordinate| generated).
     pub fn fast_g_step(&mut self, n: usize, loss: crate::objective::gan::GanLoss) -> Result<(f64, f32), TrainError> {
-        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-        Ok(nat.g_step(n, loss, &self.generator, &self.discriminator, &mut self.opt_g)?)
+        Ok(self.native.g_step(n, loss, &self.generator, &self.discriminator, &mut self.opt_g)?)
     }
 
     /// G applied to `n` noise rows on the fast path (evaluation).
     pub fn fast_generate(&mut self, z: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
-        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-        Ok(nat.generate(&self.generator, z, n)?)
+        Ok(self.native.generate(&self.generator, z, n)?)
     }
 
     /// D's raw output at `n` rows on the fast path (evaluation).
     pub fn fast_discriminate(&mut self, x: &[f32], n: usize) -> Result<Vec<f32>, TrainError> {
-        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-        Ok(nat.discriminate(&self.discriminator, x, n)?)
+        Ok(self.native.discriminate(&self.discriminator, x, n)?)
     }
 
     /// D's output at `n` rows and φ′(D(x))·∇ₓD(x) per row on the fast path (evaluation; see
@@ -104,8 +100,7 @@ impl Adversaries {
         n: usize,
         slope: impl Fn(f32) -> f32,
     ) -> Result<(Vec<f32>, Vec<f32>), TrainError> {
-        let nat = self.native.get_or_insert_with(|| NativeGan::new(&self.generator, &self.discriminator));
-        Ok(nat.discriminate_with_input_grad(&self.discriminator, x, n, slope)?)
+        Ok(self.native.discriminate_with_input_grad(&self.discriminator, x, n, slope)?)
     }
 
     /// Every weight, named `generator.{i}.weight` etc., for a safetensors checkpoint.
