@@ -5,6 +5,7 @@ pub mod gan;
 pub mod lines;
 pub mod optimal_d;
 pub mod pair;
+pub mod run;
 pub mod series;
 pub mod vae;
 pub mod worker;
