@@ -37,7 +37,7 @@ const POINTS_VIEW_MIN_SIDE: f32 = 1.0;
 const VIEW_NOISE_SIGMAS: f32 = 4.0;
 
 /// A 2-D data distribution to train on.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Toy2d {
     /// 8 Gaussians evenly spaced on a circle (centre k at angle k·2π/8,
     /// k = 0..7), each with isotropic standard deviation `sigma`, equal weights.

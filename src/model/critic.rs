@@ -193,6 +193,32 @@ impl SpectralNorm {
         value_and_gradient_with(net, &weights, x)
     }
 
+    /// The stored vectors u_l, input layer first, as plain numbers (to save with a run).
+    pub fn vectors(&self) -> Result<Vec<Vec<f32>>> {
+        self.us.iter().map(|u| u.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()).collect()
+    }
+
+    /// Puts back vectors saved by [`Self::vectors`]; vectors of other lengths than the
+    /// stored ones (another network) are refused and nothing changes.
+    pub fn set_vectors(&mut self, vectors: &[Vec<f32>]) -> Result<()> {
+        if vectors.len() != self.us.len() {
+            bail!("spectral norm: {} saved vectors for a network with {} layers", vectors.len(), self.us.len());
+        }
+        let mut us = Vec::with_capacity(vectors.len());
+        for (i, (saved, u)) in vectors.iter().zip(&self.us).enumerate() {
+            let n = u.dim(0)?;
+            if saved.len() != n || saved.iter().any(|x| !x.is_finite()) {
+                bail!(
+                    "spectral norm: saved vector {i} has {} numbers (or a non-finite one), layer {i} takes {n}",
+                    saved.len()
+                );
+            }
+            us.push(Tensor::from_vec(saved.clone(), (n, 1), u.device())?.to_dtype(u.dtype())?);
+        }
+        self.us = us;
+        Ok(())
+    }
+
     /// Fails unless the stored vectors match the layers of `net`.
     fn check(&self, net: &Mlp) -> Result<()> {
         if self.us.len() != net.layers().len() {

@@ -123,14 +123,19 @@ impl Adversaries {
         let device = Device::Cpu;
         let map = candle_core::safetensors::load(path, &device)
             .map_err(|e| TrainError::Io(format!("cannot read checkpoint {}: {e}", path.display())))?;
-        let check = |r: Result<(), String>| r.map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())));
+        self.load_map(&map).map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    /// Loads both networks' weights from named tensors (as [`Self::named_tensors`] names
+    /// them); a missing tensor or a wrong shape is an error naming it, and then neither
+    /// network changes.
+    pub fn load_map(&mut self, map: &HashMap<String, Tensor>) -> Result<(), String> {
+        let device = Device::Cpu;
+        let probe = |shape| Mlp::new(shape, &mut StdRng::seed_from_u64(0), &device).map_err(|e| e.to_string());
         // Check both before loading either.
-        let g_probe = Mlp::new(self.generator.shape(), &mut StdRng::seed_from_u64(0), &device)?;
-        let d_probe = Mlp::new(self.discriminator.shape(), &mut StdRng::seed_from_u64(0), &device)?;
-        check(g_probe.load_named("generator", &map))?;
-        check(d_probe.load_named("discriminator", &map))?;
-        check(self.generator.load_named("generator", &map))?;
-        check(self.discriminator.load_named("discriminator", &map))?;
-        Ok(())
+        probe(self.generator.shape())?.load_named("generator", map)?;
+        probe(self.discriminator.shape())?.load_named("discriminator", map)?;
+        self.generator.load_named("generator", map)?;
+        self.discriminator.load_named("discriminator", map)
     }
 }

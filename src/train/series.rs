@@ -3,7 +3,7 @@
 //! and an honest (averaged, not sub-sampled) curve.
 
 /// A bounded, self-decimating series of (step, value) points.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Series {
     points: Vec<[f64; 2]>,
     capacity: usize,

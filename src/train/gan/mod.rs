@@ -9,6 +9,8 @@ use std::sync::Arc;
 use candle_core::{DType, Device, Tensor, Var};
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
+
+use super::rng::TrainRng;
 use rand_distr::{Distribution as _, StandardNormal};
 
 use super::pair::Adversaries;
@@ -27,12 +29,14 @@ use crate::theory::divergence::{js_histogram_2d, js_through_discriminator, Grid2
 use crate::theory::modes::{mode_coverage, ModeCoverage, COVERAGE_MIN_COUNT, COVERAGE_SAMPLES};
 
 mod eval;
+mod saved;
 mod settings;
 mod snapshot;
 mod trainer;
 
 pub use crate::objective::gan::GanLoss;
 
+pub use saved::LAB;
 pub use settings::{limits, GanConfig, NetConfig, NoiseKind};
 pub use snapshot::*;
 
@@ -45,7 +49,7 @@ pub struct GanTrainer {
     device: Device,
     /// G and D, their optimisers and the fast path's buffers.
     pair: Adversaries,
-    rng: StdRng,
+    rng: TrainRng,
     d_steps: u64,
     g_steps: u64,
     last: StepLosses,
@@ -79,12 +83,12 @@ fn forward_frozen(net: &Mlp, xs: &Tensor) -> candle_core::Result<Tensor> {
 }
 
 /// Refills `values` with `count` noise numbers (the draws [`noise`] makes).
-fn fill_noise(values: &mut Vec<f32>, kind: NoiseKind, count: usize, rng: &mut StdRng) {
+fn fill_noise(values: &mut Vec<f32>, kind: NoiseKind, count: usize, rng: &mut TrainRng) {
     values.clear();
     values.extend((0..count).map(|_| kind.sample(rng)));
 }
 
-fn noise(kind: NoiseKind, n: usize, dim: usize, rng: &mut StdRng, device: &Device) -> Result<Tensor, TrainError> {
+fn noise(kind: NoiseKind, n: usize, dim: usize, rng: &mut TrainRng, device: &Device) -> Result<Tensor, TrainError> {
     let values: Vec<f32> = (0..n * dim).map(|_| kind.sample(rng)).collect();
     Ok(Tensor::from_vec(values, (n, dim), device)?)
 }

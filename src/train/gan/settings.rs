@@ -65,7 +65,7 @@ impl NoiseKind {
         }
     }
 
-    pub(super) fn sample(self, rng: &mut StdRng) -> f32 {
+    pub(super) fn sample(self, rng: &mut TrainRng) -> f32 {
         match self {
             Self::Gaussian => StandardNormal.sample(rng),
             Self::Uniform => rng.random_range(-1.0f32..1.0),

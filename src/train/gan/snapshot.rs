@@ -3,7 +3,7 @@
 use super::*;
 
 /// Losses and mean outputs of the last training steps.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StepLosses {
     /// Discriminator loss.
     pub d_loss: f64,
@@ -37,7 +37,7 @@ pub struct EvalMetrics {
 }
 
 /// Histories of every curve the lab draws.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct GanHistory {
     /// D loss per iteration.
     pub d_loss: Series,

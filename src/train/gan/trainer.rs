@@ -12,14 +12,14 @@ impl GanTrainer {
         let discriminator = Mlp::new(config.discriminator_shape(), &mut init_rng, &device)?;
         let spectral =
             if config.spectral_norm { Some(SpectralNorm::new(&discriminator, &mut init_rng)?) } else { None };
-        let mut eval_rng = StdRng::seed_from_u64(config.seed ^ EVAL_STREAM);
+        let mut eval_rng = super::super::rng::seeded(config.seed ^ EVAL_STREAM);
         let real_eval = Arc::new(config.data.sample(COVERAGE_SAMPLES, &mut eval_rng));
         let mut noise_eval = Vec::new();
         fill_noise(&mut noise_eval, config.noise, COVERAGE_SAMPLES * config.noise_dim, &mut eval_rng);
         let noise_eval = Arc::new(noise_eval);
         let pair = Adversaries::new(generator, discriminator, config.opt_g, config.opt_d);
         Ok(Self {
-            rng: StdRng::seed_from_u64(config.seed),
+            rng: super::super::rng::seeded(config.seed),
             config,
             device,
             pair,

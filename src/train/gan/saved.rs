@@ -1,0 +1,278 @@
+//! The GAN lab as a saved run (see [`crate::train::run`]): settings and data in `run.json`,
+//! both networks (and the spectral-norm vectors) in `weights.safetensors`, both optimisers'
+//! state in `optimizers.safetensors`, the counters, the generator's position and the curves in
+//! `state.json`, and the curves again as `curves.csv` for people and spreadsheets.
+//!
+//! Opening a run rebuilds the trainer it was saved from: the next steps draw the same
+//! minibatches and take the same updates as the original would have (tested bit for bit).
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::train::rng;
+use crate::train::run::{self, Manifest, RunError, RunWriter};
+
+/// The GAN lab's name in a run's manifest.
+pub const LAB: &str = "gan";
+
+const WEIGHTS: &str = "weights.safetensors";
+const OPTIMIZERS: &str = "optimizers.safetensors";
+const STATE: &str = "state.json";
+const CURVES: &str = "curves.csv";
+
+/// The largest `state.json` read: nine curves of at most 1024 points are well under 1 MB.
+const MAX_STATE_BYTES: u64 = 64 << 20;
+
+/// What `run.json` holds as the lab's settings: the settings and the data they train on.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    config: GanConfig,
+    data: Toy2d,
+}
+
+/// What a run needs beyond settings and weights to go on exactly.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct State {
+    d_steps: u64,
+    g_steps: u64,
+    /// The training generator's state ([`rng::state`]).
+    rng: String,
+    last: StepLosses,
+    history: GanHistory,
+}
+
+impl GanTrainer {
+    /// Saves the run as the folder `dest` (written whole, see [`RunWriter`]); returns it.
+    pub fn save_run(&self, dest: &Path) -> Result<PathBuf, RunError> {
+        let writer = RunWriter::begin(dest)?;
+        let mut weights = self.pair.named_tensors();
+        if let Some(spectral) = &self.spectral {
+            let vectors = spectral.vectors().map_err(|e| RunError::file(&writer.path(WEIGHTS), e))?;
+            for (i, u) in vectors.into_iter().enumerate() {
+                let tensor = Tensor::new(u, &Device::Cpu).map_err(|e| RunError::file(&writer.path(WEIGHTS), e))?;
+                weights.push((format!("spectral.{i}"), tensor));
+            }
+        }
+        writer.write_tensors(WEIGHTS, &weights)?;
+        let optimizers = run::optimizer_tensors("opt_g", &self.pair.opt_g.state())
+            .and_then(|mut all| {
+                all.extend(run::optimizer_tensors("opt_d", &self.pair.opt_d.state())?);
+                Ok(all)
+            })
+            .map_err(|e| RunError::file(&writer.path(OPTIMIZERS), e))?;
+        writer.write_tensors(OPTIMIZERS, &optimizers)?;
+        let state = State {
+            d_steps: self.d_steps,
+            g_steps: self.g_steps,
+            rng: rng::state(&self.rng),
+            last: self.last,
+            history: self.history.clone(),
+        };
+        let text = serde_json::to_string(&state).map_err(|e| RunError::file(&writer.path(STATE), e))?;
+        writer.write_text(STATE, &text)?;
+        writer.write_text(CURVES, &curves_csv(&self.history))?;
+        let settings = Settings { config: self.config.clone(), data: self.config.data.clone() };
+        let settings = serde_json::to_value(settings).map_err(|e| RunError::file(&writer.path(run::MANIFEST), e))?;
+        writer.finish(&Manifest::new(LAB, self.g_steps, settings))
+    }
+
+    /// Opens a run saved by [`Self::save_run`]. Every file is checked before the trainer is
+    /// handed back, and each problem is named with its file.
+    pub fn open_run(dir: &Path) -> Result<Self, RunError> {
+        let manifest = run::read_manifest(dir, LAB)?;
+        let manifest_path = dir.join(run::MANIFEST);
+        let settings: Settings = serde_json::from_value(manifest.settings)
+            .map_err(|e| RunError::file(&manifest_path, format!("settings: {e}")))?;
+        let mut config = settings.config;
+        config.data = settings.data;
+        let mut trainer = Self::new(config).map_err(|e| RunError::file(&manifest_path, e))?;
+
+        let weights_path = dir.join(WEIGHTS);
+        let weights = run::read_tensors(dir, WEIGHTS)?;
+        trainer.pair.load_map(&weights).map_err(|e| RunError::file(&weights_path, e))?;
+        if let Some(spectral) = &mut trainer.spectral {
+            let vectors = (0..trainer.pair.discriminator.layers().len())
+                .map(|i| {
+                    let name = format!("spectral.{i}");
+                    let t = weights
+                        .get(&name)
+                        .ok_or_else(|| RunError::file(&weights_path, format!("no tensor '{name}'")))?;
+                    t.to_dtype(DType::F32)
+                        .and_then(|t| t.flatten_all())
+                        .and_then(|t| t.to_vec1::<f32>())
+                        .map_err(|e| RunError::file(&weights_path, format!("tensor '{name}': {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            spectral.set_vectors(&vectors).map_err(|e| RunError::file(&weights_path, e))?;
+        }
+
+        let optimizers_path = dir.join(OPTIMIZERS);
+        let optimizers = run::read_tensors(dir, OPTIMIZERS)?;
+        let g_vars = trainer.pair.generator.vars().len();
+        let d_vars = trainer.pair.discriminator.vars().len();
+        let opt_g = run::optimizer_state(&optimizers_path, &optimizers, "opt_g", g_vars)?;
+        let opt_d = run::optimizer_state(&optimizers_path, &optimizers, "opt_d", d_vars)?;
+        trainer.pair.opt_g.restore(opt_g).map_err(|e| RunError::file(&optimizers_path, format!("opt_g: {e}")))?;
+        trainer.pair.opt_d.restore(opt_d).map_err(|e| RunError::file(&optimizers_path, format!("opt_d: {e}")))?;
+
+        let state_path = dir.join(STATE);
+        let state: State = read_json(&state_path)?;
+        if state.g_steps != manifest.step {
+            return Err(RunError::file(
+                &state_path,
+                format!(
+                    "step {} here but {} in run.json: the files come from different saves",
+                    state.g_steps, manifest.step
+                ),
+            ));
+        }
+        trainer.rng = rng::restore(&state.rng).map_err(|e| RunError::file(&state_path, e))?;
+        trainer.d_steps = state.d_steps;
+        trainer.g_steps = state.g_steps;
+        trainer.last = state.last;
+        trainer.history = state.history;
+        Ok(trainer)
+    }
+}
+
+/// Reads a JSON file of at most [`MAX_STATE_BYTES`], naming it in every error.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RunError> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                RunError::file(path, "missing from the saved run")
+            } else {
+                RunError::file(path, e)
+            }
+        })?
+        .len();
+    if len > MAX_STATE_BYTES {
+        return Err(RunError::file(
+            path,
+            format!("{len} bytes, more than the {MAX_STATE_BYTES} a state file may have"),
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| RunError::file(path, e))?;
+    serde_json::from_str(&text).map_err(|e| RunError::file(path, format!("not a valid state ({e})")))
+}
+
+/// Every curve as `curve,step,value` rows.
+fn curves_csv(h: &GanHistory) -> String {
+    let curves: [(&str, &Series); 9] = [
+        ("d_loss", &h.d_loss),
+        ("g_loss", &h.g_loss),
+        ("d_real", &h.d_real),
+        ("d_fake", &h.d_fake),
+        ("grad_norm", &h.grad_norm),
+        ("js_grid", &h.js_grid),
+        ("js_from_d", &h.js_from_d),
+        ("modes_covered", &h.modes_covered),
+        ("high_quality", &h.high_quality),
+    ];
+    let mut out = String::from("curve,step,value\n");
+    for (name, series) in curves {
+        for [step, value] in series.points() {
+            out.push_str(&format!("{name},{step},{value}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> GanConfig {
+        GanConfig { batch: 64, ..GanConfig::default() }
+    }
+
+    fn all_weights(t: &GanTrainer) -> Vec<(String, Vec<f32>)> {
+        t.named_tensors().into_iter().map(|(n, w)| (n, w.flatten_all().unwrap().to_vec1::<f32>().unwrap())).collect()
+    }
+
+    fn train(t: &mut GanTrainer, iterations: usize) {
+        for _ in 0..iterations {
+            t.iteration().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_reopened_run_has_every_weight_and_setting_and_goes_on_as_the_original() {
+        for (loss, spectral) in [(GanLoss::NonSaturating, false), (GanLoss::WganGp, false), (GanLoss::Hinge, true)] {
+            let mut original = GanTrainer::new(GanConfig { loss, spectral_norm: spectral, ..config() }).unwrap();
+            train(&mut original, 60);
+            original.evaluate().unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let dest = dir.path().join("run");
+            original.save_run(&dest).unwrap();
+
+            let mut reopened = GanTrainer::open_run(&dest).unwrap();
+            assert_eq!(reopened.config(), original.config());
+            assert_eq!(all_weights(&reopened), all_weights(&original));
+            assert_eq!(reopened.iterations(), 60);
+            assert_eq!(reopened.history().js_grid, original.history().js_grid);
+            assert_eq!(reopened.last_losses(), original.last_losses());
+
+            // Both go on: the same minibatches, the same updates, bit for bit.
+            train(&mut original, 40);
+            train(&mut reopened, 40);
+            assert_eq!(all_weights(&reopened), all_weights(&original), "{loss:?}");
+            assert_eq!(reopened.last_losses(), original.last_losses());
+        }
+    }
+
+    #[test]
+    fn points_data_and_curves_are_saved_with_the_run() {
+        let data =
+            Toy2d::Points { name: "my.csv".into(), points: vec![[0.0, 1.0], [2.0, -1.5], [0.25, 0.5]], jitter: 0.1 };
+        let mut t = GanTrainer::new(GanConfig { data: data.clone(), ..config() }).unwrap();
+        train(&mut t, 5);
+        t.evaluate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let dest = t.save_run(&dir.path().join("run")).unwrap();
+        assert_eq!(GanTrainer::open_run(&dest).unwrap().config().data, data);
+        let csv = std::fs::read_to_string(dest.join(CURVES)).unwrap();
+        assert!(csv.starts_with("curve,step,value\n"));
+        assert!(csv.lines().any(|l| l.starts_with("js_grid,5,")), "{csv}");
+    }
+
+    #[test]
+    fn a_damaged_run_is_refused_with_the_file_named() {
+        let mut t = GanTrainer::new(config()).unwrap();
+        train(&mut t, 3);
+        let dir = tempfile::tempdir().unwrap();
+        let dest = t.save_run(&dir.path().join("run")).unwrap();
+        let open_err = || GanTrainer::open_run(&dest).err().map(|e| e.to_string()).unwrap_or_default();
+
+        // Weights of another architecture.
+        let mut wide =
+            GanTrainer::new(GanConfig { generator: NetConfig { hidden: 32, ..config().generator }, ..config() })
+                .unwrap();
+        train(&mut wide, 1);
+        let other = wide.save_run(&dir.path().join("wide")).unwrap();
+        std::fs::copy(other.join(WEIGHTS), dest.join(WEIGHTS)).unwrap();
+        let e = open_err();
+        assert!(e.contains("weights.safetensors") && e.contains("shape"), "{e}");
+        t.save_run(&dest).unwrap();
+
+        // A state from another save.
+        std::fs::copy(other.join(STATE), dest.join(STATE)).unwrap();
+        let e = open_err();
+        assert!(e.contains("state.json") && e.contains("different saves"), "{e}");
+        t.save_run(&dest).unwrap();
+
+        // A missing optimiser file, and a settings field out of range.
+        std::fs::remove_file(dest.join(OPTIMIZERS)).unwrap();
+        assert!(open_err().contains("optimizers.safetensors: missing"));
+        t.save_run(&dest).unwrap();
+        let manifest = dest.join(run::MANIFEST);
+        let text = std::fs::read_to_string(&manifest).unwrap().replace("\"batch\": 64", "\"batch\": 0");
+        std::fs::write(&manifest, text).unwrap();
+        let e = open_err();
+        assert!(e.contains("run.json") && e.contains("batch"), "{e}");
+        t.save_run(&dest).unwrap();
+        assert!(GanTrainer::open_run(&dest).is_ok());
+    }
+}
