@@ -8,6 +8,7 @@ use candle_core::{Device, Tensor};
 use rand::rngs::StdRng;
 use rand::SeedableRng as _;
 
+use super::run::{self, RunError, RunWriter};
 use super::TrainError;
 use crate::fast::gan::NativeGan;
 use crate::fast::Path;
@@ -101,6 +102,38 @@ impl Adversaries {
         slope: impl Fn(f32) -> f32,
     ) -> Result<(Vec<f32>, Vec<f32>), TrainError> {
         Ok(self.native.discriminate_with_input_grad(&self.discriminator, x, n, slope)?)
+    }
+
+    /// Writes both networks' weights (and `extra` tensors beside them) to
+    /// [`run::WEIGHTS`] and both optimisers' state to [`run::OPTIMIZERS`] of a run being saved.
+    pub fn save_into(&self, writer: &RunWriter, extra: Vec<(String, Tensor)>) -> Result<(), RunError> {
+        let mut weights = self.named_tensors();
+        weights.extend(extra);
+        writer.write_tensors(run::WEIGHTS, &weights)?;
+        let optimizers = run::optimizer_tensors("opt_g", &self.opt_g.state())
+            .and_then(|mut all| {
+                all.extend(run::optimizer_tensors("opt_d", &self.opt_d.state())?);
+                Ok(all)
+            })
+            .map_err(|e| RunError::file(&writer.path(run::OPTIMIZERS), e))?;
+        writer.write_tensors(run::OPTIMIZERS, &optimizers)
+    }
+
+    /// Loads the weights and optimiser state saved by [`Self::save_into`] from the run in
+    /// `dir`; returns the weight file's tensors (for the extras). On an error, naming the
+    /// file, the pair may hold the new weights: open into a fresh pair and keep it only on
+    /// success.
+    pub fn open_from(&mut self, dir: &std::path::Path) -> Result<HashMap<String, Tensor>, RunError> {
+        let weights_path = dir.join(run::WEIGHTS);
+        let weights = run::read_tensors(dir, run::WEIGHTS)?;
+        let optimizers_path = dir.join(run::OPTIMIZERS);
+        let optimizers = run::read_tensors(dir, run::OPTIMIZERS)?;
+        let opt_g = run::optimizer_state(&optimizers_path, &optimizers, "opt_g", self.generator.vars().len())?;
+        let opt_d = run::optimizer_state(&optimizers_path, &optimizers, "opt_d", self.discriminator.vars().len())?;
+        self.load_map(&weights).map_err(|e| RunError::file(&weights_path, e))?;
+        self.opt_g.restore(opt_g).map_err(|e| RunError::file(&optimizers_path, format!("opt_g: {e}")))?;
+        self.opt_d.restore(opt_d).map_err(|e| RunError::file(&optimizers_path, format!("opt_d: {e}")))?;
+        Ok(weights)
     }
 
     /// Every weight, named `generator.{i}.weight` etc., for a safetensors checkpoint.

@@ -23,6 +23,12 @@ use crate::model::optim::OptimizerState;
 /// The name of the file that makes a folder a run.
 pub const MANIFEST: &str = "run.json";
 
+/// The weights of a run's models.
+pub const WEIGHTS: &str = "weights.safetensors";
+
+/// The state of a run's optimisers.
+pub const OPTIMIZERS: &str = "optimizers.safetensors";
+
 /// The value of `format` in every run's manifest.
 pub const FORMAT: &str = "latent-lab run";
 
@@ -31,6 +37,9 @@ pub const VERSION: u32 = 1;
 
 /// The largest manifest read (its settings are a few kilobytes; anything larger is not ours).
 pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
+
+/// The largest state file read (a lab's curves and counters: well under a megabyte).
+pub const MAX_STATE_BYTES: u64 = 64 << 20;
 
 /// Why a run could not be saved or opened. Each message names the file and the problem.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -44,7 +53,7 @@ pub enum RunError {
         problem: String,
     },
     /// The folder is a run of another lab.
-    #[error("{path} is a saved {found} run, not a {expected} run: open it in the {found} lab")]
+    #[error("{path} was saved by the {found} lab, not the {expected} lab: open it there")]
     OtherLab {
         /// The manifest.
         path: PathBuf,
@@ -148,6 +157,28 @@ pub fn read_tensors(dir: &Path, name: &str) -> Result<HashMap<String, Tensor>, R
     let bytes = std::fs::read(&path).map_err(|e| RunError::file(&path, e))?;
     candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
         .map_err(|e| RunError::file(&path, format!("not a whole safetensors file ({e})")))
+}
+
+/// Reads the JSON file `path` of a run (at most [`MAX_STATE_BYTES`]), naming it in every
+/// error.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RunError> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                RunError::file(path, "missing from the saved run")
+            } else {
+                RunError::file(path, e)
+            }
+        })?
+        .len();
+    if len > MAX_STATE_BYTES {
+        return Err(RunError::file(
+            path,
+            format!("{len} bytes, more than the {MAX_STATE_BYTES} a state file may have"),
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| RunError::file(path, e))?;
+    serde_json::from_str(&text).map_err(|e| RunError::file(path, format!("not a valid state ({e})")))
 }
 
 /// An optimiser's state as named tensors `PREFIX.steps`, `PREFIX.m.I` and `PREFIX.v.I`
@@ -254,6 +285,12 @@ impl RunWriter {
         let map: HashMap<String, Tensor> = tensors.iter().cloned().collect();
         candle_core::safetensors::save(&map, &path).map_err(|e| RunError::file(&path, e))?;
         readable_by_all(&path)
+    }
+
+    /// Writes `value` to `name` as JSON.
+    pub fn write_json(&self, name: &str, value: &impl serde::Serialize) -> Result<(), RunError> {
+        let text = serde_json::to_string(value).map_err(|e| RunError::file(&self.path(name), e))?;
+        self.write_text(name, &text)
     }
 
     /// Writes `text` to `name`.
@@ -406,7 +443,7 @@ mod tests {
         good["surprise"] = serde_json::json!(1);
         assert!(err(&good.to_string()).contains("unknown field `surprise`"));
         let e = err(&serde_json::to_string(&manifest("ae-vae")).unwrap());
-        assert!(e.contains("saved ae-vae run, not a gan run"), "{e}");
+        assert!(e.contains("saved by the ae-vae lab, not the gan lab"), "{e}");
         assert!(e.contains("run.json"), "{e}");
         std::fs::write(&path, serde_json::to_string(&manifest("gan")).unwrap()).unwrap();
         assert!(read_manifest(&run, "gan").is_ok());

@@ -15,13 +15,8 @@ use crate::train::run::{self, Manifest, RunError, RunWriter};
 /// The GAN lab's name in a run's manifest.
 pub const LAB: &str = "gan";
 
-const WEIGHTS: &str = "weights.safetensors";
-const OPTIMIZERS: &str = "optimizers.safetensors";
 const STATE: &str = "state.json";
 const CURVES: &str = "curves.csv";
-
-/// The largest `state.json` read: nine curves of at most 1024 points are well under 1 MB.
-const MAX_STATE_BYTES: u64 = 64 << 20;
 
 /// What `run.json` holds as the lab's settings: the settings and the data they train on.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -47,22 +42,15 @@ impl GanTrainer {
     /// Saves the run as the folder `dest` (written whole, see [`RunWriter`]); returns it.
     pub fn save_run(&self, dest: &Path) -> Result<PathBuf, RunError> {
         let writer = RunWriter::begin(dest)?;
-        let mut weights = self.pair.named_tensors();
+        let mut spectral_vectors = Vec::new();
         if let Some(spectral) = &self.spectral {
-            let vectors = spectral.vectors().map_err(|e| RunError::file(&writer.path(WEIGHTS), e))?;
+            let vectors = spectral.vectors().map_err(|e| RunError::file(&writer.path(run::WEIGHTS), e))?;
             for (i, u) in vectors.into_iter().enumerate() {
-                let tensor = Tensor::new(u, &Device::Cpu).map_err(|e| RunError::file(&writer.path(WEIGHTS), e))?;
-                weights.push((format!("spectral.{i}"), tensor));
+                let tensor = Tensor::new(u, &Device::Cpu).map_err(|e| RunError::file(&writer.path(run::WEIGHTS), e))?;
+                spectral_vectors.push((format!("spectral.{i}"), tensor));
             }
         }
-        writer.write_tensors(WEIGHTS, &weights)?;
-        let optimizers = run::optimizer_tensors("opt_g", &self.pair.opt_g.state())
-            .and_then(|mut all| {
-                all.extend(run::optimizer_tensors("opt_d", &self.pair.opt_d.state())?);
-                Ok(all)
-            })
-            .map_err(|e| RunError::file(&writer.path(OPTIMIZERS), e))?;
-        writer.write_tensors(OPTIMIZERS, &optimizers)?;
+        self.pair.save_into(&writer, spectral_vectors)?;
         let state = State {
             d_steps: self.d_steps,
             g_steps: self.g_steps,
@@ -70,8 +58,7 @@ impl GanTrainer {
             last: self.last,
             history: self.history.clone(),
         };
-        let text = serde_json::to_string(&state).map_err(|e| RunError::file(&writer.path(STATE), e))?;
-        writer.write_text(STATE, &text)?;
+        writer.write_json(STATE, &state)?;
         writer.write_text(CURVES, &curves_csv(&self.history))?;
         let settings = Settings { config: self.config.clone(), data: self.config.data.clone() };
         let settings = serde_json::to_value(settings).map_err(|e| RunError::file(&writer.path(run::MANIFEST), e))?;
@@ -89,9 +76,8 @@ impl GanTrainer {
         config.data = settings.data;
         let mut trainer = Self::new(config).map_err(|e| RunError::file(&manifest_path, e))?;
 
-        let weights_path = dir.join(WEIGHTS);
-        let weights = run::read_tensors(dir, WEIGHTS)?;
-        trainer.pair.load_map(&weights).map_err(|e| RunError::file(&weights_path, e))?;
+        let weights_path = dir.join(run::WEIGHTS);
+        let weights = trainer.pair.open_from(dir)?;
         if let Some(spectral) = &mut trainer.spectral {
             let vectors = (0..trainer.pair.discriminator.layers().len())
                 .map(|i| {
@@ -108,17 +94,8 @@ impl GanTrainer {
             spectral.set_vectors(&vectors).map_err(|e| RunError::file(&weights_path, e))?;
         }
 
-        let optimizers_path = dir.join(OPTIMIZERS);
-        let optimizers = run::read_tensors(dir, OPTIMIZERS)?;
-        let g_vars = trainer.pair.generator.vars().len();
-        let d_vars = trainer.pair.discriminator.vars().len();
-        let opt_g = run::optimizer_state(&optimizers_path, &optimizers, "opt_g", g_vars)?;
-        let opt_d = run::optimizer_state(&optimizers_path, &optimizers, "opt_d", d_vars)?;
-        trainer.pair.opt_g.restore(opt_g).map_err(|e| RunError::file(&optimizers_path, format!("opt_g: {e}")))?;
-        trainer.pair.opt_d.restore(opt_d).map_err(|e| RunError::file(&optimizers_path, format!("opt_d: {e}")))?;
-
         let state_path = dir.join(STATE);
-        let state: State = read_json(&state_path)?;
+        let state: State = run::read_json(&state_path)?;
         if state.g_steps != manifest.step {
             return Err(RunError::file(
                 &state_path,
@@ -135,27 +112,6 @@ impl GanTrainer {
         trainer.history = state.history;
         Ok(trainer)
     }
-}
-
-/// Reads a JSON file of at most [`MAX_STATE_BYTES`], naming it in every error.
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RunError> {
-    let len = std::fs::metadata(path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                RunError::file(path, "missing from the saved run")
-            } else {
-                RunError::file(path, e)
-            }
-        })?
-        .len();
-    if len > MAX_STATE_BYTES {
-        return Err(RunError::file(
-            path,
-            format!("{len} bytes, more than the {MAX_STATE_BYTES} a state file may have"),
-        ));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| RunError::file(path, e))?;
-    serde_json::from_str(&text).map_err(|e| RunError::file(path, format!("not a valid state ({e})")))
 }
 
 /// Every curve as `curve,step,value` rows.
@@ -252,7 +208,7 @@ mod tests {
                 .unwrap();
         train(&mut wide, 1);
         let other = wide.save_run(&dir.path().join("wide")).unwrap();
-        std::fs::copy(other.join(WEIGHTS), dest.join(WEIGHTS)).unwrap();
+        std::fs::copy(other.join(run::WEIGHTS), dest.join(run::WEIGHTS)).unwrap();
         let e = open_err();
         assert!(e.contains("weights.safetensors") && e.contains("shape"), "{e}");
         t.save_run(&dest).unwrap();
@@ -264,7 +220,7 @@ mod tests {
         t.save_run(&dest).unwrap();
 
         // A missing optimiser file, and a settings field out of range.
-        std::fs::remove_file(dest.join(OPTIMIZERS)).unwrap();
+        std::fs::remove_file(dest.join(run::OPTIMIZERS)).unwrap();
         assert!(open_err().contains("optimizers.safetensors: missing"));
         t.save_run(&dest).unwrap();
         let manifest = dest.join(run::MANIFEST);

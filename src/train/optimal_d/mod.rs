@@ -14,6 +14,8 @@ use super::pair::Adversaries;
 use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
+
+mod saved;
 use crate::fast::Path;
 use crate::model::mlp::{Activation, Mlp, MlpShape};
 use crate::model::optim::OptimizerConfig;
@@ -22,6 +24,7 @@ use crate::theory::optimal_d::{
     gaussian_pdf, grid, histogram, jsd, max_abs_gap_where, optimal_discriminator, value_at_optimum, value_of, Kde,
     Mixture1d, MINUS_LOG_4,
 };
+pub use saved::LAB;
 
 /// The generator's family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -143,7 +146,7 @@ pub struct OptimalDMetrics {
 }
 
 /// Curves of the lab.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct OptimalDHistory {
     /// sup |D − D*|.
     pub max_gap: Series,
@@ -217,7 +220,7 @@ pub struct OptimalDTrainer {
     device: Device,
     /// G and D, their optimisers and the fast path's buffers.
     pair: Adversaries,
-    rng: StdRng,
+    rng: super::rng::TrainRng,
     d_steps: u64,
     g_steps: u64,
     real_eval: Arc<Vec<f32>>,
@@ -260,7 +263,7 @@ impl OptimalDTrainer {
         let z: Vec<f32> = (0..EVAL_SAMPLES).map(|_| StandardNormal.sample(&mut eval)).collect();
         Ok(Self {
             pair: Adversaries::new(generator, discriminator, adam(config.lr_g), adam(config.lr_d)),
-            rng: StdRng::seed_from_u64(config.seed),
+            rng: super::rng::seeded(config.seed),
             noise_eval: column(&z, &device)?,
             real_eval,
             device,
