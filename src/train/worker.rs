@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::run::RunError;
 use super::TrainError;
 
 /// What a trainable lab offers to the worker thread.
@@ -32,6 +33,20 @@ pub trait Lab: Send + 'static {
     fn min_publish_interval(&self) -> Duration {
         MIN_PUBLISH_INTERVAL
     }
+
+    /// Saves the run as the folder `dest` (see [`super::run`]) and returns where it went.
+    fn save_run(&self, dest: &std::path::Path) -> Result<std::path::PathBuf, RunError> {
+        Err(RunError::file(dest, "this lab cannot save its runs yet"))
+    }
+
+    /// The lab of the run saved in `dir`. The running lab is replaced only when this
+    /// succeeds, so a bad folder loses nothing.
+    fn open_run(dir: &std::path::Path) -> Result<Self, RunError>
+    where
+        Self: Sized,
+    {
+        Err(RunError::file(dir, "this lab cannot open saved runs yet"))
+    }
 }
 
 /// A message to the worker.
@@ -45,8 +60,24 @@ pub enum Control<C> {
     Reset,
     /// Limit the training speed (None: as fast as possible).
     SetStepsPerSec(Option<f64>),
+    /// Save the run as this folder (training goes on; see [`FileReport`]).
+    Save(std::path::PathBuf),
+    /// Replace the run by the one saved in this folder, paused; a folder that does not open
+    /// leaves the run as it was (see [`FileReport`]).
+    Open(std::path::PathBuf),
     /// A lab-specific command.
     Lab(C),
+}
+
+/// What became of the last [`Control::Save`] or [`Control::Open`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum FileReport {
+    /// The run was saved in this folder.
+    Saved(std::path::PathBuf),
+    /// The run saved in this folder was opened.
+    Opened(std::path::PathBuf),
+    /// Saving or opening failed (the message names the file); the run is as it was.
+    Failed(String),
 }
 
 /// The run's state as the worker last reported it.
@@ -62,6 +93,8 @@ pub struct Status {
     pub error: Option<String>,
     /// The last refused setting (the run goes on unchanged), numbered so each is shown once.
     pub notice: Option<(u64, String)>,
+    /// What the last save or open did, numbered so each is shown once.
+    pub file: Option<(u64, FileReport)>,
     /// Time a snapshot takes to build (smoothed).
     pub snapshot_secs: f64,
     /// When the newest snapshot was published.
@@ -230,6 +263,7 @@ struct Loop<'a, L: Lab> {
     playing: bool,
     error: Option<String>,
     notice: Option<(u64, String)>,
+    file: Option<(u64, FileReport)>,
     dirty: bool,
     speed_limit: Option<f64>,
     limit_origin: (Instant, u64),
@@ -249,6 +283,7 @@ fn run<L: Lab>(lab: L, rx: &Receiver<Control<L::Command>>, shared: &Shared<L::Sn
         playing: false,
         error: None,
         notice: None,
+        file: None,
         dirty: true,
         speed_limit: None,
         limit_origin: (now, 0),
@@ -324,6 +359,32 @@ impl<L: Lab> Loop<'_, L> {
                 self.speed_limit = limit.filter(|l| l.is_finite() && *l > 0.0);
                 self.limit_origin = (Instant::now(), self.lab.steps());
             }
+            Control::Save(dest) => {
+                let lab = &self.lab;
+                let report = match catch_unwind(AssertUnwindSafe(|| lab.save_run(&dest))) {
+                    Ok(Ok(path)) => FileReport::Saved(path),
+                    Ok(Err(e)) => FileReport::Failed(format!("could not save the run: {e}")),
+                    Err(_) => {
+                        FileReport::Failed(format!("could not save the run to {}: the trainer crashed", dest.display()))
+                    }
+                };
+                self.report(report);
+            }
+            Control::Open(dir) => {
+                let report = match catch_unwind(AssertUnwindSafe(|| L::open_run(&dir))) {
+                    Ok(Ok(lab)) => {
+                        self.lab = lab;
+                        self.playing = false;
+                        self.error = None;
+                        self.limit_origin = (Instant::now(), self.lab.steps());
+                        self.rate_window = self.limit_origin;
+                        FileReport::Opened(dir)
+                    }
+                    Ok(Err(e)) => FileReport::Failed(format!("could not open the run: {e}")),
+                    Err(_) => FileReport::Failed(format!("could not open {}: the trainer crashed", dir.display())),
+                };
+                self.report(report);
+            }
             Control::Lab(c) => {
                 let lab = &mut self.lab;
                 match guarded(|| lab.apply(c)) {
@@ -338,6 +399,11 @@ impl<L: Lab> Loop<'_, L> {
         }
         self.dirty = true;
         self.publish_status();
+    }
+
+    fn report(&mut self, report: FileReport) {
+        let id = self.file.as_ref().map_or(1, |(id, _)| id + 1);
+        self.file = Some((id, report));
     }
 
     /// Trains until the next snapshot is due (at most ~20 ms), honouring the speed limit.
@@ -409,6 +475,7 @@ impl<L: Lab> Loop<'_, L> {
                 steps_per_sec: if self.playing { self.steps_per_sec } else { 0.0 },
                 error: self.error.clone(),
                 notice: self.notice.clone(),
+                file: self.file.clone(),
                 snapshot_secs: self.snapshot_secs,
                 published_at: self.last_publish,
             };

@@ -580,4 +580,12 @@ impl Lab for OptimalDTrainer {
     fn steps(&self) -> u64 {
         self.d_steps + self.g_steps
     }
+
+    fn save_run(&self, dest: &std::path::Path) -> Result<std::path::PathBuf, crate::train::run::RunError> {
+        Self::save_run(self, dest)
+    }
+
+    fn open_run(dir: &std::path::Path) -> Result<Self, crate::train::run::RunError> {
+        Self::open_run(dir)
+    }
 }
