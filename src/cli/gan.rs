@@ -1,5 +1,6 @@
 //! `latent-lab train gan`: the GAN lab headless. Writes `metrics.csv` (a row per evaluation),
-//! and at the end `samples.csv`, `checkpoint.safetensors` and `summary.json`.
+//! and at the end `samples.csv`, `checkpoint.safetensors`, the saved run (`run.json` and its
+//! files, which `--resume` and the window open) and `summary.json`.
 
 use std::path::Path;
 
@@ -16,6 +17,7 @@ use crate::model::mlp::Activation;
 use crate::model::optim::OptimizerKind;
 use crate::objective::gan::GanLoss;
 use crate::train::gan::{limits, EvalMetrics, GanConfig, GanTrainer, NetConfig, NoiseKind};
+use crate::train::run::RunWriter;
 
 /// Every setting of the GAN lab's side panel, as flags.
 #[derive(Debug, Args)]
@@ -23,6 +25,12 @@ pub struct GanArgs {
     /// The lab's settings.
     #[command(flatten)]
     pub settings: GanSettings,
+    /// Go on training the run saved in this folder (an earlier run's --out, or a run saved in
+    /// the window), with its settings, weights and optimisers' state: no setting may be given
+    /// with it. --steps counts the run's steps in all, so a run saved at step N trains on from
+    /// N + 1 and ends exactly where a run trained straight to --steps would.
+    #[arg(long, value_name = "DIR", conflicts_with = "GanSettings")]
+    pub resume: Option<std::path::PathBuf>,
     /// Generator steps (iterations) to run.
     #[arg(long, default_value_t = 5000)]
     pub steps: u64,
@@ -227,9 +235,17 @@ pub struct GanSummary {
 /// non-finite value with an error naming the step; the metrics written so far stay.
 pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
     runner::run(&args.output, args.steps, || {
-        let config = args.config()?;
-        let trainer = GanTrainer::new(config.clone())?;
-        Ok(GanRun { config, trainer, eval_every: args.eval_every, sums: (0.0, 0.0, 0), last: None })
+        runner::check_eval_every(args.eval_every)?;
+        let (trainer, earlier) = match &args.resume {
+            Some(dir) => {
+                let trainer = GanTrainer::open_run(dir)?;
+                let earlier = runner::earlier_rows(dir, "metrics.csv", trainer.iterations())?;
+                (trainer, earlier)
+            }
+            None => (GanTrainer::new(args.config()?)?, Vec::new()),
+        };
+        let config = trainer.config().clone();
+        Ok(GanRun { config, trainer, eval_every: args.eval_every, sums: (0.0, 0.0, 0), last: None, earlier })
     })
 }
 
@@ -242,6 +258,8 @@ struct GanRun {
     sums: (f64, f64, u64),
     /// The last evaluation: the mean D and G losses over its interval, and its metrics.
     last: Option<(f64, f64, EvalMetrics)>,
+    /// A resumed run's log rows up to its saved step.
+    earlier: Vec<String>,
 }
 
 /// An optional number as a CSV field: empty when there is none.
@@ -255,8 +273,16 @@ impl HeadlessLab for GanRun {
     fn log(&self) -> Option<Log> {
         Some(Log {
             name: "metrics.csv",
-            head: vec!["step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction".to_owned()],
+            head: std::iter::once(
+                "step,d_loss,g_loss,d_real,d_fake,js_grid,modes_covered,high_quality_fraction".to_owned(),
+            )
+            .chain(self.earlier.iter().cloned())
+            .collect(),
         })
+    }
+
+    fn first_step(&self) -> u64 {
+        self.trainer.iterations()
     }
 
     fn start_message(&self, steps: u64) -> Option<String> {
@@ -315,6 +341,9 @@ impl HeadlessLab for GanRun {
             self.trainer.save(tmp)?;
             readable_by_all(tmp)
         })?;
+        // The saved run (settings, weights, optimisers, position, curves): --resume, or Open
+        // run in the window, goes on from here.
+        self.trainer.write_run(RunWriter::in_place(out)?)?;
         let cov = m.coverage.as_ref();
         Ok(GanSummary {
             d_loss,

@@ -74,6 +74,16 @@ pub struct OptimalDArgs {
     /// Where the run's files go, and how.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Go on training the run saved in this folder (an earlier run's --out, or a run saved in
+    /// the window), with its settings, weights and optimisers' state: no setting may be given
+    /// with it. --steps counts the run's iterations in all.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["data", "freeze_g", "generator", "hidden_g", "layers_g", "hidden_d", "layers_d",
+            "activation", "loss", "lr_d", "lr_g", "batch", "d_steps", "seed"]
+    )]
+    pub resume: Option<std::path::PathBuf>,
 }
 
 impl OptimalDArgs {
@@ -135,9 +145,17 @@ pub struct OptimalDSummary {
 /// Runs the optimal-discriminator lab headless; writes `metrics.csv` and `summary.json`.
 pub fn train_optimal_d(args: &OptimalDArgs) -> anyhow::Result<OptimalDSummary> {
     runner::run(&args.output, args.steps, || {
-        let config = args.config()?;
-        let trainer = OptimalDTrainer::new(config.clone())?;
-        Ok(OptimalDRun { config, trainer, eval_every: args.eval_every, last: None })
+        runner::check_eval_every(args.eval_every)?;
+        let (trainer, earlier) = match &args.resume {
+            Some(dir) => {
+                let trainer = OptimalDTrainer::open_run(dir)?;
+                let earlier = runner::earlier_rows(dir, "metrics.csv", trainer.iterations())?;
+                (trainer, earlier)
+            }
+            None => (OptimalDTrainer::new(args.config()?)?, Vec::new()),
+        };
+        let config = trainer.config().clone();
+        Ok(OptimalDRun { config, trainer, eval_every: args.eval_every, last: None, earlier })
     })
 }
 
@@ -148,6 +166,8 @@ struct OptimalDRun {
     eval_every: u64,
     /// The last evaluation's snapshot.
     last: Option<OptimalDSnapshot>,
+    /// A resumed run's log rows up to its saved step.
+    earlier: Vec<String>,
 }
 
 impl HeadlessLab for OptimalDRun {
@@ -156,10 +176,16 @@ impl HeadlessLab for OptimalDRun {
     fn log(&self) -> Option<Log> {
         Some(Log {
             name: "metrics.csv",
-            head: vec![
-                "step,d_steps,g_steps,max_abs_d_minus_dstar,v_d_g,v_dstar_g,minus_log4_plus_2jsd,jsd,d_loss".to_owned()
-            ],
+            head: std::iter::once(
+                "step,d_steps,g_steps,max_abs_d_minus_dstar,v_d_g,v_dstar_g,minus_log4_plus_2jsd,jsd,d_loss".to_owned(),
+            )
+            .chain(self.earlier.iter().cloned())
+            .collect(),
         })
+    }
+
+    fn first_step(&self) -> u64 {
+        self.trainer.iterations()
     }
 
     fn start_message(&self, steps: u64) -> Option<String> {
@@ -198,8 +224,10 @@ impl HeadlessLab for OptimalDRun {
         Ok(Evaluation { row: Some(row), progress: vec![progress] })
     }
 
-    fn finish(self, _out: &Path, run: &Run) -> anyhow::Result<OptimalDSummary> {
+    fn finish(self, out: &Path, run: &Run) -> anyhow::Result<OptimalDSummary> {
         let s = self.last.context("the run ended without its final evaluation")?;
+        // The saved run: --resume, or Open run in the window, goes on from here.
+        self.trainer.write_run(crate::train::run::RunWriter::in_place(out)?)?;
         Ok(OptimalDSummary {
             metrics: s.metrics,
             generator_a: s.affine.map(|a| a.0),

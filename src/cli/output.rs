@@ -23,8 +23,14 @@ pub struct OutputArgs {
     pub quiet: bool,
 }
 
-/// The files a headless run may write into its folder (any lab).
-pub const RUN_FILES: [&str; 8] = [
+/// The files a headless run may write into its folder (any lab), the saved run's among them
+/// (see `train::run`).
+pub const RUN_FILES: [&str; 13] = [
+    "run.json",
+    "weights.safetensors",
+    "optimizers.safetensors",
+    "state.json",
+    "curves.csv",
     "metrics.csv",
     "summary.json",
     "samples.csv",

@@ -32,7 +32,9 @@ pub struct At {
     pub step: u64,
     /// The run's steps (`--steps`).
     pub steps: u64,
-    /// Seconds spent in training steps so far (evaluations excluded).
+    /// The step a resumed run started from (0 for a fresh run).
+    pub first: u64,
+    /// Seconds spent in training steps so far in this process (evaluations excluded).
     pub train_secs: f64,
     /// Whether progress is printed (no `--quiet`): a lab may skip work done only to print.
     pub printing: bool,
@@ -44,9 +46,10 @@ impl At {
         self.step == self.steps
     }
 
-    /// Training steps per second so far: step / training seconds (evaluations excluded).
+    /// Training steps per second so far: steps run in this process / training seconds
+    /// (evaluations excluded).
     pub fn steps_per_sec(&self) -> f64 {
-        steps_per_sec(self.step, self.train_secs)
+        steps_per_sec(self.step - self.first, self.train_secs)
     }
 }
 
@@ -62,8 +65,10 @@ pub struct Evaluation {
 /// How a whole run went, for its summary.
 #[derive(Clone, Copy, Debug)]
 pub struct Run {
-    /// Steps run.
+    /// The run's steps in all (a resumed run's count its saved steps).
     pub steps: u64,
+    /// The step a resumed run started from (0 for a fresh run).
+    pub first: u64,
     /// Seconds spent in training steps (evaluations excluded).
     pub train_secs: f64,
     /// When the run started (before its data was loaded).
@@ -71,9 +76,10 @@ pub struct Run {
 }
 
 impl Run {
-    /// Training steps per second: steps / training seconds (evaluations excluded).
+    /// Training steps per second: steps run in this process / training seconds (evaluations
+    /// excluded).
     pub fn steps_per_sec(&self) -> f64 {
-        steps_per_sec(self.steps, self.train_secs)
+        steps_per_sec(self.steps - self.first, self.train_secs)
     }
 
     /// Wall time of the whole run so far, in seconds.
@@ -95,6 +101,11 @@ pub trait HeadlessLab: Sized {
 
     /// The log written as the run goes, if the lab keeps one.
     fn log(&self) -> Option<Log>;
+
+    /// Steps already done: a run resumed from a saved folder goes on from there (0: fresh).
+    fn first_step(&self) -> u64 {
+        0
+    }
 
     /// The line printed before the first step, if any.
     fn start_message(&self, steps: u64) -> Option<String>;
@@ -141,6 +152,12 @@ pub fn run<L: HeadlessLab>(
     check_steps(steps)?;
     let started = Instant::now();
     let mut lab = build()?;
+    let first = lab.first_step();
+    if steps <= first {
+        anyhow::bail!(
+            "--steps {steps} does not go beyond the resumed run's step {first}: --steps counts the run's steps in all"
+        );
+    }
     create_out_dir(output)?;
     let out = &output.out;
     let printing = !output.quiet;
@@ -162,13 +179,13 @@ pub fn run<L: HeadlessLab>(
     }
     let mut train_secs = 0.0;
     let mut last_report = Instant::now();
-    for step in 1..=steps {
+    for step in first + 1..=steps {
         let t = Instant::now();
         let stepped = lab.step();
         train_secs += t.elapsed().as_secs_f64();
         if printing && step < steps && last_report.elapsed().as_secs_f64() >= PROGRESS_EVERY_SECS {
             last_report = Instant::now();
-            eprintln!("{}", progress_line(step, steps, train_secs));
+            eprintln!("{}", progress_line(step, steps, first, train_secs));
         }
         if let Err(e) = stepped {
             return Err(match &mut log {
@@ -180,7 +197,7 @@ pub fn run<L: HeadlessLab>(
             });
         }
         if step % lab.eval_every() == 0 || step == steps {
-            let Evaluation { row, progress } = lab.evaluate(&At { step, steps, train_secs, printing })?;
+            let Evaluation { row, progress } = lab.evaluate(&At { step, steps, first, train_secs, printing })?;
             if let (Some(log), Some(row)) = (&mut log, row) {
                 log.write_line(&row)?;
             }
@@ -192,7 +209,7 @@ pub fn run<L: HeadlessLab>(
         }
     }
     drop(log);
-    let summary = lab.finish(out, &Run { steps, train_secs, started })?;
+    let summary = lab.finish(out, &Run { steps, first, train_secs, started })?;
     write_json(&out.join("summary.json"), &summary)?;
     if printing {
         eprintln!("wrote {}", out.display());
@@ -204,10 +221,10 @@ pub fn run<L: HeadlessLab>(
 pub const PROGRESS_EVERY_SECS: f64 = 2.0;
 
 /// The progress line printed during training: the step, its share of the run, the training
-/// speed so far (evaluations excluded) and the training time left at that speed (an estimate:
-/// the evaluations still to come are not in it).
-pub fn progress_line(step: u64, steps: u64, train_secs: f64) -> String {
-    let rate = steps_per_sec(step, train_secs);
+/// speed so far in this process (steps since `first`, evaluations excluded) and the training
+/// time left at that speed (an estimate: the evaluations still to come are not in it).
+pub fn progress_line(step: u64, steps: u64, first: u64, train_secs: f64) -> String {
+    let rate = steps_per_sec(step - first.min(step), train_secs);
     let left = if rate > 0.0 { (steps - step.min(steps)) as f64 / rate } else { f64::INFINITY };
     format!(
         "  step {step}/{steps} ({:.0} %), {rate:.0} steps/s, about {} of training left",
@@ -229,6 +246,30 @@ fn duration_text(secs: f64) -> String {
     }
 }
 
+/// The rows of the log `name` of the saved run in `dir` up to and including step `upto` (a
+/// resumed run's log starts with them), without the header; none if the run has no such log.
+/// A log that is not a run's CSV is an error naming it.
+pub fn earlier_rows(dir: &Path, name: &str, upto: u64) -> anyhow::Result<Vec<String>> {
+    /// Far beyond any log of evaluations (a row per evaluation).
+    const MAX_LOG_BYTES: u64 = 256 << 20;
+    let path = dir.join(name);
+    let Ok(meta) = std::fs::metadata(&path) else { return Ok(Vec::new()) };
+    if meta.len() > MAX_LOG_BYTES {
+        anyhow::bail!("{}: {} bytes, more than a log of {MAX_LOG_BYTES}", path.display(), meta.len());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let step = line.split(',').next().and_then(|f| f.parse::<u64>().ok());
+        match step {
+            Some(step) if step <= upto => rows.push(line.to_owned()),
+            Some(_) => {}
+            None => anyhow::bail!("{}, line {}: a row does not start with its step", path.display(), i + 1),
+        }
+    }
+    Ok(rows)
+}
+
 /// Refuses an evaluation interval of no steps (`--eval-every`), before anything is loaded.
 pub fn check_eval_every(every: u64) -> anyhow::Result<()> {
     if every == 0 {
@@ -245,16 +286,24 @@ mod tests {
     /// formulas: step/steps, steps per training second, and the steps left at that rate.
     #[test]
     fn the_progress_line_says_how_far_how_fast_and_how_long_is_left() {
-        assert_eq!(progress_line(1000, 4000, 2.0), "  step 1000/4000 (25 %), 500 steps/s, about 6 s of training left");
         assert_eq!(
-            progress_line(10, 100_000, 1.0),
+            progress_line(1000, 4000, 0, 2.0),
+            "  step 1000/4000 (25 %), 500 steps/s, about 6 s of training left"
+        );
+        assert_eq!(
+            progress_line(10, 100_000, 0, 1.0),
             "  step 10/100000 (0 %), 10 steps/s, about 2 h 46 min of training left"
         );
         assert_eq!(
-            progress_line(300, 1200, 100.0),
+            progress_line(300, 1200, 0, 100.0),
             "  step 300/1200 (25 %), 3 steps/s, about 5 min 0 s of training left"
         );
-        assert!(progress_line(0, 10, 0.0).contains("an unknown time"));
+        assert!(progress_line(0, 10, 0, 0.0).contains("an unknown time"));
+        // A run resumed at step 3000: its speed counts only the steps run since.
+        assert_eq!(
+            progress_line(3500, 4000, 3000, 1.0),
+            "  step 3500/4000 (88 %), 500 steps/s, about 1 s of training left"
+        );
     }
 
     /// A lab that counts its steps, evaluates every 2nd, logs the step (if it keeps a log) and

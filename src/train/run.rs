@@ -245,13 +245,17 @@ pub fn optimizer_state(
     Ok(OptimizerState { steps, m, v })
 }
 
-/// Writes a run folder whole: files go into a hidden folder beside the destination, and
-/// [`Self::finish`] writes the manifest last and renames the folder into place. Dropped
-/// unfinished, it removes what it wrote.
+/// Writes a run folder whole. [`Self::begin`] writes into a hidden folder beside the
+/// destination, and [`Self::finish`] writes the manifest last and renames the folder into
+/// place; dropped unfinished, it removes what it wrote. [`Self::in_place`] writes into an
+/// existing folder (a headless run's `--out`, which holds its logs too), each file through a
+/// temporary name renamed over it, and the manifest last.
 #[derive(Debug)]
 pub struct RunWriter {
-    staging: PathBuf,
-    dest: PathBuf,
+    /// Where the files are written: the staging folder, or the folder itself in place.
+    dir: PathBuf,
+    /// The destination a staged folder is renamed to (None: in place).
+    dest: Option<PathBuf>,
     finished: bool,
 }
 
@@ -271,20 +275,46 @@ impl RunWriter {
             std::fs::remove_dir_all(&staging).map_err(|e| RunError::file(&staging, e))?;
         }
         std::fs::create_dir(&staging).map_err(|e| RunError::file(&staging, e))?;
-        Ok(Self { staging, dest: dest.to_path_buf(), finished: false })
+        Ok(Self { dir: staging, dest: Some(dest.to_path_buf()), finished: false })
     }
 
-    /// Where the file `name` is written before the folder is renamed into place.
+    /// Writes the run's files into the existing folder `dir`, beside what is there, each file
+    /// whole (the caller has made sure the folder is its own).
+    pub fn in_place(dir: &Path) -> Result<Self, RunError> {
+        if !dir.is_dir() {
+            return Err(RunError::file(dir, "not a folder"));
+        }
+        Ok(Self { dir: dir.to_path_buf(), dest: None, finished: false })
+    }
+
+    /// The file `name` of the run (where it is being written, for messages).
     pub fn path(&self, name: &str) -> PathBuf {
-        self.staging.join(name)
+        self.dir.join(name)
+    }
+
+    /// Writes the file `name` through `write`, given the path to write to: in a staged
+    /// folder the file itself, in place a temporary file renamed over it.
+    fn write_file(&self, name: &str, write: impl FnOnce(&Path) -> Result<(), RunError>) -> Result<(), RunError> {
+        let path = self.path(name);
+        if self.dest.is_some() {
+            return write(&path);
+        }
+        let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let result = write(&tmp).and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| RunError::file(&path, e)));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
     }
 
     /// Writes `tensors` to `name` (safetensors, readable by all).
     pub fn write_tensors(&self, name: &str, tensors: &[(String, Tensor)]) -> Result<(), RunError> {
-        let path = self.path(name);
         let map: HashMap<String, Tensor> = tensors.iter().cloned().collect();
-        candle_core::safetensors::save(&map, &path).map_err(|e| RunError::file(&path, e))?;
-        readable_by_all(&path)
+        let path = self.path(name);
+        self.write_file(name, |to| {
+            candle_core::safetensors::save(&map, to).map_err(|e| RunError::file(&path, e))?;
+            readable_by_all(to)
+        })
     }
 
     /// Writes `value` to `name` as JSON.
@@ -296,38 +326,43 @@ impl RunWriter {
     /// Writes `text` to `name`.
     pub fn write_text(&self, name: &str, text: &str) -> Result<(), RunError> {
         let path = self.path(name);
-        std::fs::write(&path, text).map_err(|e| RunError::file(&path, e))
+        self.write_file(name, |to| std::fs::write(to, text).map_err(|e| RunError::file(&path, e)))
     }
 
-    /// Writes the manifest and puts the folder in place of the destination (an earlier run
-    /// there is replaced: renamed aside, then removed once the new one is in place).
+    /// Writes the manifest and, for a staged folder, puts it in place of the destination (an
+    /// earlier run there is replaced: renamed aside, then removed once the new one is in
+    /// place). Returns the run's folder.
     pub fn finish(mut self, manifest: &Manifest) -> Result<PathBuf, RunError> {
         let text = serde_json::to_string_pretty(manifest).map_err(|e| RunError::file(&self.path(MANIFEST), e))?;
         self.write_text(MANIFEST, &(text + "\n"))?;
-        check_replaceable(&self.dest)?;
-        let aside = self.staging.with_extension("old");
-        let had_old = self.dest.exists();
+        let Some(dest) = self.dest.clone() else {
+            self.finished = true;
+            return Ok(self.dir.clone());
+        };
+        check_replaceable(&dest)?;
+        let aside = self.dir.with_extension("old");
+        let had_old = dest.exists();
         if had_old {
-            std::fs::rename(&self.dest, &aside).map_err(|e| RunError::file(&self.dest, e))?;
+            std::fs::rename(&dest, &aside).map_err(|e| RunError::file(&dest, e))?;
         }
-        if let Err(e) = std::fs::rename(&self.staging, &self.dest) {
+        if let Err(e) = std::fs::rename(&self.dir, &dest) {
             if had_old {
-                let _ = std::fs::rename(&aside, &self.dest);
+                let _ = std::fs::rename(&aside, &dest);
             }
-            return Err(RunError::file(&self.dest, e));
+            return Err(RunError::file(&dest, e));
         }
         self.finished = true;
         if had_old {
             let _ = std::fs::remove_dir_all(&aside);
         }
-        Ok(self.dest.clone())
+        Ok(dest)
     }
 }
 
 impl Drop for RunWriter {
     fn drop(&mut self) {
-        if !self.finished {
-            let _ = std::fs::remove_dir_all(&self.staging);
+        if !self.finished && self.dest.is_some() {
+            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 }
@@ -407,6 +442,20 @@ mod tests {
         }
         assert_eq!(read_manifest(&dest, "gan").unwrap(), manifest("gan"));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_run_written_in_place_sits_beside_the_folders_other_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("summary.json"), "{}").unwrap();
+        let w = RunWriter::in_place(dir.path()).unwrap();
+        w.write_text("metrics.csv", "step\n").unwrap();
+        assert_eq!(w.finish(&manifest("gan")).unwrap(), dir.path());
+        assert_eq!(read_manifest(dir.path(), "gan").unwrap(), manifest("gan"));
+        let mut names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, ["metrics.csv", "run.json", "summary.json"], "no temporary file is left");
     }
 
     #[test]

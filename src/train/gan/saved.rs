@@ -41,7 +41,11 @@ struct State {
 impl GanTrainer {
     /// Saves the run as the folder `dest` (written whole, see [`RunWriter`]); returns it.
     pub fn save_run(&self, dest: &Path) -> Result<PathBuf, RunError> {
-        let writer = RunWriter::begin(dest)?;
+        self.write_run(RunWriter::begin(dest)?)
+    }
+
+    /// Writes the run's files through `writer` and finishes it.
+    pub fn write_run(&self, writer: RunWriter) -> Result<PathBuf, RunError> {
         let mut spectral_vectors = Vec::new();
         if let Some(spectral) = &self.spectral {
             let vectors = spectral.vectors().map_err(|e| RunError::file(&writer.path(run::WEIGHTS), e))?;

@@ -223,6 +223,8 @@ pub struct OptimalDTrainer {
     rng: super::rng::TrainRng,
     d_steps: u64,
     g_steps: u64,
+    /// Iterations done ([`Self::iteration`]; single D or G steps are not counted).
+    iterations: u64,
     real_eval: Arc<Vec<f32>>,
     noise_eval: Tensor,
     history: OptimalDHistory,
@@ -270,6 +272,7 @@ impl OptimalDTrainer {
             config,
             d_steps: 0,
             g_steps: 0,
+            iterations: 0,
             history: OptimalDHistory::default(),
             last_d_loss: f64::NAN,
         })
@@ -400,7 +403,13 @@ impl OptimalDTrainer {
         if !self.config.freeze_g {
             self.step_g()?;
         }
+        self.iterations += 1;
         Ok(())
+    }
+
+    /// Iterations done (what a headless run counts as its steps).
+    pub fn iterations(&self) -> u64 {
+        self.iterations
     }
 
     /// (a, b) of the affine generator x = a·z + b.

@@ -20,6 +20,7 @@ const STATE: &str = "state.json";
 struct State {
     d_steps: u64,
     g_steps: u64,
+    iterations: u64,
     /// The training generator's state ([`rng::state`]).
     rng: String,
     /// The last D loss (None before the first D step).
@@ -30,13 +31,18 @@ struct State {
 impl OptimalDTrainer {
     /// Saves the run as the folder `dest` (written whole, see [`RunWriter`]); returns it.
     pub fn save_run(&self, dest: &Path) -> Result<PathBuf, RunError> {
-        let writer = RunWriter::begin(dest)?;
+        self.write_run(RunWriter::begin(dest)?)
+    }
+
+    /// Writes the run's files through `writer` and finishes it.
+    pub fn write_run(&self, writer: RunWriter) -> Result<PathBuf, RunError> {
         self.pair.save_into(&writer, Vec::new())?;
         writer.write_json(
             STATE,
             &State {
                 d_steps: self.d_steps,
                 g_steps: self.g_steps,
+                iterations: self.iterations,
                 rng: rng::state(&self.rng),
                 last_d_loss: self.last_d_loss.is_finite().then_some(self.last_d_loss),
                 history: self.history.clone(),
@@ -44,7 +50,7 @@ impl OptimalDTrainer {
         )?;
         let settings =
             serde_json::to_value(&self.config).map_err(|e| RunError::file(&writer.path(run::MANIFEST), e))?;
-        writer.finish(&Manifest::new(LAB, self.d_steps, settings))
+        writer.finish(&Manifest::new(LAB, self.iterations, settings))
     }
 
     /// Opens a run saved by [`Self::save_run`], every file checked and each problem named
@@ -58,18 +64,19 @@ impl OptimalDTrainer {
         trainer.pair.open_from(dir)?;
         let state_path = dir.join(STATE);
         let state: State = run::read_json(&state_path)?;
-        if state.d_steps != manifest.step {
+        if state.iterations != manifest.step {
             return Err(RunError::file(
                 &state_path,
                 format!(
                     "step {} here but {} in run.json: the files come from different saves",
-                    state.d_steps, manifest.step
+                    state.iterations, manifest.step
                 ),
             ));
         }
         trainer.rng = rng::restore(&state.rng).map_err(|e| RunError::file(&state_path, e))?;
         trainer.d_steps = state.d_steps;
         trainer.g_steps = state.g_steps;
+        trainer.iterations = state.iterations;
         trainer.last_d_loss = state.last_d_loss.unwrap_or(f64::NAN);
         trainer.history = state.history;
         Ok(trainer)
@@ -102,6 +109,7 @@ mod tests {
         assert_eq!(weights(&reopened), weights(&original));
         assert_eq!(reopened.history.c_g, original.history.c_g);
         assert_eq!(reopened.d_steps_done(), original.d_steps_done());
+        assert_eq!(reopened.iterations(), 50);
         for _ in 0..30 {
             original.iteration().unwrap();
             reopened.iteration().unwrap();
