@@ -17,6 +17,7 @@ pub mod gan;
 pub mod lines;
 pub mod optimal_d;
 pub mod output;
+pub mod reproduce;
 pub mod runner;
 pub mod vae;
 
