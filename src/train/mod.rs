@@ -8,6 +8,7 @@ pub mod pair;
 pub mod rng;
 pub mod run;
 pub mod series;
+pub mod states;
 pub mod vae;
 pub mod worker;
 
