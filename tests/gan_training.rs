@@ -420,3 +420,56 @@ fn the_trainer_s_lipschitz_estimate_is_a_known_constant() {
     let lipschitz = t.evaluate().unwrap().0.lipschitz;
     assert!((lipschitz - 5.0).abs() < 1e-5, "{lipschitz}");
 }
+
+/// Issue 14, item 6: SGD at a learning rate of 10 on the generator only sent every generated
+/// point to about (−9, −69), far outside the view, and training went on with no message. The
+/// trainer's evaluation now stops such a run once the median generated point stays more than
+/// [`RUNAWAY_WIDTHS`] view widths outside the view for [`RUNAWAY_EVALUATIONS`] evaluations.
+#[test]
+fn a_runaway_generator_stops_the_run_with_a_message_that_says_what_to_try() {
+    use latent_lab::train::gan::{RUNAWAY_EVALUATIONS, RUNAWAY_WIDTHS};
+    let mut config = GanConfig::default();
+    config.opt_g.kind = OptimizerKind::Sgd;
+    config.opt_g.lr = 10.0;
+    let mut t = GanTrainer::new(config).unwrap();
+    let mut stopped = None;
+    let mut far_evals = 0;
+    'run: for _ in 0..200 {
+        for _ in 0..25 {
+            if let Err(e) = t.iteration() {
+                stopped = Some(e);
+                break 'run;
+            }
+        }
+        match t.evaluate() {
+            Ok((_, fake)) => {
+                let [lo, hi] = t.config().data.view_bounds();
+                let width = f64::from((hi[0] - lo[0]).max(hi[1] - lo[1]));
+                let mut d: Vec<f64> = fake
+                    .iter()
+                    .map(|p| {
+                        let dx = (lo[0] - p[0]).max(p[0] - hi[0]).max(0.0);
+                        let dy = (lo[1] - p[1]).max(p[1] - hi[1]).max(0.0);
+                        f64::from(dx.hypot(dy))
+                    })
+                    .collect();
+                d.sort_by(f64::total_cmp);
+                far_evals = if d[d.len() / 2] > RUNAWAY_WIDTHS * width { far_evals + 1 } else { 0 };
+                assert!(far_evals < RUNAWAY_EVALUATIONS, "the run went on with its samples far away");
+            }
+            Err(e) => {
+                stopped = Some(e);
+                break;
+            }
+        }
+    }
+    let err = stopped.expect("the run stops");
+    let text = err.to_string();
+    assert!(text.contains("generated points left the data"), "{text}");
+    assert!(text.contains("generator's learning rate"), "{text}");
+    assert_eq!(
+        far_evals,
+        RUNAWAY_EVALUATIONS - 1,
+        "it stopped on the evaluation that made {RUNAWAY_EVALUATIONS}: {text}"
+    );
+}

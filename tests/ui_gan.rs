@@ -8,7 +8,7 @@ use latent_lab::ui::App;
 mod common;
 use common::Labs as _;
 use common::{harness, step_until};
-use latent_lab::ui::lab::TrainerView as _;
+use latent_lab::ui::lab::{LabView as _, TrainerView as _};
 
 fn iterations(app: &App) -> u64 {
     app.gan().snapshot().map_or(0, |s| s.iterations)
@@ -193,4 +193,46 @@ fn frame_stats_file_gets_a_row_per_frame_and_a_bad_path_is_an_error() {
     let bad = AppOptions { frame_stats: Some(dir.path().join("no/such/dir/f.csv")), ..AppOptions::default() };
     let err = App::with_options(&egui::Context::default(), &bad).err().expect("an unwritable path is refused");
     assert!(err.to_string().contains("cannot write frame stats"), "{err}");
+}
+
+/// Issue 14, item 5: after Reset in a diverged run the header still read the old step and
+/// the old curves stayed while the banner spoke of the new run. Reset now shows the new run at
+/// once: even when it diverges again within a few steps, before any regular picture, the
+/// header's step and every curve belong to it.
+#[test]
+fn after_reset_the_header_and_curves_belong_to_the_new_run() {
+    use latent_lab::train::gan::{GanCommand, GanConfig};
+    use latent_lab::train::worker::Control;
+    let mut h = harness();
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
+    h.get_by_label("Play").click();
+    step_until(&mut h, "an old run of 300 steps", |a| iterations(a) > 300);
+    let mut config = GanConfig::default();
+    config.opt_d.kind = latent_lab::model::optim::OptimizerKind::Sgd;
+    config.opt_g.kind = latent_lab::model::optim::OptimizerKind::Sgd;
+    config.opt_d.lr = 1e4;
+    config.opt_g.lr = 1e4;
+    h.state_mut().gan_mut().send(Control::Lab(GanCommand::SetConfig(Box::new(config))));
+    step_until(&mut h, "divergence reported", |a| a.gan().error().is_some());
+    let old = h.state().gan().status().steps;
+    assert!(old > 300);
+    // Reset and Play at once: the new run diverges within a few steps.
+    h.state_mut().gan_mut().send(Control::Reset);
+    h.state_mut().gan_mut().send(Control::Play);
+    step_until(&mut h, "the new run stopped", |a| {
+        let s = a.gan().status();
+        s.steps < old && !s.playing
+    });
+    h.run_steps(5);
+    let steps = h.state().gan().status().steps;
+    let snap = h.state().gan().snapshot().unwrap().clone();
+    assert!(snap.iterations <= steps, "header step {} from the old run (new run at {steps})", snap.iterations);
+    let h_ = &snap.history;
+    for s in [&h_.d_loss, &h_.g_loss, &h_.d_real, &h_.grad_norm] {
+        assert!(s.points().iter().all(|p| p[0] <= steps as f64), "a curve from the old run: {:?}", s.points().last());
+    }
+    h.get_by_label(&format!("Step {}", snap.iterations));
+    if let Some(error) = h.state().gan().error() {
+        assert!(error.contains(&format!("step {steps}")), "{error}");
+    }
 }

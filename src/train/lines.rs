@@ -241,6 +241,10 @@ pub struct Estimates {
     pub js_estimate: f64,
     /// E f(μθ) − E f(μ0) with the trained critic.
     pub w1_estimate: f64,
+    /// The JS estimate's noise band: twice the standard deviation of the estimates at the
+    /// last [`JS_NOISE_WINDOW`] evaluations at this θ (D goes on training on fresh minibatches
+    /// between them); None until there are [`JS_NOISE_MIN`].
+    pub js_noise_band: Option<f64>,
     /// d/dθ of the JS estimate, D held fixed.
     pub js_grad_theta: f64,
     /// d/dθ of the W1 estimate, f held fixed.
@@ -300,6 +304,33 @@ struct Race {
 
 /// Samples per line for the evaluation.
 pub const EVAL_SAMPLES: usize = 2000;
+/// How many of the latest JS estimates at one θ give its noise band.
+pub const JS_NOISE_WINDOW: usize = 20;
+/// How many estimates at one θ a noise band needs.
+pub const JS_NOISE_MIN: usize = 5;
+/// The slider's θ snaps to 0 within this distance: dragging skipped 0 (0.08 → −0.01), the one
+/// θ where the two laws meet (issue 14, item 12).
+pub const THETA_SNAP: f64 = 0.025;
+
+/// θ as the slider sets it: 0 within [`THETA_SNAP`] of 0, otherwise unchanged.
+pub fn snap_theta(theta: f64) -> f64 {
+    if theta.abs() < THETA_SNAP {
+        0.0
+    } else {
+        theta
+    }
+}
+
+/// Twice the sample standard deviation of `estimates` (None for fewer than [`JS_NOISE_MIN`]).
+pub fn noise_band(estimates: &[f64]) -> Option<f64> {
+    let n = estimates.len();
+    if n < JS_NOISE_MIN {
+        return None;
+    }
+    let mean = estimates.iter().sum::<f64>() / n as f64;
+    let var = estimates.iter().map(|e| (e - mean) * (e - mean)).sum::<f64>() / (n - 1) as f64;
+    Some(2.0 * var.sqrt())
+}
 
 /// The trainer: estimators at the slider's θ, and the race.
 pub struct LinesTrainer {
@@ -308,6 +339,8 @@ pub struct LinesTrainer {
     rng: StdRng,
     pair: Pair,
     steps_at_theta: u64,
+    /// The latest JS estimates at this θ, for its noise band.
+    js_recent: std::collections::VecDeque<f64>,
     race: Race,
     racing: bool,
     eval_y: Tensor,
@@ -333,6 +366,7 @@ impl LinesTrainer {
             rng,
             pair,
             steps_at_theta: 0,
+            js_recent: std::collections::VecDeque::new(),
             race,
             racing: false,
         })
@@ -363,11 +397,13 @@ impl LinesTrainer {
             || config.seed != self.config.seed;
         if config.theta != self.config.theta {
             self.steps_at_theta = 0;
+            self.js_recent.clear();
         }
         if rebuild {
             self.pair = Pair::new(&config, &mut self.rng, &self.device)?;
             self.race = Self::new_race(&config, &mut self.rng, &self.device)?;
             self.steps_at_theta = 0;
+            self.js_recent.clear();
         }
         self.config = config;
         Ok(())
@@ -505,6 +541,7 @@ impl LinesTrainer {
             tv: lines::tv(theta_value),
             w1: lines::w1(theta_value),
             js_estimate,
+            js_noise_band: None,
             w1_estimate,
             js_grad_theta: js_grad,
             w1_grad_theta: w1_grad,
@@ -526,7 +563,16 @@ impl LinesTrainer {
 
     /// Builds the snapshot.
     pub fn build_snapshot(&mut self) -> Result<LinesSnapshot, TrainError> {
-        let estimates = self.estimates()?;
+        let mut estimates = self.estimates()?;
+        // The band counts evaluations after training steps at this θ (a redraw while paused
+        // adds nothing new).
+        if self.js_recent.back() != Some(&estimates.js_estimate) {
+            self.js_recent.push_back(estimates.js_estimate);
+            if self.js_recent.len() > JS_NOISE_WINDOW {
+                self.js_recent.pop_front();
+            }
+        }
+        estimates.js_noise_band = noise_band(self.js_recent.make_contiguous());
         let mut rng = StdRng::seed_from_u64(7);
         let theta = self.config.theta;
         let samples = (lines::sample(0.0, 300, &mut rng), lines::sample(theta, 300, &mut rng));
@@ -586,5 +632,28 @@ impl Lab for LinesTrainer {
 
     fn steps(&self) -> u64 {
         self.steps_at_theta + self.race.steps
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn theta_snaps_to_zero_only_near_it() {
+        assert_eq!(snap_theta(-0.01), 0.0);
+        assert_eq!(snap_theta(0.024), 0.0);
+        assert_eq!(snap_theta(0.03), 0.03);
+        assert_eq!(snap_theta(-1.5), -1.5);
+    }
+
+    #[test]
+    fn the_noise_band_is_twice_the_sample_standard_deviation() {
+        assert_eq!(noise_band(&[0.1, 0.2, 0.3, 0.4]), None);
+        // Mean 0.3, squared deviations 0.04+0.01+0+0.01+0.04 = 0.1, /4 = 0.025.
+        let band = noise_band(&[0.1, 0.2, 0.3, 0.4, 0.5]).unwrap();
+        assert!((band - 2.0 * 0.025f64.sqrt()).abs() < 1e-12, "{band}");
+        // Equal estimates: no noise (up to the rounding of their mean).
+        assert!(noise_band(&[0.7; 6]).unwrap() < 1e-12);
     }
 }

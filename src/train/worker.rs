@@ -348,12 +348,20 @@ impl<L: Lab> Loop<'_, L> {
             Control::Pause => self.playing = false,
             Control::Reset => {
                 let lab = &mut self.lab;
-                match guarded(|| lab.reset()) {
-                    Ok(()) => self.error = None,
-                    Err(e) => self.fail(e.into_message()),
-                }
+                let reset = guarded(|| lab.reset());
                 self.limit_origin = (Instant::now(), self.lab.steps());
                 self.rate_window = self.limit_origin;
+                match reset {
+                    Ok(()) => {
+                        self.error = None;
+                        // The new run is shown at once: a run that fails again before the next
+                        // regular picture must not leave the old run's picture beside its error.
+                        self.dirty = true;
+                        self.last_publish = None;
+                        self.maybe_publish();
+                    }
+                    Err(e) => self.fail(e.into_message()),
+                }
             }
             Control::SetStepsPerSec(limit) => {
                 self.speed_limit = limit.filter(|l| l.is_finite() && *l > 0.0);

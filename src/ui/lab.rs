@@ -57,8 +57,14 @@ pub struct LabHandle<L: LabSettings> {
     config: L::Config,
     message: Option<String>,
     seen_notice: u64,
+    /// Paused because its tab was hidden; plays again when shown.
     resume_on_show: bool,
+    /// What the header says after such a pause, and since when (shown for [`RESUMED_NOTE_SECS`]).
+    resumed: Option<(String, std::time::Instant)>,
 }
+
+/// How long the header says that a lab resumed after a pause while its tab was hidden.
+pub const RESUMED_NOTE_SECS: f32 = 12.0;
 
 impl<L: LabSettings> LabHandle<L> {
     /// Builds the trainer for `config` on a background thread (loading its data there) and
@@ -86,6 +92,7 @@ impl<L: LabSettings> LabHandle<L> {
             message: None,
             seen_notice: 0,
             resume_on_show: false,
+            resumed: None,
         };
         match Pending::spawn(ctx, &format!("{name}-build"), loading, build) {
             Ok(pending) => handle.stage = Stage::Building(pending, VecDeque::new()),
@@ -230,14 +237,31 @@ impl<L: LabSettings> LabHandle<L> {
         self.send(Control::Lab(L::set_config(new)));
     }
 
-    /// Pauses training while the tab is hidden, and resumes it when shown again.
+    /// Pauses training while the tab is hidden (so that the shown lab has the processor: two
+    /// labs training at once would halve the speed of the one the class watches), and resumes
+    /// it when shown again, saying so in the header (issue 14, item 8).
     pub fn set_visible(&mut self, visible: bool) {
         if !visible && self.playing() {
             self.resume_on_show = true;
             self.send(Control::Pause);
         } else if visible && std::mem::take(&mut self.resume_on_show) {
             self.send(Control::Play);
+            let text = format!("Resumed at step {}: training paused while its tab was hidden.", self.status().steps);
+            self.resumed = Some((text, std::time::Instant::now()));
         }
+    }
+
+    /// Whether training is paused only because the tab is hidden (it resumes when shown).
+    pub fn paused_while_hidden(&self) -> bool {
+        self.resume_on_show
+    }
+
+    /// The header's note after a pause while hidden, for [`RESUMED_NOTE_SECS`] after it.
+    pub fn resumed_note(&self) -> Option<&str> {
+        self.resumed
+            .as_ref()
+            .filter(|(_, at)| at.elapsed().as_secs_f32() < RESUMED_NOTE_SECS)
+            .map(|(text, _)| text.as_str())
     }
 
     /// Starts training if it is paused.
@@ -250,6 +274,7 @@ impl<L: LabSettings> LabHandle<L> {
     /// Plays if paused, pauses if playing.
     pub fn toggle_play(&mut self) {
         let command = if self.playing() { Control::Pause } else { Control::Play };
+        self.resumed = None;
         self.send(command);
     }
 
@@ -263,16 +288,25 @@ impl<L: LabSettings> LabHandle<L> {
             self.toggle_play();
         }
         if r {
+            self.resumed = None;
             self.send(Control::Reset);
         }
     }
 
-    /// The Play/Pause button (disabled while an error stands).
+    /// The Play/Pause button (disabled while an error stands), and after a pause while the
+    /// tab was hidden, a note that says so. The button reads "Pause" only while the lab trains
+    /// (or a Play waits for the trainer being built).
     pub fn play_button(&mut self, ui: &mut egui::Ui) {
-        let status = self.status();
-        let label = if status.playing { "Pause" } else { "Play" };
-        if ui.add_enabled(status.error.is_none(), egui::Button::new(label)).on_hover_text("Space").clicked() {
+        let label = if self.playing() && self.error().is_none() { "Pause" } else { "Play" };
+        if ui.add_enabled(self.error().is_none(), egui::Button::new(label)).on_hover_text("Space").clicked() {
             self.toggle_play();
+        }
+        if let Some(note) = self.resumed_note() {
+            ui.colored_label(Color32::from_rgb(255, 200, 90), note).on_hover_text(
+                "A lab pauses while another tab is shown, so that the lab on screen has the processor, \
+                 and goes on when you come back.",
+            );
+            ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
         }
     }
 
@@ -345,6 +379,8 @@ pub trait LabView: Any {
     fn on_show(&mut self);
     /// The lab's tab is now hidden (a lab pauses so that the shown one has the core).
     fn on_hide(&mut self);
+    /// Whether the lab is paused only because its tab is hidden (its tab button says so).
+    fn paused_while_hidden(&self) -> bool;
 }
 
 /// A lab's panels over its trainer thread. Implementing it makes the view a [`LabView`], and
@@ -451,6 +487,10 @@ impl<V: TrainerView> LabView for V {
 
     fn on_hide(&mut self) {
         self.set_visible(false);
+    }
+
+    fn paused_while_hidden(&self) -> bool {
+        self.handle().paused_while_hidden()
     }
 }
 

@@ -8,10 +8,12 @@ use super::lab::{LabHandle, LabSettings, TrainerView};
 use super::widgets::{FAKE, REAL};
 use super::Tab;
 use crate::theory::lines;
-use crate::train::lines::{Constraint, LinesCommand, LinesConfig, LinesSnapshot, LinesTrainer};
+use crate::train::lines::{self as lines_train, Constraint, LinesCommand, LinesConfig, LinesSnapshot, LinesTrainer};
+use crate::train::series::chart_range;
 use crate::train::series::Series;
 use crate::train::worker::Control;
 use crate::train::TrainError;
+use crate::ui::widgets::{curve_chart, range_line};
 
 const JS_COLOUR: Color32 = Color32::from_rgb(255, 160, 80);
 const W1_COLOUR: Color32 = Color32::from_rgb(90, 200, 255);
@@ -42,7 +44,6 @@ impl LabSettings for LinesTrainer {
 pub struct LinesView {
     lab: LabHandle<LinesTrainer>,
     racing: bool,
-    visible: bool,
 }
 
 impl TrainerView for LinesView {
@@ -58,11 +59,12 @@ impl TrainerView for LinesView {
         &mut self.lab
     }
 
-    /// ← and → move θ by 0.05 (this lab has no play button: it trains while shown).
+    /// Space plays or pauses and R resets, as in every lab; ← and → move θ by 0.05.
     fn shortcuts(&mut self, ctx: &egui::Context) {
         if ctx.egui_wants_keyboard_input() {
             return;
         }
+        self.lab.shortcuts(ctx);
         let (left, right) = ctx.input(|i| (i.key_pressed(egui::Key::ArrowLeft), i.key_pressed(egui::Key::ArrowRight)));
         let mut c = self.config().clone();
         if left {
@@ -75,18 +77,13 @@ impl TrainerView for LinesView {
         self.apply_config(c);
     }
 
-    /// The estimators train while the tab is shown and rest while it is hidden.
-    fn set_visible(&mut self, visible: bool) {
-        if visible != self.visible {
-            self.visible = visible;
-            self.lab.send(if visible { Control::Play } else { Control::Pause });
-        }
-    }
-
     fn draw(&mut self, ui: &mut egui::Ui) {
         let mut c = self.config().clone();
         egui::Panel::top("lines-theta").show(ui, |ui| {
             ui.horizontal(|ui| {
+                // Like every lab, it trains once Play is pressed (it used to start when shown).
+                self.lab.play_button(ui);
+                ui.separator();
                 ui.label(RichText::new("θ").size(20.0).strong());
                 ui.spacing_mut().slider_width = 520.0;
                 ui.add(
@@ -97,11 +94,14 @@ impl TrainerView for LinesView {
                 if ui.button("θ = 0").clicked() {
                     c.theta = 0.0;
                 }
+                ui.weak(format!("snaps to 0 within ±{}", lines_train::THETA_SNAP));
             });
         });
         egui::Panel::left("lines-settings").resizable(true).default_size(280.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui, &mut c));
         });
+        // Dragging skipped 0, where the two laws meet: the slider lands on it.
+        c.theta = lines_train::snap_theta(c.theta);
         self.apply_config(c);
         let snapshot = self.lab.snapshot().cloned();
         egui::CentralPanel::default().show(ui, |ui| match &snapshot {
@@ -116,10 +116,10 @@ impl TrainerView for LinesView {
 
 impl LinesView {
     /// Starts the lab (its trainer is built on a background thread); its estimators train
-    /// whenever the tab is shown.
+    /// once Play is pressed, like every lab's.
     pub fn new(ctx: &egui::Context) -> Self {
         let lab = LabHandle::start(ctx, "lines-trainer", LinesConfig::default(), "Starting the trainer".to_owned());
-        Self { lab, racing: false, visible: false }
+        Self { lab, racing: false }
     }
 
     fn apply_config(&mut self, config: LinesConfig) {
@@ -169,6 +169,10 @@ impl LinesView {
             if ui.button(label).clicked() {
                 self.racing = !self.racing;
                 self.lab.send(Control::Lab(LinesCommand::SetRacing(self.racing)));
+                // The race runs while the lab trains.
+                if self.racing {
+                    self.lab.play();
+                }
             }
             if ui.button("Reset race").clicked() {
                 self.lab.send(Control::Lab(LinesCommand::ResetRace));
@@ -187,14 +191,16 @@ impl LinesView {
                 ui.set_width(top * 0.8);
                 ui.label(RichText::new(format!("The lines: (0, Y) and (θ, Y), θ = {theta:.2}")).strong());
                 Plot::new("lines-plane")
+                    .id(egui::Id::unique("lines-plane"))
+                    .allow_scroll(false)
                     .width(top * 0.8)
                     .height(top)
                     .data_aspect(1.0)
                     .include_x(-2.2)
                     .include_x(2.2)
                     .include_y(-0.1)
-                    .include_y(1.1)
-                    .legend(Legend::default())
+                    .include_y(1.5)
+                    .legend(Legend::default().position(egui_plot::Corner::LeftTop))
                     .show(ui, |plot| {
                         let pts =
                             |v: &[[f32; 2]]| v.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect::<Vec<_>>();
@@ -229,9 +235,15 @@ fn divergence_plot(ui: &mut egui::Ui, theta: f64, height: f32) {
             .into()
     };
     let w1: Vec<[f64; 2]> = grid.iter().map(|t| [*t, lines::w1(*t)]).collect();
-    Plot::new("lines-divergences").height(height).include_y(0.0).include_y(2.3).legend(Legend::default()).show(
-        ui,
-        |plot| {
+    // The legend and the KL label sit in headroom above the curves (W1 reaches 2 at the edges).
+    Plot::new("lines-divergences")
+        .id(egui::Id::unique("lines-divergences"))
+        .allow_scroll(false)
+        .height(height)
+        .include_y(-0.05)
+        .include_y(3.6)
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .show(ui, |plot| {
             plot.line(Line::new("JS(μ0, μθ)", side(lines::js, true)).color(JS_COLOUR).width(2.5));
             plot.line(Line::new("", side(lines::js, false)).color(JS_COLOUR).width(2.5));
             plot.line(Line::new("TV", side(lines::tv, true)).color(TV_COLOUR).width(1.5));
@@ -243,15 +255,21 @@ fn divergence_plot(ui: &mut egui::Ui, theta: f64, height: f32) {
                     .color(Color32::WHITE),
             );
             plot.line(Line::new("W1 = |θ|", PlotPoints::from(w1)).color(W1_COLOUR).width(2.5));
-            plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(Color32::from_gray(110)));
-            plot.text(Text::new(
-                "KL",
-                [0.0, 2.2].into(),
-                RichText::new("KL = ∞ for every θ ≠ 0").color(KL_COLOUR).size(15.0),
-            ));
-            plot.vline(VLine::new(format!("θ = {theta:.2}"), theta).color(Color32::YELLOW).width(1.5));
-        },
-    );
+            plot.hline(HLine::new("", std::f64::consts::LN_2).color(Color32::from_gray(110)));
+            plot.text(
+                Text::new(
+                    "",
+                    [1.98, std::f64::consts::LN_2].into(),
+                    RichText::new("log 2").color(Color32::from_gray(150)),
+                )
+                .anchor(egui::Align2::RIGHT_BOTTOM),
+            );
+            plot.text(
+                Text::new("", [1.98, 2.35].into(), RichText::new("KL = ∞ for every θ ≠ 0").color(KL_COLOUR).size(15.0))
+                    .anchor(egui::Align2::RIGHT_CENTER),
+            );
+            plot.vline(VLine::new("", theta).color(Color32::YELLOW).width(1.5));
+        });
 }
 
 fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesSnapshot) {
@@ -264,10 +282,17 @@ fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesS
         ui.end_row();
         ui.label(RichText::new("JS(μ0, μθ)").color(JS_COLOUR));
         ui.label(format!("JS = {}", lines::format_divergence(e.js)));
-        ui.label(format!("{:.3}", e.js_estimate))
-            .on_hover_text("(V(D, G) + log 4)/2 with the trained discriminator: C(G) = −log 4 + 2·JSD (task 3.3).");
-        ui.label(format!("{:+.4}", e.js_grad_theta))
-            .on_hover_text("∂/∂θ of the estimate with D held fixed, by autodiff through θ: near 0 once D saturates.");
+        let (js_text, near_zero) = js_estimate_text(e.js_estimate, e.js_noise_band);
+        ui.label(js_text).on_hover_text(JS_BOUND_NOTE);
+        let grad = if near_zero {
+            format!("{:+.1}  (noise: D fits its minibatches)", e.js_grad_theta)
+        } else {
+            format!("{:+.4}", e.js_grad_theta)
+        };
+        ui.label(grad).on_hover_text(
+            "∂/∂θ of the estimate with D held fixed, by autodiff through θ: near 0 once D saturates. \
+             Where the laws meet (θ = 0) D* = ½ has no slope; the trained D's slope there is the noise it fitted.",
+        );
         ui.end_row();
         ui.label(RichText::new("W1(μ0, μθ)").color(W1_COLOUR));
         ui.label(format!("W1 = {:.3}", e.w1));
@@ -295,13 +320,31 @@ fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesS
     ui.weak("For θ ≠ 0 the lines are disjoint: JS is stuck at log 2 and a discriminator separates them perfectly, so its gradient in θ vanishes. W1 = |θ| keeps pointing θ home (task 4.1).");
 }
 
+/// Why the JS estimate misbehaves where the two laws meet.
+const JS_BOUND_NOTE: &str = "(V(D, G) + log 4)/2 with the trained discriminator: C(G) = −log 4 + 2·JSD (task 3.3). \
+For every D it is a lower bound on JS, equal only at the optimal D*. At θ = 0 the laws are equal, JS = 0 and D* = ½; \
+the trained D fits the noise of its minibatches, is not exactly ½, and the bound falls below 0. \
+The noise band is twice the standard deviation of the last 20 estimates at this θ.";
+
+/// The JS estimate as shown, and whether it reads as 0: "≈ 0 (within noise ±b)" when it lies
+/// within its noise band of 0, "≈ 0 (bound below 0 by x)" when negative (JS ≥ 0 and the
+/// estimate is a lower bound), otherwise the value ± its band.
+pub fn js_estimate_text(estimate: f64, band: Option<f64>) -> (String, bool) {
+    match band {
+        _ if estimate < 0.0 => (format!("≈ 0 (a lower bound, {estimate:.3} < 0)"), true),
+        Some(b) if estimate <= b => (format!("≈ 0 (within noise ±{b:.3})"), true),
+        Some(b) => (format!("{estimate:.3} ± {b:.3}"), false),
+        None => (format!("{estimate:.3}"), false),
+    }
+}
+
 fn race_ui(ui: &mut egui::Ui, s: &LinesSnapshot, height: f32) {
     let (g, w) = s.race_theta;
     ui.label(RichText::new(format!("The race: θ_GAN = {g:.3}, θ_WGAN = {w:.3} after {} steps", s.race_steps)).strong());
-    let series = |name: &str, v: &Series, c: Color32| {
-        Line::new(name.to_owned(), PlotPoints::from(v.points().to_vec())).color(c).width(2.0)
-    };
-    Plot::new("lines-race").height(height.max(120.0)).include_y(0.0).legend(Legend::default()).show(ui, |plot| {
+    let range =
+        chart_range(&[&s.race.theta_gan, &s.race.theta_wgan], s.race_steps as f64, &[0.0, s.config.theta0], None);
+    let series = |name: &str, v: &Series, c: Color32| range_line(name, v, c, &range).width(2.0);
+    curve_chart("lines-race", &range, height.max(120.0)).show(ui, |plot| {
         plot.line(series("θ under the GAN discriminator", &s.race.theta_gan, JS_COLOUR));
         plot.line(series("θ under the Wasserstein critic", &s.race.theta_wgan, W1_COLOUR));
         plot.hline(HLine::new("θ = 0 (the target)", 0.0).color(Color32::from_gray(110)));

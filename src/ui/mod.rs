@@ -206,7 +206,14 @@ impl App {
                 ui.heading("Latent Lab");
                 ui.separator();
                 for lab in &self.labs {
-                    if ui.add(egui::Button::selectable(self.tab == lab.tab(), lab.title())).clicked() {
+                    let button = ui.add(egui::Button::selectable(self.tab == lab.tab(), lab.title()));
+                    // A lab paused because its tab is hidden says so (issue 14, item 8).
+                    if lab.paused_while_hidden() {
+                        ui.weak("paused").on_hover_text(
+                            "Paused while hidden, so that the lab shown has the processor; it goes on when you open it.",
+                        );
+                    }
+                    if button.clicked() {
                         chosen = Some(lab.tab());
                     }
                 }

@@ -5,7 +5,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
 use super::lab::{LabHandle, LabSettings, TrainerView};
-use super::widgets::{lr_slider, series_line, FAKE, REAL};
+use super::widgets::{curve_chart, lr_slider, range_line, FAKE, REAL};
 use super::Tab;
 use crate::model::mlp::Activation;
 use crate::theory::optimal_d::{Component, Mixture1d, MINUS_LOG_4};
@@ -13,6 +13,7 @@ use crate::train::gan::GanLoss;
 use crate::train::optimal_d::{
     Generator1d, OptimalDCommand, OptimalDConfig, OptimalDSnapshot, OptimalDTrainer, MASS_THRESHOLD,
 };
+use crate::train::series::chart_range;
 use crate::train::worker::Control;
 use crate::train::TrainError;
 
@@ -141,11 +142,14 @@ impl OptimalDView {
         let height = ui.available_height();
         let centres: Vec<[f64; 2]> =
             self.config().data.components.iter().map(|c| [c.mean, self.config().data.pdf(c.mean)]).collect();
+        // Headroom above D ≤ 1 keeps the legend off the curves (it covered the right-hand peak).
         let response = Plot::new("optd-main")
+            .id(egui::Id::unique("optd-main"))
+            .allow_scroll(false)
             .height(height * 0.62)
             .link_axis(link, [true, false])
             .include_y(0.0)
-            .include_y(1.05)
+            .include_y(1.6)
             .allow_drag(false)
             .legend(Legend::default())
             .show(ui, |plot| {
@@ -177,10 +181,14 @@ impl OptimalDView {
                 })
                 .collect()
         };
+        let tallest = s.hist_real.iter().chain(&s.hist_fake).copied().fold(0.0f64, f64::max);
         Plot::new("optd-hist")
+            .id(egui::Id::unique("optd-hist"))
+            .allow_scroll(false)
             .height(ui.available_height() - 8.0)
             .link_axis(link, [true, false])
             .include_y(0.0)
+            .include_y(tallest * 1.45)
             .legend(Legend::default())
             .show(ui, |plot| {
                 plot.bar_chart(BarChart::new("real", bars(&s.hist_real, REAL)).color(REAL));
@@ -361,10 +369,12 @@ fn numbers_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
     ui.separator();
     let h = &s.history;
     ui.label(RichText::new("Over steps").strong());
-    Plot::new("optd-curves").height(220.0).legend(Legend::default()).show(ui, |plot| {
-        plot.line(series_line("sup |D − D*|", &h.max_gap, D_COLOUR));
-        plot.line(series_line("V(D, G)", &h.v_d_g, Color32::from_rgb(120, 180, 255)));
-        plot.line(series_line("−log 4 + 2·JSD", &h.c_g, Color32::WHITE));
+    let steps = (s.d_steps + s.g_steps) as f64;
+    let range = chart_range(&[&h.max_gap, &h.v_d_g, &h.c_g], steps, &[MINUS_LOG_4], None);
+    curve_chart("optd-curves", &range, 220.0).show(ui, |plot| {
+        plot.line(range_line("sup |D − D*|", &h.max_gap, D_COLOUR, &range));
+        plot.line(range_line("V(D, G)", &h.v_d_g, Color32::from_rgb(120, 180, 255), &range));
+        plot.line(range_line("−log 4 + 2·JSD", &h.c_g, Color32::WHITE, &range));
         plot.hline(HLine::new("−log 4", MINUS_LOG_4).color(Color32::from_gray(110)));
     });
 }

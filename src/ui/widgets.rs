@@ -9,6 +9,40 @@ pub fn series_line<'a>(name: &str, s: &crate::train::series::Series, colour: Col
     egui_plot::Line::new(name.to_owned(), egui_plot::PlotPoints::from(s.points().to_vec())).color(colour)
 }
 
+/// A chart of training curves over `range` (see [`crate::train::series::chart_range`]): it
+/// never takes the mouse wheel, a drag or a double click, so the wheel scrolls the column
+/// around it (issue 14, item 4) and its axes stay where the range puts them (a norm's axis
+/// never goes below 0). Its legend sits in the top-left corner, in the range's headroom.
+pub fn curve_chart<'a>(id: &str, range: &crate::train::series::ChartRange, height: f32) -> egui_plot::Plot<'a> {
+    egui_plot::Plot::new(id)
+        .id(egui::Id::unique(id))
+        .height(height)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .set_margin_fraction(egui::Vec2::ZERO)
+        .include_x(range.x[0])
+        .include_x(range.x[1])
+        .include_y(range.y[0])
+        .include_y(range.y[1])
+        .legend(egui_plot::Legend::default().position(egui_plot::Corner::LeftTop))
+}
+
+/// A metric's history as a line of a [`curve_chart`] over `range`: values beyond the range's
+/// y (a spike it leaves out) are drawn at its edge.
+pub fn range_line<'a>(
+    name: &str,
+    s: &crate::train::series::Series,
+    colour: Color32,
+    range: &crate::train::series::ChartRange,
+) -> egui_plot::Line<'a> {
+    let [lo, hi] = range.y;
+    let points: Vec<[f64; 2]> = s.points().iter().map(|p| [p[0], p[1].clamp(lo, hi)]).collect();
+    egui_plot::Line::new(name.to_owned(), egui_plot::PlotPoints::from(points)).color(colour)
+}
+
 /// Colour of real samples.
 pub const REAL: Color32 = Color32::from_rgb(46, 204, 113);
 /// Colour of generated samples.

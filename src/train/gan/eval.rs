@@ -25,6 +25,9 @@ impl GanTrainer {
         if fake.iter().any(|p| !(p[0].is_finite() && p[1].is_finite())) {
             return Err(self.diverged("the generator's weights became non-finite".to_owned()));
         }
+        if let Some(why) = self.runaway.check(self.g_steps, &fake, self.config.data.view_bounds()) {
+            return Err(self.diverged(why));
+        }
         let real_flat: Vec<f32> = self.real_eval.iter().flatten().copied().collect();
         let out_real = self.run_d(&real_flat, self.real_eval.len())?;
         let (per_point_grad, out_fake) = self.generator_loss_gradient(&fake)?;
@@ -54,19 +57,21 @@ impl GanTrainer {
         Ok((metrics, fake))
     }
 
+    /// Records the metrics at the current step; an evaluation at a step already recorded
+    /// replaces that one (no vertical segment at a step).
     pub(super) fn record(&mut self, m: &EvalMetrics) {
         let step = self.g_steps as f64;
         let h = &mut self.history;
-        h.d_real.push(step, m.d_real);
-        h.d_fake.push(step, m.d_fake);
-        h.grad_norm.push(step, m.grad_norm);
-        h.js_grid.push(step, m.js_grid);
+        h.d_real.record(step, m.d_real);
+        h.d_fake.record(step, m.d_fake);
+        h.grad_norm.record(step, m.grad_norm);
+        h.js_grid.record(step, m.js_grid);
         if let Some(js) = m.js_from_d {
-            h.js_from_d.push(step, js);
+            h.js_from_d.record(step, js);
         }
         if let Some(c) = &m.coverage {
-            h.modes_covered.push(step, c.modes_covered as f64);
-            h.high_quality.push(step, c.high_quality_fraction);
+            h.modes_covered.record(step, c.modes_covered as f64);
+            h.high_quality.record(step, c.high_quality_fraction);
         }
     }
 

@@ -29,6 +29,7 @@ use crate::theory::divergence::{js_histogram_2d, js_through_discriminator, Grid2
 use crate::theory::modes::{mode_coverage, ModeCoverage, COVERAGE_MIN_COUNT, COVERAGE_SAMPLES};
 
 mod eval;
+mod runaway;
 mod saved;
 mod settings;
 mod snapshot;
@@ -36,6 +37,7 @@ mod trainer;
 
 pub use crate::objective::gan::GanLoss;
 
+pub use runaway::{RunawayWatch, RUNAWAY_EVALUATIONS, RUNAWAY_WIDTHS};
 pub use saved::LAB;
 pub use settings::{limits, GanConfig, NetConfig, NoiseKind};
 pub use snapshot::*;
@@ -58,6 +60,8 @@ pub struct GanTrainer {
     history: GanHistory,
     pending_panic: bool,
     spectral: Option<SpectralNorm>,
+    /// Stops a run whose generated points left the data (issue 14, item 6).
+    runaway: RunawayWatch,
 }
 
 /// Seed offsets so that weights, training noise and evaluation sets use separate streams.

@@ -36,6 +36,8 @@ struct State {
     rng: String,
     last: StepLosses,
     history: GanHistory,
+    /// How long the generator has been away from the data (see [`RunawayWatch`]).
+    runaway: RunawayWatch,
 }
 
 impl GanTrainer {
@@ -61,6 +63,7 @@ impl GanTrainer {
             rng: rng::state(&self.rng),
             last: self.last,
             history: self.history.clone(),
+            runaway: self.runaway.clone(),
         };
         writer.write_json(STATE, &state)?;
         writer.write_text(CURVES, &curves_csv(&self.history))?;
@@ -114,6 +117,7 @@ impl GanTrainer {
         trainer.g_steps = state.g_steps;
         trainer.last = state.last;
         trainer.history = state.history;
+        trainer.runaway = state.runaway;
         Ok(trainer)
     }
 }

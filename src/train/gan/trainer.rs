@@ -31,6 +31,7 @@ impl GanTrainer {
             history: GanHistory::default(),
             pending_panic: false,
             spectral,
+            runaway: RunawayWatch::default(),
         })
     }
 

@@ -521,10 +521,10 @@ impl OptimalDTrainer {
             kde_bandwidth: kde.as_ref().map(Kde::bandwidth),
         };
         let step = (self.d_steps + self.g_steps) as f64;
-        self.history.max_gap.push(step, metrics.max_abs_d_minus_dstar);
-        self.history.v_d_g.push(step, metrics.v_d_g);
-        self.history.c_g.push(step, metrics.minus_log4_plus_2jsd);
-        self.history.jsd.push(step, metrics.jsd);
+        self.history.max_gap.record(step, metrics.max_abs_d_minus_dstar);
+        self.history.v_d_g.record(step, metrics.v_d_g);
+        self.history.c_g.record(step, metrics.minus_log4_plus_2jsd);
+        self.history.jsd.record(step, metrics.jsd);
         Ok(OptimalDSnapshot {
             d_steps: self.d_steps,
             g_steps: self.g_steps,

@@ -1,12 +1,16 @@
 //! The GAN lab's charts: mode coverage and the curves.
 
 use super::*;
+use crate::train::series::{chart_range, ChartRange};
+use crate::ui::widgets::{curve_chart, range_line};
 
-pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
+/// The mode-coverage bars; returns the mode whose bar the pointer is over (its centre is
+/// highlighted on the plane).
+pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) -> Option<usize> {
     ui.label(RichText::new("Mode coverage").strong()).on_hover_text(DEFINITION);
     let Some(cov) = &snap.metrics.coverage else {
         ui.weak("This data set has no known modes; see the JS estimate below.");
-        return;
+        return None;
     };
     ui.horizontal(|ui| {
         let colour = if cov.modes_covered == cov.modes_total { REAL } else { Color32::from_rgb(255, 160, 80) };
@@ -20,57 +24,120 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
         ui.label(RichText::new(format!("{:.1} % high quality", 100.0 * cov.high_quality_fraction)).size(18.0))
             .on_hover_text(DEFINITION);
     });
+    let n = cov.high_quality.len();
     let bars: Vec<Bar> = cov
         .high_quality
         .iter()
         .enumerate()
-        .map(|(i, n)| {
-            let colour = if *n >= COVERAGE_MIN_COUNT { REAL } else { Color32::from_rgb(255, 90, 90) };
-            Bar::new(i as f64, *n as f64).width(0.8).fill(colour)
+        .map(|(i, count)| {
+            let colour = if *count >= COVERAGE_MIN_COUNT { REAL } else { Color32::from_rgb(255, 90, 90) };
+            Bar::new(i as f64, *count as f64).width(0.8).fill(colour).name(format!("mode {i}"))
         })
         .collect();
-    Plot::new("gan-coverage")
+    let most = cov.high_quality.iter().copied().max().unwrap_or(0) as f64;
+    let top = (2500.0 / cov.modes_total.max(1) as f64 * 1.3).max(most * 1.15).max(COVERAGE_MIN_COUNT as f64 * 2.0);
+    // One tick per mode (every fifth beyond 10), numbered as on the plane.
+    let every = if n > 10 { 5.0 } else { 1.0 };
+    let response = Plot::new("gan-coverage")
+        .id(egui::Id::unique("gan-coverage"))
         .height(120.0)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .set_margin_fraction(egui::Vec2::ZERO)
+        .include_x(-0.6)
+        .include_x(n as f64 - 0.4)
         .include_y(0.0)
-        .include_y(2500.0 / cov.modes_total as f64 * 1.3)
-        .x_axis_label("mode")
+        .include_y(top)
+        .x_grid_spacer(move |input| {
+            let (lo, hi) = input.bounds;
+            let first = (lo / every).ceil() as i64;
+            let last = (hi / every).floor() as i64;
+            (first..=last).map(|k| egui_plot::GridMark { value: k as f64 * every, step_size: every }).collect()
+        })
+        .x_axis_formatter(|mark, _| format!("{}", mark.value.round() as i64))
+        .x_axis_label("mode (numbered as on the plane)")
         .y_axis_label("samples")
         .show(ui, |plot| {
             plot.bar_chart(BarChart::new("high-quality samples per mode", bars));
             plot.hline(
                 HLine::new(format!("covered at ≥ {COVERAGE_MIN_COUNT}"), COVERAGE_MIN_COUNT as f64)
-                    .color(Color32::GRAY),
+                    .color(Color32::from_rgb(255, 220, 120))
+                    .style(egui_plot::LineStyle::dashed_loose())
+                    .width(1.5),
             );
-        })
-        .response
-        .on_hover_text(DEFINITION);
+            plot.text(
+                egui_plot::Text::new(
+                    "threshold",
+                    PlotPoint::new(n as f64 - 0.45, COVERAGE_MIN_COUNT as f64),
+                    RichText::new(format!("{COVERAGE_MIN_COUNT}")).color(Color32::from_rgb(255, 220, 120)),
+                )
+                .anchor(egui::Align2::RIGHT_BOTTOM),
+            );
+            plot.pointer_coordinate()
+        });
+    let hovered = response
+        .inner
+        .filter(|_| response.response.hovered())
+        .map(|p| p.x.round())
+        .filter(|x| *x >= 0.0 && *x < n as f64)
+        .map(|x| x as usize);
+    response.response.on_hover_text(DEFINITION);
+    hovered
 }
 
-pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
+/// How a chart's range is said when it leaves a spike out.
+fn clipped_note(range: &ChartRange) -> &'static str {
+    if range.clipped {
+        "  (range fitted to 96 % of the values; spikes drawn at the edge)"
+    } else {
+        ""
+    }
+}
+
+pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
     let h = &snap.history;
     let m = &snap.metrics;
-    let link = egui::Id::unique("gan-curves");
-    let height = ((ui.available_height() - 110.0) / 4.0).clamp(70.0, 200.0);
-    let plot = |id: &str| Plot::new(id).height(height).link_axis(link, [true, false]).legend(Legend::default());
-    ui.label(RichText::new(format!("Losses   D {:.3}   G {:.3}", snap.last.d_loss, snap.last.g_loss)).strong())
-        .on_hover_text(snap.config.loss.formula());
-    plot("gan-losses").show(ui, |plot| {
-        plot.line(series_line("D loss", &h.d_loss, Color32::from_rgb(90, 170, 255)));
-        plot.line(series_line("G loss", &h.g_loss, FAKE));
-    });
-    ui.label(RichText::new(format!("Mean D(real) {:.3}   mean D(generated) {:.3}", m.d_real, m.d_fake)).strong())
-        .on_hover_text("Means over the 2500 real and 2500 generated evaluation samples.");
-    plot("gan-d-outputs").show(ui, |plot| {
-        plot.line(series_line("mean D(real)", &h.d_real, REAL));
-        plot.line(series_line("mean D(generated)", &h.d_fake, FAKE));
-    });
+    let last = snap.iterations as f64;
+    let losses = chart_range(&[&h.d_loss, &h.g_loss], last, &[], None);
     ui.label(
         RichText::new(format!(
-            "Mean gradient norm at generated points ‖∇ₓ ℓ_G‖ {:.3}   ·   Lipschitz estimate max ‖∇ₓD‖ {:.3}",
-            m.grad_norm, m.lipschitz
+            "Losses   D {:.3}   G {:.3}{}",
+            snap.last.d_loss,
+            snap.last.g_loss,
+            clipped_note(&losses)
+        ))
+        .strong(),
+    )
+    .on_hover_text(snap.config.loss.formula());
+    curve_chart("gan-losses", &losses, height).show(ui, |plot| {
+        plot.line(range_line("D loss", &h.d_loss, Color32::from_rgb(90, 170, 255), &losses));
+        plot.line(range_line("G loss", &h.g_loss, FAKE, &losses));
+    });
+    let outputs = chart_range(&[&h.d_real, &h.d_fake], last, &[], None);
+    ui.label(
+        RichText::new(format!(
+            "Mean D(real) {:.3}   mean D(generated) {:.3}{}",
+            m.d_real,
+            m.d_fake,
+            clipped_note(&outputs)
+        ))
+        .strong(),
+    )
+    .on_hover_text("Means over the 2500 real and 2500 generated evaluation samples.");
+    curve_chart("gan-d-outputs", &outputs, height).show(ui, |plot| {
+        plot.line(range_line("mean D(real)", &h.d_real, REAL, &outputs));
+        plot.line(range_line("mean D(generated)", &h.d_fake, FAKE, &outputs));
+    });
+    let grad = chart_range(&[&h.grad_norm], last, &[0.0], Some(0.0));
+    ui.label(
+        RichText::new(format!(
+            "Mean gradient norm at generated points ‖∇ₓ ℓ_G‖ {:.3}   ·   Lipschitz estimate max ‖∇ₓD‖ {:.3}{}",
+            m.grad_norm,
+            m.lipschitz,
+            clipped_note(&grad)
         ))
         .strong(),
     )
@@ -78,10 +145,11 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
         "Mean over the 2500 generated evaluation points of the norm of the gradient, in x, of the per-sample \
              generator loss: how hard the generator is pushed. Near 0, the generator is starved of signal.",
     );
-    plot("gan-grad").include_y(0.0).show(ui, |plot| {
-        plot.line(series_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, Color32::from_rgb(255, 220, 120)));
+    curve_chart("gan-grad", &grad, height).show(ui, |plot| {
+        plot.line(range_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, Color32::from_rgb(255, 220, 120), &grad));
     });
     let js_d = m.js_from_d.map_or(String::new(), |v| format!("   via D {v:.3}"));
+    let js = chart_range(&[&h.js_grid, &h.js_from_d], last, &[0.0, std::f64::consts::LN_2], None);
     ui.label(
         RichText::new(format!("JS estimate: grid {:.3}{js_d}   (log 2 = {:.3})", m.js_grid, std::f64::consts::LN_2))
             .strong(),
@@ -90,9 +158,9 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
         "{JS_METHOD}\n\nVia D: (V(D, G) + log 4) / 2 on the evaluation samples (task 3.3); \
          a lower bound on JS, equal to it only when D is optimal."
     ));
-    plot("gan-js").include_y(0.0).show(ui, |plot| {
-        plot.line(series_line("JS (grid)", &h.js_grid, Color32::from_rgb(255, 160, 80)));
-        plot.line(series_line("JS (via D)", &h.js_from_d, Color32::from_rgb(160, 160, 255)));
+    curve_chart("gan-js", &js, height).show(ui, |plot| {
+        plot.line(range_line("JS (grid)", &h.js_grid, Color32::from_rgb(255, 160, 80), &js));
+        plot.line(range_line("JS (via D)", &h.js_from_d, Color32::from_rgb(160, 160, 255), &js));
         plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(Color32::GRAY));
     });
 }

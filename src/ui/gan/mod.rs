@@ -5,6 +5,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Arrows, Bar, BarChart, HLine, Legend, Line, Plot, PlotImage, PlotPoint, Points};
 
 use crate::data::csv2d::load_points;
+use crate::data::stroke::{extend_stroke, STROKE_SPACING};
 use crate::data::toy2d::{Point2, Toy2d};
 use crate::data::DataError;
 use crate::model::mlp::Activation;
@@ -16,7 +17,7 @@ use crate::train::worker::Control;
 use crate::train::TrainError;
 use crate::ui::background::{waiting_ui, Pending, Polled};
 use crate::ui::lab::{LabHandle, LabSettings, TrainerView};
-use crate::ui::widgets::{diverging, lr_slider, series_line, FileBrowser, FAKE, REAL};
+use crate::ui::widgets::{diverging, lr_slider, FileBrowser, FAKE, REAL};
 use crate::ui::Tab;
 
 mod charts;
@@ -24,6 +25,14 @@ mod plane;
 mod settings;
 
 use charts::{coverage_ui, curves_ui};
+
+/// The GAN lab's hovered mode, for tests.
+impl GanView {
+    /// The mode whose coverage bar the pointer is over (its centre is ringed on the plane).
+    pub fn hovered_mode(&self) -> Option<usize> {
+        self.hovered_mode
+    }
+}
 
 /// Which layers of the data plane are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +79,7 @@ impl DataChoice {
             Self::Grid25 => "Grid of 25 Gaussians",
             Self::Spiral => "Spiral",
             Self::Moons => "Two moons",
-            Self::Gaussian => "Single Gaussian",
+            Self::Gaussian => "Correlated Gaussian",
             Self::Drawn => "Points I draw",
             Self::Csv => "CSV file…",
         }
@@ -94,6 +103,8 @@ impl DataChoice {
 struct Drawing {
     active: bool,
     points: Vec<Point2>,
+    /// Whether a drag is under way (its next position extends the stroke).
+    in_stroke: bool,
 }
 
 impl LabSettings for GanTrainer {
@@ -136,6 +147,8 @@ pub struct GanView {
     csv: Option<CsvLoad>,
     heat: Option<(egui::TextureHandle, usize)>,
     plane_rect: Option<egui::Rect>,
+    /// The mode whose coverage bar the pointer is over (highlighted on the plane).
+    hovered_mode: Option<usize>,
 }
 
 impl TrainerView for GanView {
@@ -207,6 +220,7 @@ impl GanView {
             csv: None,
             heat: None,
             plane_rect: None,
+            hovered_mode: None,
         }
     }
 
@@ -247,7 +261,7 @@ impl GanView {
             }
             if ui
                 .button("Step iteration")
-                .on_hover_text("D steps per G step discriminator steps, then one generator step")
+                .on_hover_text("The discriminator steps set by \"D steps per G step\", then one generator step")
                 .clicked()
             {
                 self.lab.send(Control::Lab(GanCommand::Iteration));
@@ -258,7 +272,7 @@ impl GanView {
             ui.separator();
             if let Some(s) = self.lab.snapshot() {
                 ui.label(RichText::new(format!("Step {}", s.iterations)).strong()).on_hover_text(
-                    "Generator steps; one step = D steps per G step discriminator steps + one generator step",
+                    "Generator steps; each follows the discriminator steps set by \"D steps per G step\"",
                 );
                 ui.label(format!("(D steps {}, G steps {})", s.d_steps, s.g_steps));
             }
@@ -286,10 +300,18 @@ impl GanView {
                 self.plane_ui(ui, snap, plane_side - 40.0);
                 self.layers_ui(ui, snap);
             });
+            // The right column scrolls under the mouse wheel; its charts never take the wheel.
             ui.vertical(|ui| {
-                coverage_ui(ui, snap);
-                ui.separator();
-                curves_ui(ui, snap);
+                let height = ((ui.available_height() - 190.0) / 4.0 - 30.0).clamp(90.0, 200.0);
+                egui::ScrollArea::vertical().id_salt("gan-right-column").show(ui, |ui| {
+                    let hovered = coverage_ui(ui, snap);
+                    if hovered != self.hovered_mode {
+                        self.hovered_mode = hovered;
+                        ui.ctx().request_repaint();
+                    }
+                    ui.separator();
+                    curves_ui(ui, snap, height);
+                });
             });
         });
     }

@@ -69,11 +69,15 @@ impl GanView {
         } else {
             "D(x) (least-squares score)"
         };
-        ui.label(
-            RichText::new(format!("{} · green: D says real, purple: D says generated", snap.config.data.label()))
-                .strong(),
-        )
-        .on_hover_text(format!(
+        // What the colours mean under this objective (a critic does not say "real").
+        let colours = if snap.config.loss.outputs_probability() {
+            "green: D says real, purple: D says generated"
+        } else if snap.config.loss.is_critic() {
+            "green: high critic score (the real side), purple: low score (the generated side)"
+        } else {
+            "green: D's score near 1 (real), purple: near 0 (generated)"
+        };
+        ui.label(RichText::new(format!("{} · {colours}", snap.config.data.label())).strong()).on_hover_text(format!(
             "Heatmap: {what}, from {:.2} (purple) to {:.2} (green).",
             snap.heat.low, snap.heat.high
         ));
@@ -81,13 +85,16 @@ impl GanView {
         let layers = self.layers;
         let drawing = self.drawing.active;
         let drawn = &self.drawing.points;
+        let hovered = self.hovered_mode;
         let response = Plot::new("gan-plane")
             .data_aspect(1.0)
             .width(side)
             .height(side)
             .default_x_bounds(f64::from(lo[0]), f64::from(hi[0]))
             .default_y_bounds(f64::from(lo[1]), f64::from(hi[1]))
+            .id(egui::Id::unique("gan-plane"))
             .allow_drag(!drawing)
+            .allow_scroll(false)
             .legend(Legend::default())
             .show(ui, |plot| {
                 if layers.heatmap {
@@ -107,6 +114,9 @@ impl GanView {
                     plot.points(Points::new("real", to_plot(&snap.real)).color(REAL).radius(1.5));
                 }
                 if layers.fake {
+                    // A light rim keeps purple points visible on the purple side of the map.
+                    let rim = Color32::from_rgba_unmultiplied(255, 255, 255, 170);
+                    plot.points(Points::new("", to_plot(&snap.fake)).color(rim).radius(2.4));
                     plot.points(Points::new("generated", to_plot(&snap.fake)).color(FAKE).radius(1.5));
                 }
                 if layers.arrows && !snap.arrows.is_empty() {
@@ -148,6 +158,25 @@ impl GanView {
                                 .radius(7.0)
                                 .color(Color32::from_rgb(255, 80, 80)),
                         );
+                        // Each mode numbered as its bar in the coverage chart; the hovered
+                        // bar's mode ringed.
+                        let offset = 0.035 * w.max(h);
+                        for (i, c) in modes.centres.iter().enumerate() {
+                            let at = PlotPoint::new(f64::from(c[0]) + offset, f64::from(c[1]) + offset);
+                            plot.text(
+                                egui_plot::Text::new("", at, RichText::new(format!("{i}")).size(12.0).strong())
+                                    .color(Color32::WHITE),
+                            );
+                        }
+                        if let Some(c) = hovered.and_then(|i| modes.centres.get(i)) {
+                            plot.points(
+                                Points::new("", vec![[f64::from(c[0]), f64::from(c[1])]])
+                                    .shape(egui_plot::MarkerShape::Circle)
+                                    .filled(false)
+                                    .radius(14.0)
+                                    .color(Color32::from_rgb(255, 220, 120)),
+                            );
+                        }
                     }
                 }
                 if drawing {
@@ -159,16 +188,21 @@ impl GanView {
             });
         self.plane_rect = Some(response.response.rect);
         if drawing {
+            // Points along the stroke every STROKE_SPACING of the plane's width, however
+            // far the pointer moved since the last frame; a new stroke starts where it is.
             let r = &response.response;
-            if r.dragged() || r.clicked() {
-                if let Some(p) = response.inner {
+            let spacing = STROKE_SPACING * w as f32;
+            match response.inner.filter(|_| r.dragged() || r.clicked()) {
+                Some(p) => {
                     let p = [p.x as f32, p.y as f32];
-                    let far =
-                        self.drawing.points.last().is_none_or(|q| (p[0] - q[0]).hypot(p[1] - q[1]) > 0.01 * w as f32);
-                    if far {
+                    if self.drawing.in_stroke {
+                        extend_stroke(&mut self.drawing.points, p, spacing);
+                    } else {
                         self.drawing.points.push(p);
+                        self.drawing.in_stroke = r.dragged();
                     }
                 }
+                None => self.drawing.in_stroke = false,
             }
         }
     }
