@@ -7,9 +7,12 @@ use candle_core::{Device, Tensor, Var};
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
 
+use super::rng::TrainRng;
 use super::series::Series;
 use super::worker::Lab;
 use super::TrainError;
+
+mod saved;
 use crate::fast::critic::NativePair;
 use crate::fast::Path;
 use crate::model::critic::{clip_weights, input_gradient, lipschitz_estimate, SpectralNorm};
@@ -18,6 +21,7 @@ use crate::model::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 use crate::objective::gan::{d_loss, g_loss, GanLoss};
 use crate::objective::penalty::gradient_penalty;
 use crate::theory::lines;
+pub use saved::LAB;
 
 /// How the critic is kept Lipschitz.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -135,7 +139,7 @@ fn net_shape() -> MlpShape {
 }
 
 impl Pair {
-    fn new(config: &LinesConfig, rng: &mut StdRng, device: &Device) -> Result<Self, TrainError> {
+    fn new(config: &LinesConfig, rng: &mut TrainRng, device: &Device) -> Result<Self, TrainError> {
         let d = Mlp::new(net_shape(), rng, device)?;
         let critic = Mlp::new(net_shape(), rng, device)?;
         let adam = OptimizerConfig { kind: OptimizerKind::Adam, lr: config.lr, beta1: 0.5, beta2: 0.9, eps: 1e-8 };
@@ -256,7 +260,7 @@ pub struct Estimates {
 }
 
 /// The race's state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct RaceHistory {
     /// θ of the GAN run over steps.
     pub theta_gan: Series,
@@ -336,7 +340,7 @@ pub fn noise_band(estimates: &[f64]) -> Option<f64> {
 pub struct LinesTrainer {
     config: LinesConfig,
     device: Device,
-    rng: StdRng,
+    rng: TrainRng,
     pair: Pair,
     steps_at_theta: u64,
     /// The latest JS estimates at this θ, for its noise band.
@@ -355,7 +359,7 @@ impl LinesTrainer {
     pub fn new(config: LinesConfig) -> Result<Self, TrainError> {
         config.validate()?;
         let device = Device::Cpu;
-        let mut rng = StdRng::seed_from_u64(config.seed);
+        let mut rng = super::rng::seeded(config.seed);
         let pair = Pair::new(&config, &mut rng, &device)?;
         let race = Self::new_race(&config, &mut rng, &device)?;
         let ys: Vec<f32> = (0..EVAL_SAMPLES).map(|i| (i as f32 + 0.5) / EVAL_SAMPLES as f32).collect();
@@ -372,7 +376,7 @@ impl LinesTrainer {
         })
     }
 
-    fn new_race(config: &LinesConfig, rng: &mut StdRng, device: &Device) -> Result<Race, TrainError> {
+    fn new_race(config: &LinesConfig, rng: &mut TrainRng, device: &Device) -> Result<Race, TrainError> {
         let theta = |v: f64| Var::from_vec(vec![v as f32], (1, 1), device);
         Ok(Race {
             theta_gan: theta(config.theta0)?,
@@ -632,6 +636,14 @@ impl Lab for LinesTrainer {
 
     fn steps(&self) -> u64 {
         self.steps_at_theta + self.race.steps
+    }
+
+    fn save_run(&self, dest: &std::path::Path) -> Result<std::path::PathBuf, crate::train::run::RunError> {
+        Self::save_run(self, dest)
+    }
+
+    fn open_run(dir: &std::path::Path) -> Result<Self, crate::train::run::RunError> {
+        Self::open_run(dir)
     }
 }
 
