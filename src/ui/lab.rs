@@ -10,7 +10,7 @@ use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use eframe::egui::{self, Color32};
+use eframe::egui;
 
 use super::background::{waiting_ui, Pending, Polled};
 use super::Tab;
@@ -289,7 +289,7 @@ impl<L: LabSettings> LabHandle<L> {
     pub fn error_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(error) = self.status().error.clone() {
             ui.horizontal(|ui| {
-                ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
+                ui.colored_label(super::theme::palette(ui).error, format!("⚠ {error}"));
                 if ui.button("Reset run").on_hover_text("Start again from the seed with the settings shown").clicked() {
                     self.send(Control::Reset);
                 }
@@ -305,7 +305,7 @@ impl<L: LabSettings> LabHandle<L> {
             if let Some(what) = self.loading() {
                 waiting_ui(ui, what);
             } else if let Some(error) = &self.idle.error {
-                ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
+                ui.colored_label(super::theme::palette(ui).error, format!("⚠ {error}"));
             }
         });
     }

@@ -5,7 +5,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotPoints, Points, Text, VLine};
 
 use super::lab::{LabHandle, LabSettings, TrainerView};
-use super::widgets::{FAKE, REAL};
+use super::theme::palette;
 use super::Tab;
 use crate::theory::lines;
 use crate::train::lines::{Constraint, LinesCommand, LinesConfig, LinesSnapshot, LinesTrainer};
@@ -178,6 +178,7 @@ impl LinesView {
     }
 
     fn lab_ui(&mut self, ui: &mut egui::Ui, s: &LinesSnapshot) {
+        let pal = palette(ui);
         let e = &s.estimates;
         let theta = self.config().theta;
         let avail = ui.available_size();
@@ -198,8 +199,8 @@ impl LinesView {
                     .show(ui, |plot| {
                         let pts =
                             |v: &[[f32; 2]]| v.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect::<Vec<_>>();
-                        plot.points(Points::new("μ0 = (0, Y)", pts(&s.samples.0)).color(REAL).radius(1.5));
-                        plot.points(Points::new("μθ = (θ, Y)", pts(&s.samples.1)).color(FAKE).radius(1.5));
+                        plot.points(Points::new("μ0 = (0, Y)", pts(&s.samples.0)).color(pal.real).radius(1.5));
+                        plot.points(Points::new("μθ = (θ, Y)", pts(&s.samples.1)).color(pal.fake).radius(1.5));
                     });
             });
             ui.vertical(|ui| {
@@ -219,6 +220,7 @@ impl LinesView {
 }
 
 fn divergence_plot(ui: &mut egui::Ui, theta: f64, height: f32) {
+    let pal = palette(ui);
     let grid: Vec<f64> = (0..=400).map(|i| -2.0 + 4.0 * f64::from(i) / 400.0).collect();
     // JS and TV jump at θ = 0: draw each side as its own line and the value at 0 as a dot.
     let side = |f: fn(f64) -> f64, negative: bool| -> PlotPoints<'static> {
@@ -232,29 +234,30 @@ fn divergence_plot(ui: &mut egui::Ui, theta: f64, height: f32) {
     Plot::new("lines-divergences").height(height).include_y(0.0).include_y(2.3).legend(Legend::default()).show(
         ui,
         |plot| {
-            plot.line(Line::new("JS(μ0, μθ)", side(lines::js, true)).color(JS_COLOUR).width(2.5));
-            plot.line(Line::new("", side(lines::js, false)).color(JS_COLOUR).width(2.5));
-            plot.line(Line::new("TV", side(lines::tv, true)).color(TV_COLOUR).width(1.5));
-            plot.line(Line::new("", side(lines::tv, false)).color(TV_COLOUR).width(1.5));
+            plot.line(Line::new("JS(μ0, μθ)", side(lines::js, true)).color(pal.line(JS_COLOUR)).width(2.5));
+            plot.line(Line::new("", side(lines::js, false)).color(pal.line(JS_COLOUR)).width(2.5));
+            plot.line(Line::new("TV", side(lines::tv, true)).color(pal.line(TV_COLOUR)).width(1.5));
+            plot.line(Line::new("", side(lines::tv, false)).color(pal.line(TV_COLOUR)).width(1.5));
             plot.points(
                 Points::new("all four are 0 at θ = 0", vec![[0.0, 0.0]])
                     .shape(MarkerShape::Circle)
                     .radius(5.0)
-                    .color(Color32::WHITE),
+                    .color(pal.ink),
             );
-            plot.line(Line::new("W1 = |θ|", PlotPoints::from(w1)).color(W1_COLOUR).width(2.5));
+            plot.line(Line::new("W1 = |θ|", PlotPoints::from(w1)).color(pal.line(W1_COLOUR)).width(2.5));
             plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(Color32::from_gray(110)));
             plot.text(Text::new(
                 "KL",
                 [0.0, 2.2].into(),
-                RichText::new("KL = ∞ for every θ ≠ 0").color(KL_COLOUR).size(15.0),
+                RichText::new("KL = ∞ for every θ ≠ 0").color(pal.text(KL_COLOUR)).size(15.0),
             ));
-            plot.vline(VLine::new(format!("θ = {theta:.2}"), theta).color(Color32::YELLOW).width(1.5));
+            plot.vline(VLine::new(format!("θ = {theta:.2}"), theta).color(pal.highlight).width(1.5));
         },
     );
 }
 
 fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesSnapshot) {
+    let pal = palette(ui);
     ui.label(RichText::new(format!("At θ = {:.2}", e.theta)).strong().size(18.0));
     egui::Grid::new("lines-readouts").num_columns(4).striped(true).show(ui, |ui| {
         ui.label("");
@@ -262,26 +265,26 @@ fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesS
         ui.label(RichText::new("learned").strong());
         ui.label(RichText::new("d/dθ of the learned").strong());
         ui.end_row();
-        ui.label(RichText::new("JS(μ0, μθ)").color(JS_COLOUR));
+        ui.label(RichText::new("JS(μ0, μθ)").color(pal.text(JS_COLOUR)));
         ui.label(format!("JS = {}", lines::format_divergence(e.js)));
         ui.label(format!("{:.3}", e.js_estimate))
             .on_hover_text("(V(D, G) + log 4)/2 with the trained discriminator: C(G) = −log 4 + 2·JSD (task 3.3).");
         ui.label(format!("{:+.4}", e.js_grad_theta))
             .on_hover_text("∂/∂θ of the estimate with D held fixed, by autodiff through θ: near 0 once D saturates.");
         ui.end_row();
-        ui.label(RichText::new("W1(μ0, μθ)").color(W1_COLOUR));
+        ui.label(RichText::new("W1(μ0, μθ)").color(pal.text(W1_COLOUR)));
         ui.label(format!("W1 = {:.3}", e.w1));
         ui.label(format!("{:.3}", e.w1_estimate))
             .on_hover_text(format!("E f(θ, Y) − E f(0, Y) with the critic under {}.", s.config.constraint.label()));
         ui.label(format!("{:+.4}", e.w1_grad_theta))
             .on_hover_text("∂/∂θ of the estimate with f held fixed: near sign(θ).");
         ui.end_row();
-        ui.label(RichText::new("KL(μ0 ‖ μθ), KL(μθ ‖ μ0)").color(KL_COLOUR));
+        ui.label(RichText::new("KL(μ0 ‖ μθ), KL(μθ ‖ μ0)").color(pal.text(KL_COLOUR)));
         ui.label(format!("KL = {}, {}", lines::format_divergence(e.kl), lines::format_divergence(e.kl_reverse)));
         ui.label("");
         ui.label("");
         ui.end_row();
-        ui.label(RichText::new("total variation").color(TV_COLOUR));
+        ui.label(RichText::new("total variation").color(pal.text(TV_COLOUR)));
         ui.label(format!("TV = {}", lines::format_divergence(e.tv)));
         ui.label("");
         ui.label("");
@@ -296,14 +299,15 @@ fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesS
 }
 
 fn race_ui(ui: &mut egui::Ui, s: &LinesSnapshot, height: f32) {
+    let pal = palette(ui);
     let (g, w) = s.race_theta;
     ui.label(RichText::new(format!("The race: θ_GAN = {g:.3}, θ_WGAN = {w:.3} after {} steps", s.race_steps)).strong());
     let series = |name: &str, v: &Series, c: Color32| {
         Line::new(name.to_owned(), PlotPoints::from(v.points().to_vec())).color(c).width(2.0)
     };
     Plot::new("lines-race").height(height.max(120.0)).include_y(0.0).legend(Legend::default()).show(ui, |plot| {
-        plot.line(series("θ under the GAN discriminator", &s.race.theta_gan, JS_COLOUR));
-        plot.line(series("θ under the Wasserstein critic", &s.race.theta_wgan, W1_COLOUR));
+        plot.line(series("θ under the GAN discriminator", &s.race.theta_gan, pal.line(JS_COLOUR)));
+        plot.line(series("θ under the Wasserstein critic", &s.race.theta_wgan, pal.line(W1_COLOUR)));
         plot.hline(HLine::new("θ = 0 (the target)", 0.0).color(Color32::from_gray(110)));
     });
 }

@@ -5,7 +5,8 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
 use super::lab::{LabHandle, LabSettings, TrainerView};
-use super::widgets::{lr_slider, series_line, FAKE, REAL};
+use super::theme::palette;
+use super::widgets::{lr_slider, series_line};
 use super::Tab;
 use crate::model::mlp::Activation;
 use crate::theory::optimal_d::{Component, Mixture1d, MINUS_LOG_4};
@@ -132,6 +133,7 @@ impl OptimalDView {
     }
 
     fn plots_ui(&mut self, ui: &mut egui::Ui, s: &OptimalDSnapshot) {
+        let pal = palette(ui);
         let link = egui::Id::unique("optd-x");
         let p_g_label = match s.metrics.kde_bandwidth {
             None => "p_g (exact: N(b, a²))".to_owned(),
@@ -149,16 +151,16 @@ impl OptimalDView {
             .allow_drag(false)
             .legend(Legend::default())
             .show(ui, |plot| {
-                plot.line(line("p_data", &s.xs, &s.p_data, REAL).width(2.0));
-                plot.line(line(&p_g_label, &s.xs, &s.p_g, FAKE).width(2.0));
-                plot.line(line("D*(x)", &s.xs, &s.d_star, Color32::WHITE).style(LineStyle::dashed_loose()).width(2.0));
-                plot.line(line("D(x), trained", &s.xs, &s.d, D_COLOUR).width(3.0));
+                plot.line(line("p_data", &s.xs, &s.p_data, pal.real).width(2.0));
+                plot.line(line(&p_g_label, &s.xs, &s.p_g, pal.fake).width(2.0));
+                plot.line(line("D*(x)", &s.xs, &s.d_star, pal.ink).style(LineStyle::dashed_loose()).width(2.0));
+                plot.line(line("D(x), trained", &s.xs, &s.d, pal.line(D_COLOUR)).width(3.0));
                 plot.hline(HLine::new("½", 0.5).color(Color32::from_gray(110)));
                 plot.points(
                     Points::new("mode centres (drag them)", centres.clone())
                         .shape(MarkerShape::Diamond)
                         .radius(6.0)
-                        .color(REAL),
+                        .color(pal.real),
                 );
                 plot.pointer_coordinate()
             });
@@ -183,8 +185,8 @@ impl OptimalDView {
             .include_y(0.0)
             .legend(Legend::default())
             .show(ui, |plot| {
-                plot.bar_chart(BarChart::new("real", bars(&s.hist_real, REAL)).color(REAL));
-                plot.bar_chart(BarChart::new("generated", bars(&s.hist_fake, FAKE)).color(FAKE));
+                plot.bar_chart(BarChart::new("real", bars(&s.hist_real, pal.real)).color(pal.real));
+                plot.bar_chart(BarChart::new("generated", bars(&s.hist_fake, pal.fake)).color(pal.fake));
             });
     }
 
@@ -314,9 +316,10 @@ fn line<'a>(name: &str, xs: &[f64], ys: &[f64], colour: Color32) -> Line<'a> {
 }
 
 fn numbers_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
+    let pal = palette(ui);
     let m = &s.metrics;
     ui.heading("D against D*");
-    ui.label(RichText::new(format!("sup |D − D*| = {:.4}", m.max_abs_d_minus_dstar)).size(18.0).color(D_COLOUR))
+    ui.label(RichText::new(format!("sup |D − D*| = {:.4}", m.max_abs_d_minus_dstar)).size(18.0).color(pal.text(D_COLOUR)))
         .on_hover_text(format!("Largest |D(x) − D*(x)| over the plotted x where p_data + p_g is at least {:.0} % of its peak (elsewhere D* is 0/0 in the limit and no sample teaches D anything).", 100.0 * MASS_THRESHOLD));
     if let Some((a, b)) = s.affine {
         ui.label(format!("G: x = {a:.3}·z + {b:.3}, so p_g = N({b:.3}, {:.3}²)", a.abs()));
@@ -362,9 +365,9 @@ fn numbers_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
     let h = &s.history;
     ui.label(RichText::new("Over steps").strong());
     Plot::new("optd-curves").height(220.0).legend(Legend::default()).show(ui, |plot| {
-        plot.line(series_line("sup |D − D*|", &h.max_gap, D_COLOUR));
-        plot.line(series_line("V(D, G)", &h.v_d_g, Color32::from_rgb(120, 180, 255)));
-        plot.line(series_line("−log 4 + 2·JSD", &h.c_g, Color32::WHITE));
+        plot.line(series_line("sup |D − D*|", &h.max_gap, pal.line(D_COLOUR)));
+        plot.line(series_line("V(D, G)", &h.v_d_g, pal.line(Color32::from_rgb(120, 180, 255))));
+        plot.line(series_line("−log 4 + 2·JSD", &h.c_g, pal.ink));
         plot.hline(HLine::new("−log 4", MINUS_LOG_4).color(Color32::from_gray(110)));
     });
 }

@@ -3,13 +3,14 @@
 use super::*;
 
 pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
+    let pal = palette(ui);
     ui.label(RichText::new("Mode coverage").strong()).on_hover_text(DEFINITION);
     let Some(cov) = &snap.metrics.coverage else {
         ui.weak("This data set has no known modes; see the JS estimate below.");
         return;
     };
     ui.horizontal(|ui| {
-        let colour = if cov.modes_covered == cov.modes_total { REAL } else { Color32::from_rgb(255, 160, 80) };
+        let colour = if cov.modes_covered == cov.modes_total { pal.text(REAL) } else { pal.warning };
         ui.label(
             RichText::new(format!("{} / {} modes covered", cov.modes_covered, cov.modes_total))
                 .size(18.0)
@@ -25,7 +26,7 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let colour = if *n >= COVERAGE_MIN_COUNT { REAL } else { Color32::from_rgb(255, 90, 90) };
+            let colour = if *n >= COVERAGE_MIN_COUNT { pal.real } else { pal.error };
             Bar::new(i as f64, *n as f64).width(0.8).fill(colour)
         })
         .collect();
@@ -41,8 +42,7 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
         .show(ui, |plot| {
             plot.bar_chart(BarChart::new("high-quality samples per mode", bars));
             plot.hline(
-                HLine::new(format!("covered at ≥ {COVERAGE_MIN_COUNT}"), COVERAGE_MIN_COUNT as f64)
-                    .color(Color32::GRAY),
+                HLine::new(format!("covered at ≥ {COVERAGE_MIN_COUNT}"), COVERAGE_MIN_COUNT as f64).color(pal.guide),
             );
         })
         .response
@@ -50,6 +50,7 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
 }
 
 pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
+    let pal = palette(ui);
     let h = &snap.history;
     let m = &snap.metrics;
     let link = egui::Id::unique("gan-curves");
@@ -58,14 +59,14 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
     ui.label(RichText::new(format!("Losses   D {:.3}   G {:.3}", snap.last.d_loss, snap.last.g_loss)).strong())
         .on_hover_text(snap.config.loss.formula());
     plot("gan-losses").show(ui, |plot| {
-        plot.line(series_line("D loss", &h.d_loss, Color32::from_rgb(90, 170, 255)));
-        plot.line(series_line("G loss", &h.g_loss, FAKE));
+        plot.line(series_line("D loss", &h.d_loss, pal.line(Color32::from_rgb(90, 170, 255))));
+        plot.line(series_line("G loss", &h.g_loss, pal.fake));
     });
     ui.label(RichText::new(format!("Mean D(real) {:.3}   mean D(generated) {:.3}", m.d_real, m.d_fake)).strong())
         .on_hover_text("Means over the 2500 real and 2500 generated evaluation samples.");
     plot("gan-d-outputs").show(ui, |plot| {
-        plot.line(series_line("mean D(real)", &h.d_real, REAL));
-        plot.line(series_line("mean D(generated)", &h.d_fake, FAKE));
+        plot.line(series_line("mean D(real)", &h.d_real, pal.real));
+        plot.line(series_line("mean D(generated)", &h.d_fake, pal.fake));
     });
     ui.label(
         RichText::new(format!(
@@ -79,7 +80,7 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
              generator loss: how hard the generator is pushed. Near 0, the generator is starved of signal.",
     );
     plot("gan-grad").include_y(0.0).show(ui, |plot| {
-        plot.line(series_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, Color32::from_rgb(255, 220, 120)));
+        plot.line(series_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, pal.line(Color32::from_rgb(255, 220, 120))));
     });
     let js_d = m.js_from_d.map_or(String::new(), |v| format!("   via D {v:.3}"));
     ui.label(
@@ -91,8 +92,8 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot) {
          a lower bound on JS, equal to it only when D is optimal."
     ));
     plot("gan-js").include_y(0.0).show(ui, |plot| {
-        plot.line(series_line("JS (grid)", &h.js_grid, Color32::from_rgb(255, 160, 80)));
-        plot.line(series_line("JS (via D)", &h.js_from_d, Color32::from_rgb(160, 160, 255)));
-        plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(Color32::GRAY));
+        plot.line(series_line("JS (grid)", &h.js_grid, pal.line(Color32::from_rgb(255, 160, 80))));
+        plot.line(series_line("JS (via D)", &h.js_from_d, pal.line(Color32::from_rgb(160, 160, 255))));
+        plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(pal.guide));
     });
 }

@@ -17,6 +17,7 @@ use crate::train::worker::Control;
 use crate::train::TrainError;
 use crate::ui::images::{key_of, mosaic, show, CachedTexture};
 use crate::ui::lab::{LabHandle, LabSettings, TrainerView};
+use crate::ui::theme::palette;
 use crate::ui::widgets::{lr_slider, series_line, FileBrowser};
 use crate::ui::Tab;
 
@@ -356,7 +357,7 @@ impl VaeView {
         ui.horizontal(|ui| {
             ui.label("Digits:");
             for (class, colour) in CLASS_COLOURS.iter().enumerate() {
-                ui.label(RichText::new(format!("● {class}")).color(*colour).strong());
+                ui.label(RichText::new(format!("● {class}")).color(palette(ui).text(*colour)).strong());
             }
             ui.weak("   circles: prior N(0, I) at 1σ, 2σ, 3σ · both plots share their axes");
         });
