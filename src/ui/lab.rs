@@ -270,8 +270,9 @@ impl<L: LabSettings> LabHandle<L> {
     /// The Play/Pause button (disabled while an error stands).
     pub fn play_button(&mut self, ui: &mut egui::Ui) {
         let status = self.status();
-        let label = if status.playing { "Pause" } else { "Play" };
-        if ui.add_enabled(status.error.is_none(), egui::Button::new(label)).on_hover_text("Space").clicked() {
+        let (label, tip) =
+            if status.playing { ("Pause", "Pause training (Space)") } else { ("Play", "Start training (Space)") };
+        if ui.add_enabled(status.error.is_none(), egui::Button::new(label)).on_hover_text(tip).clicked() {
             self.toggle_play();
         }
     }
@@ -290,7 +291,11 @@ impl<L: LabSettings> LabHandle<L> {
         if let Some(error) = self.status().error.clone() {
             ui.horizontal(|ui| {
                 ui.colored_label(super::theme::palette(ui).error, format!("⚠ {error}"));
-                if ui.button("Reset run").on_hover_text("Start again from the seed with the settings shown").clicked() {
+                if ui
+                    .button("Reset run")
+                    .on_hover_text("Start again from the seed with the settings shown (R)")
+                    .clicked()
+                {
                     self.send(Control::Reset);
                 }
                 ui.weak("Change a setting if needed, then press Reset run.");

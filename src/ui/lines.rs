@@ -93,7 +93,8 @@ impl TrainerView for LinesView {
                     egui::Slider::new(&mut c.theta, -2.0..=2.0)
                         .step_by(0.01)
                         .text("θ, the offset of the second line (← → keys)"),
-                );
+                )
+                .on_hover_text("Moves the second line to x = θ; the divergences, the estimates and the plane follow.");
                 if ui.button("θ = 0").clicked() {
                     c.theta = 0.0;
                 }
@@ -141,10 +142,12 @@ impl LinesView {
         }
         match &mut c.constraint {
             Constraint::GradientPenalty { lambda } => {
-                ui.add(egui::Slider::new(lambda, 0.0..=100.0).text("λ"));
+                ui.add(egui::Slider::new(lambda, 0.0..=100.0).text("λ"))
+                    .on_hover_text("Weight of the gradient penalty: larger holds the critic's slope nearer 1.");
             }
             Constraint::Clip { c } => {
-                ui.add(egui::Slider::new(c, 0.001..=1.0).logarithmic(true).text("clip c"));
+                ui.add(egui::Slider::new(c, 0.001..=1.0).logarithmic(true).text("clip c"))
+                    .on_hover_text("After each step the critic's weights are clipped to [−c, c]: a smaller c makes a smoother, weaker critic.");
                 ui.weak("A clipped critic is K-Lipschitz for some unknown K, so its estimate is K·W1, not W1.");
             }
             Constraint::SpectralNorm => {
@@ -156,14 +159,20 @@ impl LinesView {
                 .logarithmic(true)
                 .text("learning rate")
                 .custom_formatter(|v, _| format!("{v:.1e}")),
+        )
+        .on_hover_text(
+            "Step size of the discriminator's and the critic's Adam: larger learns faster but may oscillate.",
         );
-        ui.add(egui::Slider::new(&mut c.batch, 16..=2048).logarithmic(true).text("batch"));
+        ui.add(egui::Slider::new(&mut c.batch, 16..=2048).logarithmic(true).text("batch"))
+            .on_hover_text("Samples of each line per step of the discriminator and the critic.");
         ui.separator();
         ui.heading("The race (task 4.2)");
         ui.weak("θ starts at θ0 and follows gradient descent, once against a GAN discriminator (the sheet's minimax loss) and once against the critic.");
-        ui.add(egui::Slider::new(&mut c.theta0, -2.0..=2.0).text("θ0"));
-        ui.add(egui::Slider::new(&mut c.lr_theta, 1e-3..=0.2).logarithmic(true).text("θ's learning rate"));
-        ui.add(egui::Slider::new(&mut c.inner_steps, 1..=20).text("D/critic steps per θ step"));
+        ui.add(egui::Slider::new(&mut c.theta0, -2.0..=2.0).text("θ0")).on_hover_text("Where θ starts in the race.");
+        ui.add(egui::Slider::new(&mut c.lr_theta, 1e-3..=0.2).logarithmic(true).text("θ's learning rate"))
+            .on_hover_text("Step size of gradient descent on θ in the race.");
+        ui.add(egui::Slider::new(&mut c.inner_steps, 1..=20).text("D/critic steps per θ step"))
+            .on_hover_text("How many steps the discriminator and the critic take before each step of θ in the race.");
         ui.horizontal(|ui| {
             let label = if self.racing { "Pause race" } else { "Start race" };
             if ui.button(label).clicked() {

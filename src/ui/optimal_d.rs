@@ -109,7 +109,7 @@ impl OptimalDView {
             if ui.button("Step G").clicked() {
                 self.lab.send(Control::Lab(OptimalDCommand::StepG));
             }
-            if ui.button("Reset").on_hover_text("R").clicked() {
+            if ui.button("Reset").on_hover_text("New weights from the seed (R)").clicked() {
                 self.lab.send(Control::Reset);
             }
             ui.separator();
@@ -277,8 +277,10 @@ impl OptimalDView {
             c.generator = Generator1d::Mlp { hidden: 32, layers: 2 };
         }
         if let Generator1d::Mlp { hidden, layers } = &mut c.generator {
-            ui.add(egui::Slider::new(hidden, 2..=256).logarithmic(true).text("hidden width *"));
-            ui.add(egui::Slider::new(layers, 1..=4).text("hidden layers *"));
+            ui.add(egui::Slider::new(hidden, 2..=256).logarithmic(true).text("hidden width *"))
+                .on_hover_text("Units in each hidden layer of the generator. Changing it restarts the run.");
+            ui.add(egui::Slider::new(layers, 1..=4).text("hidden layers *"))
+                .on_hover_text("How many hidden layers the generator has. Changing it restarts the run.");
         }
         ui.label("G's objective:");
         for loss in [GanLoss::Minimax, GanLoss::NonSaturating] {
@@ -287,8 +289,12 @@ impl OptimalDView {
         lr_slider(ui, &mut c.lr_g, "G learning rate");
         ui.separator();
         ui.heading("Discriminator");
-        ui.add(egui::Slider::new(&mut c.discriminator.hidden, 2..=256).logarithmic(true).text("hidden width *"));
-        ui.add(egui::Slider::new(&mut c.discriminator.layers, 1..=4).text("hidden layers *"));
+        ui.add(egui::Slider::new(&mut c.discriminator.hidden, 2..=256).logarithmic(true).text("hidden width *"))
+            .on_hover_text(
+                "Units in each hidden layer of D: wider can follow D* more closely. Changing it restarts the run.",
+            );
+        ui.add(egui::Slider::new(&mut c.discriminator.layers, 1..=4).text("hidden layers *"))
+            .on_hover_text("How many hidden layers D has. Changing it restarts the run.");
         egui::ComboBox::new("optd-activation", "activation *")
             .selected_text(c.discriminator.activation.name())
             .show_ui(ui, |ui| {
@@ -299,8 +305,10 @@ impl OptimalDView {
         lr_slider(ui, &mut c.lr_d, "D learning rate");
         ui.separator();
         ui.heading("Training (Adam, β1 = 0.5)");
-        ui.add(egui::Slider::new(&mut c.d_steps, 1..=10).text("D steps per G step"));
-        ui.add(egui::Slider::new(&mut c.batch, 8..=4096).logarithmic(true).text("batch size"));
+        ui.add(egui::Slider::new(&mut c.d_steps, 1..=10).text("D steps per G step"))
+            .on_hover_text("How many discriminator steps come before each generator step: more keeps D nearer D*.");
+        ui.add(egui::Slider::new(&mut c.batch, 8..=4096).logarithmic(true).text("batch size"))
+            .on_hover_text("Real and generated samples per step: larger gives steadier but slower steps.");
         ui.horizontal(|ui| {
             let label = ui.label("Seed *");
             ui.add(egui::DragValue::new(&mut c.seed)).labelled_by(label.id);

@@ -152,6 +152,7 @@ impl FileBrowser {
 /// A logarithmic slider for a learning rate.
 pub fn lr_slider(ui: &mut egui::Ui, lr: &mut f64, label: &str) -> egui::Response {
     ui.add(egui::Slider::new(lr, 1e-5..=10.0).logarithmic(true).text(label).custom_formatter(|v, _| lr_text(v)))
+        .on_hover_text("Step size of the optimiser: larger learns faster but may oscillate or diverge.")
 }
 
 /// A learning rate as people write it: plain decimals from 0.01 up ("10", "0.5", "0.05"), at
