@@ -1,5 +1,6 @@
-//! The window as a lecture tool (issue 14), through egui_kittest: the Dark / Light switch, and
-//! the tooltips of sliders and of the Play and Reset buttons.
+//! The window as a lecture tool (issue 14), through egui_kittest: the Dark / Light switch, the
+//! "What am I looking at?" panel of every lab, and the tooltips of sliders and of the Play and
+//! Reset buttons.
 
 use eframe::egui::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
@@ -39,6 +40,52 @@ fn the_theme_switch_turns_the_window_light_and_dark() {
     h.run_steps(2);
     // The test has no desktop setting, so System falls back to dark.
     assert!(dark(&h), "System with no desktop setting is dark");
+}
+
+/// The panel of each lab: its header is in the top bar, closed at first; opened, it shows the
+/// lab's task and its "Try:" line; it stays open for that lab across tab switches.
+#[test]
+fn every_lab_has_a_what_am_i_looking_at_panel() {
+    let mut h = harness();
+    let labs = [
+        ("GAN", "Sheet tasks 3.1 and 4.2–4.4", "Try: with the Ring of 8 Gaussians, pick Minimax"),
+        ("AE vs VAE", "Sheet tasks 1 and 2", "Try: drag the KL weight β to 0"),
+        ("Optimal discriminator", "Sheet task 3 in one dimension", "Try: switch on Freeze G, train D"),
+        ("JS vs W1", "Sheet task 4.1", "Try: press Start race"),
+    ];
+    for (tab, task, try_line) in labs {
+        h.get_by_label(tab).click();
+        h.run_steps(2);
+        let header = "What am I looking at?";
+        h.get_by_label(header);
+        assert!(h.query_by_label_contains(try_line).is_none(), "{tab}: closed until opened");
+        h.get_by_label(header).click();
+        h.run_steps(2);
+        h.get_by_label_contains(task);
+        h.get_by_label_contains(try_line);
+        h.get_by_label_contains("Keys: ");
+    }
+    // Each lab remembers its panel: still open on a return, and closes with its header.
+    h.get_by_label("GAN").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Try: with the Ring of 8 Gaussians");
+    assert!(h.query_by_label_contains("Try: press Start race").is_none(), "only the shown lab's text");
+    h.get_by_label("What am I looking at?").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Try: with the Ring of 8 Gaussians").is_none(), "closed again");
+    h.get_by_label("AE vs VAE").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Try: drag the KL weight β to 0");
+}
+
+/// The keys are named where users look: in the help of the labs with a Play button.
+#[test]
+fn the_help_names_the_space_and_r_keys() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("What am I looking at?").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Space plays or pauses training; R resets the run");
 }
 
 /// The labels of the sliders without a description (the tooltip's text, as accesskit

@@ -434,6 +434,7 @@ impl<V: TrainerView> LabView for V {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui) {
+        super::help::panel(ui, V::TAB);
         if self.handle().running() {
             self.shortcuts(ui.ctx());
             self.draw(ui);

@@ -3,6 +3,7 @@
 pub mod background;
 pub mod frame_stats;
 pub mod gan;
+pub mod help;
 pub mod images;
 pub mod lab;
 pub mod lines;
@@ -211,6 +212,8 @@ impl App {
                         chosen = Some(lab.tab());
                     }
                 }
+                ui.separator();
+                help::toggle(ui, self.tab);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     theme::switch(ui);
                     ui.separator();
