@@ -119,7 +119,7 @@ impl FrameStats {
         let age = snapshot_age.map_or("–".to_owned(), |a| format!("{:.0} ms", a.as_secs_f64() * 1e3));
         ui.label(format!("snapshot age {age}")).on_hover_text("How old the picture of the shown lab is.");
         if let Some(e) = &self.file_error {
-            ui.colored_label(egui::Color32::from_rgb(255, 90, 90), e);
+            ui.colored_label(super::theme::palette(ui).error, e);
         }
     }
 }

@@ -10,7 +10,7 @@ use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use eframe::egui::{self, Color32};
+use eframe::egui;
 
 use super::background::{waiting_ui, Pending, Polled};
 use super::Tab;
@@ -297,12 +297,16 @@ impl<L: LabSettings> LabHandle<L> {
     /// tab was hidden, a note that says so. The button reads "Pause" only while the lab trains
     /// (or a Play waits for the trainer being built).
     pub fn play_button(&mut self, ui: &mut egui::Ui) {
-        let label = if self.playing() && self.error().is_none() { "Pause" } else { "Play" };
-        if ui.add_enabled(self.error().is_none(), egui::Button::new(label)).on_hover_text("Space").clicked() {
+        let (label, tip) = if self.playing() && self.error().is_none() {
+            ("Pause", "Pause training (Space)")
+        } else {
+            ("Play", "Start training (Space)")
+        };
+        if ui.add_enabled(self.error().is_none(), egui::Button::new(label)).on_hover_text(tip).clicked() {
             self.toggle_play();
         }
         if let Some(note) = self.resumed_note() {
-            ui.colored_label(Color32::from_rgb(255, 200, 90), note).on_hover_text(
+            ui.colored_label(super::theme::palette(ui).warning, note).on_hover_text(
                 "A lab pauses while another tab is shown, so that the lab on screen has the processor, \
                  and goes on when you come back.",
             );
@@ -323,8 +327,12 @@ impl<L: LabSettings> LabHandle<L> {
     pub fn error_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(error) = self.status().error.clone() {
             ui.horizontal(|ui| {
-                ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
-                if ui.button("Reset run").on_hover_text("Start again from the seed with the settings shown").clicked() {
+                ui.colored_label(super::theme::palette(ui).error, format!("⚠ {error}"));
+                if ui
+                    .button("Reset run")
+                    .on_hover_text("Start again from the seed with the settings shown (R)")
+                    .clicked()
+                {
                     self.send(Control::Reset);
                 }
                 ui.weak("Change a setting if needed, then press Reset run.");
@@ -339,7 +347,7 @@ impl<L: LabSettings> LabHandle<L> {
             if let Some(what) = self.loading() {
                 waiting_ui(ui, what);
             } else if let Some(error) = &self.idle.error {
-                ui.colored_label(Color32::from_rgb(255, 90, 90), format!("⚠ {error}"));
+                ui.colored_label(super::theme::palette(ui).error, format!("⚠ {error}"));
             }
         });
     }
@@ -465,6 +473,7 @@ impl<V: TrainerView> LabView for V {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui) {
+        super::help::panel(ui, V::TAB);
         if self.handle().running() {
             self.shortcuts(ui.ctx());
             self.draw(ui);

@@ -5,7 +5,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotPoints, Points, Text, VLine};
 
 use super::lab::{LabHandle, LabSettings, TrainerView};
-use super::widgets::{FAKE, REAL};
+use super::theme::palette;
 use super::Tab;
 use crate::theory::lines;
 use crate::train::lines::{self as lines_train, Constraint, LinesCommand, LinesConfig, LinesSnapshot, LinesTrainer};
@@ -90,7 +90,8 @@ impl TrainerView for LinesView {
                     egui::Slider::new(&mut c.theta, -2.0..=2.0)
                         .step_by(0.01)
                         .text("θ, the offset of the second line (← → keys)"),
-                );
+                )
+                .on_hover_text("Moves the second line to x = θ; the divergences, the estimates and the plane follow.");
                 if ui.button("θ = 0").clicked() {
                     c.theta = 0.0;
                 }
@@ -141,10 +142,12 @@ impl LinesView {
         }
         match &mut c.constraint {
             Constraint::GradientPenalty { lambda } => {
-                ui.add(egui::Slider::new(lambda, 0.0..=100.0).text("λ"));
+                ui.add(egui::Slider::new(lambda, 0.0..=100.0).text("λ"))
+                    .on_hover_text("Weight of the gradient penalty: larger holds the critic's slope nearer 1.");
             }
             Constraint::Clip { c } => {
-                ui.add(egui::Slider::new(c, 0.001..=1.0).logarithmic(true).text("clip c"));
+                ui.add(egui::Slider::new(c, 0.001..=1.0).logarithmic(true).text("clip c"))
+                    .on_hover_text("After each step the critic's weights are clipped to [−c, c]: a smaller c makes a smoother, weaker critic.");
                 ui.weak("A clipped critic is K-Lipschitz for some unknown K, so its estimate is K·W1, not W1.");
             }
             Constraint::SpectralNorm => {
@@ -156,14 +159,20 @@ impl LinesView {
                 .logarithmic(true)
                 .text("learning rate")
                 .custom_formatter(|v, _| format!("{v:.1e}")),
+        )
+        .on_hover_text(
+            "Step size of the discriminator's and the critic's Adam: larger learns faster but may oscillate.",
         );
-        ui.add(egui::Slider::new(&mut c.batch, 16..=2048).logarithmic(true).text("batch"));
+        ui.add(egui::Slider::new(&mut c.batch, 16..=2048).logarithmic(true).text("batch"))
+            .on_hover_text("Samples of each line per step of the discriminator and the critic.");
         ui.separator();
         ui.heading("The race (task 4.2)");
         ui.weak("θ starts at θ0 and follows gradient descent, once against a GAN discriminator (the sheet's minimax loss) and once against the critic.");
-        ui.add(egui::Slider::new(&mut c.theta0, -2.0..=2.0).text("θ0"));
-        ui.add(egui::Slider::new(&mut c.lr_theta, 1e-3..=0.2).logarithmic(true).text("θ's learning rate"));
-        ui.add(egui::Slider::new(&mut c.inner_steps, 1..=20).text("D/critic steps per θ step"));
+        ui.add(egui::Slider::new(&mut c.theta0, -2.0..=2.0).text("θ0")).on_hover_text("Where θ starts in the race.");
+        ui.add(egui::Slider::new(&mut c.lr_theta, 1e-3..=0.2).logarithmic(true).text("θ's learning rate"))
+            .on_hover_text("Step size of gradient descent on θ in the race.");
+        ui.add(egui::Slider::new(&mut c.inner_steps, 1..=20).text("D/critic steps per θ step"))
+            .on_hover_text("How many steps the discriminator and the critic take before each step of θ in the race.");
         ui.horizontal(|ui| {
             let label = if self.racing { "Pause race" } else { "Start race" };
             if ui.button(label).clicked() {
@@ -182,6 +191,7 @@ impl LinesView {
     }
 
     fn lab_ui(&mut self, ui: &mut egui::Ui, s: &LinesSnapshot) {
+        let pal = palette(ui);
         let e = &s.estimates;
         let theta = self.config().theta;
         let avail = ui.available_size();
@@ -204,8 +214,8 @@ impl LinesView {
                     .show(ui, |plot| {
                         let pts =
                             |v: &[[f32; 2]]| v.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect::<Vec<_>>();
-                        plot.points(Points::new("μ0 = (0, Y)", pts(&s.samples.0)).color(REAL).radius(1.5));
-                        plot.points(Points::new("μθ = (θ, Y)", pts(&s.samples.1)).color(FAKE).radius(1.5));
+                        plot.points(Points::new("μ0 = (0, Y)", pts(&s.samples.0)).color(pal.real).radius(1.5));
+                        plot.points(Points::new("μθ = (θ, Y)", pts(&s.samples.1)).color(pal.fake).radius(1.5));
                     });
             });
             ui.vertical(|ui| {
@@ -225,6 +235,7 @@ impl LinesView {
 }
 
 fn divergence_plot(ui: &mut egui::Ui, theta: f64, height: f32) {
+    let pal = palette(ui);
     let grid: Vec<f64> = (0..=400).map(|i| -2.0 + 4.0 * f64::from(i) / 400.0).collect();
     // JS and TV jump at θ = 0: draw each side as its own line and the value at 0 as a dot.
     let side = |f: fn(f64) -> f64, negative: bool| -> PlotPoints<'static> {
@@ -244,35 +255,36 @@ fn divergence_plot(ui: &mut egui::Ui, theta: f64, height: f32) {
         .include_y(3.6)
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .show(ui, |plot| {
-            plot.line(Line::new("JS(μ0, μθ)", side(lines::js, true)).color(JS_COLOUR).width(2.5));
-            plot.line(Line::new("", side(lines::js, false)).color(JS_COLOUR).width(2.5));
-            plot.line(Line::new("TV", side(lines::tv, true)).color(TV_COLOUR).width(1.5));
-            plot.line(Line::new("", side(lines::tv, false)).color(TV_COLOUR).width(1.5));
+            plot.line(Line::new("JS(μ0, μθ)", side(lines::js, true)).color(pal.line(JS_COLOUR)).width(2.5));
+            plot.line(Line::new("", side(lines::js, false)).color(pal.line(JS_COLOUR)).width(2.5));
+            plot.line(Line::new("TV", side(lines::tv, true)).color(pal.line(TV_COLOUR)).width(1.5));
+            plot.line(Line::new("", side(lines::tv, false)).color(pal.line(TV_COLOUR)).width(1.5));
             plot.points(
                 Points::new("all four are 0 at θ = 0", vec![[0.0, 0.0]])
                     .shape(MarkerShape::Circle)
                     .radius(5.0)
-                    .color(Color32::WHITE),
+                    .color(pal.ink),
             );
-            plot.line(Line::new("W1 = |θ|", PlotPoints::from(w1)).color(W1_COLOUR).width(2.5));
+            plot.line(Line::new("W1 = |θ|", PlotPoints::from(w1)).color(pal.line(W1_COLOUR)).width(2.5));
             plot.hline(HLine::new("", std::f64::consts::LN_2).color(Color32::from_gray(110)));
             plot.text(
                 Text::new(
                     "",
                     [1.98, std::f64::consts::LN_2].into(),
-                    RichText::new("log 2").color(Color32::from_gray(150)),
+                    RichText::new("log 2").color(pal.guide),
                 )
                 .anchor(egui::Align2::RIGHT_BOTTOM),
             );
             plot.text(
-                Text::new("", [1.98, 2.35].into(), RichText::new("KL = ∞ for every θ ≠ 0").color(KL_COLOUR).size(15.0))
+                Text::new("", [1.98, 2.35].into(), RichText::new("KL = ∞ for every θ ≠ 0").color(pal.text(KL_COLOUR)).size(15.0))
                     .anchor(egui::Align2::RIGHT_CENTER),
             );
-            plot.vline(VLine::new("", theta).color(Color32::YELLOW).width(1.5));
+            plot.vline(VLine::new("", theta).color(pal.highlight).width(1.5));
         });
 }
 
 fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesSnapshot) {
+    let pal = palette(ui);
     ui.label(RichText::new(format!("At θ = {:.2}", e.theta)).strong().size(18.0));
     egui::Grid::new("lines-readouts").num_columns(4).striped(true).show(ui, |ui| {
         ui.label("");
@@ -280,7 +292,7 @@ fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesS
         ui.label(RichText::new("learned").strong());
         ui.label(RichText::new("d/dθ of the learned").strong());
         ui.end_row();
-        ui.label(RichText::new("JS(μ0, μθ)").color(JS_COLOUR));
+        ui.label(RichText::new("JS(μ0, μθ)").color(pal.text(JS_COLOUR)));
         ui.label(format!("JS = {}", lines::format_divergence(e.js)));
         let (js_text, near_zero) = js_estimate_text(e.js_estimate, e.js_noise_band);
         ui.label(js_text).on_hover_text(JS_BOUND_NOTE);
@@ -294,19 +306,19 @@ fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesS
              Where the laws meet (θ = 0) D* = ½ has no slope; the trained D's slope there is the noise it fitted.",
         );
         ui.end_row();
-        ui.label(RichText::new("W1(μ0, μθ)").color(W1_COLOUR));
+        ui.label(RichText::new("W1(μ0, μθ)").color(pal.text(W1_COLOUR)));
         ui.label(format!("W1 = {:.3}", e.w1));
         ui.label(format!("{:.3}", e.w1_estimate))
             .on_hover_text(format!("E f(θ, Y) − E f(0, Y) with the critic under {}.", s.config.constraint.label()));
         ui.label(format!("{:+.4}", e.w1_grad_theta))
             .on_hover_text("∂/∂θ of the estimate with f held fixed: near sign(θ).");
         ui.end_row();
-        ui.label(RichText::new("KL(μ0 ‖ μθ), KL(μθ ‖ μ0)").color(KL_COLOUR));
+        ui.label(RichText::new("KL(μ0 ‖ μθ), KL(μθ ‖ μ0)").color(pal.text(KL_COLOUR)));
         ui.label(format!("KL = {}, {}", lines::format_divergence(e.kl), lines::format_divergence(e.kl_reverse)));
         ui.label("");
         ui.label("");
         ui.end_row();
-        ui.label(RichText::new("total variation").color(TV_COLOUR));
+        ui.label(RichText::new("total variation").color(pal.text(TV_COLOUR)));
         ui.label(format!("TV = {}", lines::format_divergence(e.tv)));
         ui.label("");
         ui.label("");
@@ -339,14 +351,15 @@ pub fn js_estimate_text(estimate: f64, band: Option<f64>) -> (String, bool) {
 }
 
 fn race_ui(ui: &mut egui::Ui, s: &LinesSnapshot, height: f32) {
+    let pal = palette(ui);
     let (g, w) = s.race_theta;
     ui.label(RichText::new(format!("The race: θ_GAN = {g:.3}, θ_WGAN = {w:.3} after {} steps", s.race_steps)).strong());
     let range =
         chart_range(&[&s.race.theta_gan, &s.race.theta_wgan], s.race_steps as f64, &[0.0, s.config.theta0], None);
     let series = |name: &str, v: &Series, c: Color32| range_line(name, v, c, &range).width(2.0);
     curve_chart("lines-race", &range, height.max(120.0)).show(ui, |plot| {
-        plot.line(series("θ under the GAN discriminator", &s.race.theta_gan, JS_COLOUR));
-        plot.line(series("θ under the Wasserstein critic", &s.race.theta_wgan, W1_COLOUR));
+        plot.line(series("θ under the GAN discriminator", &s.race.theta_gan, pal.line(JS_COLOUR)));
+        plot.line(series("θ under the Wasserstein critic", &s.race.theta_wgan, pal.line(W1_COLOUR)));
         plot.hline(HLine::new("θ = 0 (the target)", 0.0).color(Color32::from_gray(110)));
     });
 }

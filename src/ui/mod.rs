@@ -3,10 +3,12 @@
 pub mod background;
 pub mod frame_stats;
 pub mod gan;
+pub mod help;
 pub mod images;
 pub mod lab;
 pub mod lines;
 pub mod optimal_d;
+pub mod theme;
 pub mod vae;
 pub mod widgets;
 
@@ -217,7 +219,11 @@ impl App {
                         chosen = Some(lab.tab());
                     }
                 }
+                ui.separator();
+                help::toggle(ui, self.tab);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    theme::switch(ui);
+                    ui.separator();
                     ui.toggle_value(&mut self.frame_stats.visible, "Frame times")
                         .on_hover_text("The UI thread's time per frame (p50, p95) and the age of the picture.");
                     if self.frame_stats.visible {

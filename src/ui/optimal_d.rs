@@ -5,7 +5,8 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
 use super::lab::{LabHandle, LabSettings, TrainerView};
-use super::widgets::{curve_chart, lr_slider, range_line, FAKE, REAL};
+use super::theme::palette;
+use super::widgets::{curve_chart, lr_slider, range_line};
 use super::Tab;
 use crate::model::mlp::Activation;
 use crate::theory::optimal_d::{Component, Mixture1d, MINUS_LOG_4};
@@ -109,7 +110,7 @@ impl OptimalDView {
             if ui.button("Step G").clicked() {
                 self.lab.send(Control::Lab(OptimalDCommand::StepG));
             }
-            if ui.button("Reset").on_hover_text("R").clicked() {
+            if ui.button("Reset").on_hover_text("New weights from the seed (R)").clicked() {
                 self.lab.send(Control::Reset);
             }
             ui.separator();
@@ -133,6 +134,7 @@ impl OptimalDView {
     }
 
     fn plots_ui(&mut self, ui: &mut egui::Ui, s: &OptimalDSnapshot) {
+        let pal = palette(ui);
         let link = egui::Id::unique("optd-x");
         let p_g_label = match s.metrics.kde_bandwidth {
             None => "p_g (exact: N(b, a²))".to_owned(),
@@ -153,16 +155,16 @@ impl OptimalDView {
             .allow_drag(false)
             .legend(Legend::default())
             .show(ui, |plot| {
-                plot.line(line("p_data", &s.xs, &s.p_data, REAL).width(2.0));
-                plot.line(line(&p_g_label, &s.xs, &s.p_g, FAKE).width(2.0));
-                plot.line(line("D*(x)", &s.xs, &s.d_star, Color32::WHITE).style(LineStyle::dashed_loose()).width(2.0));
-                plot.line(line("D(x), trained", &s.xs, &s.d, D_COLOUR).width(3.0));
+                plot.line(line("p_data", &s.xs, &s.p_data, pal.real).width(2.0));
+                plot.line(line(&p_g_label, &s.xs, &s.p_g, pal.fake).width(2.0));
+                plot.line(line("D*(x)", &s.xs, &s.d_star, pal.ink).style(LineStyle::dashed_loose()).width(2.0));
+                plot.line(line("D(x), trained", &s.xs, &s.d, pal.line(D_COLOUR)).width(3.0));
                 plot.hline(HLine::new("½", 0.5).color(Color32::from_gray(110)));
                 plot.points(
                     Points::new("mode centres (drag them)", centres.clone())
                         .shape(MarkerShape::Diamond)
                         .radius(6.0)
-                        .color(REAL),
+                        .color(pal.real),
                 );
                 plot.pointer_coordinate()
             });
@@ -191,8 +193,8 @@ impl OptimalDView {
             .include_y(tallest * 1.45)
             .legend(Legend::default())
             .show(ui, |plot| {
-                plot.bar_chart(BarChart::new("real", bars(&s.hist_real, REAL)).color(REAL));
-                plot.bar_chart(BarChart::new("generated", bars(&s.hist_fake, FAKE)).color(FAKE));
+                plot.bar_chart(BarChart::new("real", bars(&s.hist_real, pal.real)).color(pal.real));
+                plot.bar_chart(BarChart::new("generated", bars(&s.hist_fake, pal.fake)).color(pal.fake));
             });
     }
 
@@ -283,8 +285,10 @@ impl OptimalDView {
             c.generator = Generator1d::Mlp { hidden: 32, layers: 2 };
         }
         if let Generator1d::Mlp { hidden, layers } = &mut c.generator {
-            ui.add(egui::Slider::new(hidden, 2..=256).logarithmic(true).text("hidden width *"));
-            ui.add(egui::Slider::new(layers, 1..=4).text("hidden layers *"));
+            ui.add(egui::Slider::new(hidden, 2..=256).logarithmic(true).text("hidden width *"))
+                .on_hover_text("Units in each hidden layer of the generator. Changing it restarts the run.");
+            ui.add(egui::Slider::new(layers, 1..=4).text("hidden layers *"))
+                .on_hover_text("How many hidden layers the generator has. Changing it restarts the run.");
         }
         ui.label("G's objective:");
         for loss in [GanLoss::Minimax, GanLoss::NonSaturating] {
@@ -293,8 +297,12 @@ impl OptimalDView {
         lr_slider(ui, &mut c.lr_g, "G learning rate");
         ui.separator();
         ui.heading("Discriminator");
-        ui.add(egui::Slider::new(&mut c.discriminator.hidden, 2..=256).logarithmic(true).text("hidden width *"));
-        ui.add(egui::Slider::new(&mut c.discriminator.layers, 1..=4).text("hidden layers *"));
+        ui.add(egui::Slider::new(&mut c.discriminator.hidden, 2..=256).logarithmic(true).text("hidden width *"))
+            .on_hover_text(
+                "Units in each hidden layer of D: wider can follow D* more closely. Changing it restarts the run.",
+            );
+        ui.add(egui::Slider::new(&mut c.discriminator.layers, 1..=4).text("hidden layers *"))
+            .on_hover_text("How many hidden layers D has. Changing it restarts the run.");
         egui::ComboBox::new("optd-activation", "activation *")
             .selected_text(c.discriminator.activation.name())
             .show_ui(ui, |ui| {
@@ -305,8 +313,10 @@ impl OptimalDView {
         lr_slider(ui, &mut c.lr_d, "D learning rate");
         ui.separator();
         ui.heading("Training (Adam, β1 = 0.5)");
-        ui.add(egui::Slider::new(&mut c.d_steps, 1..=10).text("D steps per G step"));
-        ui.add(egui::Slider::new(&mut c.batch, 8..=4096).logarithmic(true).text("batch size"));
+        ui.add(egui::Slider::new(&mut c.d_steps, 1..=10).text("D steps per G step"))
+            .on_hover_text("How many discriminator steps come before each generator step: more keeps D nearer D*.");
+        ui.add(egui::Slider::new(&mut c.batch, 8..=4096).logarithmic(true).text("batch size"))
+            .on_hover_text("Real and generated samples per step: larger gives steadier but slower steps.");
         ui.horizontal(|ui| {
             let label = ui.label("Seed *");
             ui.add(egui::DragValue::new(&mut c.seed)).labelled_by(label.id);
@@ -322,9 +332,10 @@ fn line<'a>(name: &str, xs: &[f64], ys: &[f64], colour: Color32) -> Line<'a> {
 }
 
 fn numbers_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
+    let pal = palette(ui);
     let m = &s.metrics;
     ui.heading("D against D*");
-    ui.label(RichText::new(format!("sup |D − D*| = {:.4}", m.max_abs_d_minus_dstar)).size(18.0).color(D_COLOUR))
+    ui.label(RichText::new(format!("sup |D − D*| = {:.4}", m.max_abs_d_minus_dstar)).size(18.0).color(pal.text(D_COLOUR)))
         .on_hover_text(format!("Largest |D(x) − D*(x)| over the plotted x where p_data + p_g is at least {:.0} % of its peak (elsewhere D* is 0/0 in the limit and no sample teaches D anything).", 100.0 * MASS_THRESHOLD));
     if let Some((a, b)) = s.affine {
         ui.label(format!("G: x = {a:.3}·z + {b:.3}, so p_g = N({b:.3}, {:.3}²)", a.abs()));
@@ -372,9 +383,9 @@ fn numbers_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
     let steps = (s.d_steps + s.g_steps) as f64;
     let range = chart_range(&[&h.max_gap, &h.v_d_g, &h.c_g], steps, &[MINUS_LOG_4], None);
     curve_chart("optd-curves", &range, 220.0).show(ui, |plot| {
-        plot.line(range_line("sup |D − D*|", &h.max_gap, D_COLOUR, &range));
-        plot.line(range_line("V(D, G)", &h.v_d_g, Color32::from_rgb(120, 180, 255), &range));
-        plot.line(range_line("−log 4 + 2·JSD", &h.c_g, Color32::WHITE, &range));
+        plot.line(range_line("sup |D − D*|", &h.max_gap, pal.line(D_COLOUR), &range));
+        plot.line(range_line("V(D, G)", &h.v_d_g, pal.line(Color32::from_rgb(120, 180, 255)), &range));
+        plot.line(range_line("−log 4 + 2·JSD", &h.c_g, pal.ink, &range));
         plot.hline(HLine::new("−log 4", MINUS_LOG_4).color(Color32::from_gray(110)));
     });
 }

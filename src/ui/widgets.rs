@@ -43,10 +43,7 @@ pub fn range_line<'a>(
     egui_plot::Line::new(name.to_owned(), egui_plot::PlotPoints::from(points)).color(colour)
 }
 
-/// Colour of real samples.
-pub const REAL: Color32 = Color32::from_rgb(46, 204, 113);
-/// Colour of generated samples.
-pub const FAKE: Color32 = Color32::from_rgb(213, 98, 255);
+pub use super::theme::{FAKE, REAL};
 
 fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
     let t = t.clamp(0.0, 1.0);
@@ -63,10 +60,13 @@ pub fn diverging(value: f32, low: f32, high: f32, background: Color32) -> Color3
         return Color32::RED;
     }
     let mid = 0.5 * (low + high);
+    // On a light background the map stops at pastel shades, so that the darker sample points
+    // drawn over it stand out (on a dark one it reaches the full colours).
+    let reach = if super::theme::relative_luminance(background) > 0.5 { 0.4 } else { 1.0 };
     if value >= mid {
-        lerp(background, green, (value - mid) / (high - mid).max(1e-12))
+        lerp(background, green, reach * (value - mid) / (high - mid).max(1e-12))
     } else {
-        lerp(background, purple, (mid - value) / (mid - low).max(1e-12))
+        lerp(background, purple, reach * (mid - value) / (mid - low).max(1e-12))
     }
 }
 
@@ -186,6 +186,7 @@ impl FileBrowser {
 /// A logarithmic slider for a learning rate.
 pub fn lr_slider(ui: &mut egui::Ui, lr: &mut f64, label: &str) -> egui::Response {
     ui.add(egui::Slider::new(lr, 1e-5..=10.0).logarithmic(true).text(label).custom_formatter(|v, _| lr_text(v)))
+        .on_hover_text("Step size of the optimiser: larger learns faster but may oscillate or diverge.")
 }
 
 /// A learning rate as people write it: plain decimals from 0.01 up ("10", "0.5", "0.05"), at
@@ -207,6 +208,7 @@ pub fn lr_text(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::theme::{contrast_ratio, Palette};
 
     #[test]
     fn learning_rates_read_as_people_write_them() {
@@ -226,5 +228,13 @@ mod tests {
         assert_eq!(diverging(1.0, 0.0, 1.0, bg), Color32::from_rgb(20, 130, 80));
         assert_eq!(diverging(0.0, 0.0, 1.0, bg), Color32::from_rgb(120, 40, 160));
         assert_eq!(diverging(f32::NAN, 0.0, 1.0, bg), Color32::RED);
+        // On the light theme's white the extremes are pastel: darker points stand out on them.
+        let white = Color32::WHITE;
+        assert_eq!(diverging(0.5, 0.0, 1.0, white), white);
+        let pastel = diverging(0.0, 0.0, 1.0, white);
+        assert!(pastel != Color32::from_rgb(120, 40, 160) && pastel.r() > 120 && pastel.b() > 160, "{pastel:?}");
+        let fake = Palette::of(&egui::Visuals::light()).fake;
+        assert!(contrast_ratio(fake, pastel) > 2.0, "{:.2}", contrast_ratio(fake, pastel));
+        assert!(contrast_ratio(fake, Color32::from_rgb(120, 40, 160)) < 2.0, "the full purple hid them");
     }
 }

@@ -7,13 +7,14 @@ use crate::ui::widgets::{curve_chart, range_line};
 /// The mode-coverage bars; returns the mode whose bar the pointer is over (its centre is
 /// highlighted on the plane).
 pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) -> Option<usize> {
+    let pal = palette(ui);
     ui.label(RichText::new("Mode coverage").strong()).on_hover_text(DEFINITION);
     let Some(cov) = &snap.metrics.coverage else {
         ui.weak("This data set has no known modes; see the JS estimate below.");
         return None;
     };
     ui.horizontal(|ui| {
-        let colour = if cov.modes_covered == cov.modes_total { REAL } else { Color32::from_rgb(255, 160, 80) };
+        let colour = if cov.modes_covered == cov.modes_total { pal.text(REAL) } else { pal.warning };
         ui.label(
             RichText::new(format!("{} / {} modes covered", cov.modes_covered, cov.modes_total))
                 .size(18.0)
@@ -30,7 +31,7 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) -> Option<usize
         .iter()
         .enumerate()
         .map(|(i, count)| {
-            let colour = if *count >= COVERAGE_MIN_COUNT { REAL } else { Color32::from_rgb(255, 90, 90) };
+            let colour = if *count >= COVERAGE_MIN_COUNT { pal.real } else { pal.error };
             Bar::new(i as f64, *count as f64).width(0.8).fill(colour).name(format!("mode {i}"))
         })
         .collect();
@@ -64,7 +65,7 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) -> Option<usize
             plot.bar_chart(BarChart::new("high-quality samples per mode", bars));
             plot.hline(
                 HLine::new(format!("covered at ≥ {COVERAGE_MIN_COUNT}"), COVERAGE_MIN_COUNT as f64)
-                    .color(Color32::from_rgb(255, 220, 120))
+                    .color(pal.highlight)
                     .style(egui_plot::LineStyle::dashed_loose())
                     .width(1.5),
             );
@@ -72,7 +73,7 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) -> Option<usize
                 egui_plot::Text::new(
                     "threshold",
                     PlotPoint::new(n as f64 - 0.45, COVERAGE_MIN_COUNT as f64),
-                    RichText::new(format!("{COVERAGE_MIN_COUNT}")).color(Color32::from_rgb(255, 220, 120)),
+                    RichText::new(format!("{COVERAGE_MIN_COUNT}")).color(pal.highlight),
                 )
                 .anchor(egui::Align2::RIGHT_BOTTOM),
             );
@@ -98,6 +99,7 @@ fn clipped_note(range: &ChartRange) -> &'static str {
 }
 
 pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
+    let pal = palette(ui);
     let h = &snap.history;
     let m = &snap.metrics;
     let last = snap.iterations as f64;
@@ -113,8 +115,8 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
     )
     .on_hover_text(snap.config.loss.formula());
     curve_chart("gan-losses", &losses, height).show(ui, |plot| {
-        plot.line(range_line("D loss", &h.d_loss, Color32::from_rgb(90, 170, 255), &losses));
-        plot.line(range_line("G loss", &h.g_loss, FAKE, &losses));
+        plot.line(range_line("D loss", &h.d_loss, pal.line(Color32::from_rgb(90, 170, 255)), &losses));
+        plot.line(range_line("G loss", &h.g_loss, pal.fake, &losses));
     });
     let outputs = chart_range(&[&h.d_real, &h.d_fake], last, &[], None);
     ui.label(
@@ -128,8 +130,8 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
     )
     .on_hover_text("Means over the 2500 real and 2500 generated evaluation samples.");
     curve_chart("gan-d-outputs", &outputs, height).show(ui, |plot| {
-        plot.line(range_line("mean D(real)", &h.d_real, REAL, &outputs));
-        plot.line(range_line("mean D(generated)", &h.d_fake, FAKE, &outputs));
+        plot.line(range_line("mean D(real)", &h.d_real, pal.real, &outputs));
+        plot.line(range_line("mean D(generated)", &h.d_fake, pal.fake, &outputs));
     });
     let grad = chart_range(&[&h.grad_norm], last, &[0.0], Some(0.0));
     ui.label(
@@ -146,7 +148,7 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
              generator loss: how hard the generator is pushed. Near 0, the generator is starved of signal.",
     );
     curve_chart("gan-grad", &grad, height).show(ui, |plot| {
-        plot.line(range_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, Color32::from_rgb(255, 220, 120), &grad));
+        plot.line(range_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, pal.line(Color32::from_rgb(255, 220, 120)), &grad));
     });
     let js_d = m.js_from_d.map_or(String::new(), |v| format!("   via D {v:.3}"));
     let js = chart_range(&[&h.js_grid, &h.js_from_d], last, &[0.0, std::f64::consts::LN_2], None);
@@ -159,8 +161,8 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
          a lower bound on JS, equal to it only when D is optimal."
     ));
     curve_chart("gan-js", &js, height).show(ui, |plot| {
-        plot.line(range_line("JS (grid)", &h.js_grid, Color32::from_rgb(255, 160, 80), &js));
-        plot.line(range_line("JS (via D)", &h.js_from_d, Color32::from_rgb(160, 160, 255), &js));
-        plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(Color32::GRAY));
+        plot.line(range_line("JS (grid)", &h.js_grid, pal.line(Color32::from_rgb(255, 160, 80)), &js));
+        plot.line(range_line("JS (via D)", &h.js_from_d, pal.line(Color32::from_rgb(160, 160, 255)), &js));
+        plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(pal.guide));
     });
 }

@@ -17,7 +17,8 @@ use crate::train::worker::Control;
 use crate::train::TrainError;
 use crate::ui::background::{waiting_ui, Pending, Polled};
 use crate::ui::lab::{LabHandle, LabSettings, TrainerView};
-use crate::ui::widgets::{diverging, lr_slider, FileBrowser, FAKE, REAL};
+use crate::ui::theme::palette;
+use crate::ui::widgets::{diverging, lr_slider, FileBrowser, REAL};
 use crate::ui::Tab;
 
 mod charts;

@@ -15,7 +15,7 @@ impl GanView {
                  pushes each point. Lengths are relative to the longest arrow.",
             );
             ui.checkbox(&mut l.manifold, "generator manifold").on_hover_text(&snap.manifold_note);
-            ui.checkbox(&mut l.modes, "mode centres").on_hover_text("White: covered; red: missed.");
+            ui.checkbox(&mut l.modes, "mode centres").on_hover_text("Plain rings: covered; red rings: missed.");
         });
         let heat = if snap.config.loss.outputs_probability() {
             "D(x) = σ(logit), from 0 (purple) to 1 (green)"
@@ -31,8 +31,10 @@ impl GanView {
     }
 
     pub(super) fn heat_texture(&mut self, ctx: &egui::Context, snap: &GanSnapshot) -> egui::TextureId {
-        let key = std::ptr::from_ref(&snap.heat.values).addr() ^ snap.d_steps as usize;
         let background = ctx.global_style().visuals.extreme_bg_color;
+        // The theme is in the key: the heatmap fades into the plot's background.
+        let key =
+            std::ptr::from_ref(&snap.heat.values).addr() ^ snap.d_steps as usize ^ (usize::from(background.r()) << 48);
         let heat = &snap.heat;
         let make = || {
             // Grid row 0 is the bottom of the plane; image row 0 is the top.
@@ -60,6 +62,7 @@ impl GanView {
     }
 
     pub(super) fn plane_ui(&mut self, ui: &mut egui::Ui, snap: &GanSnapshot, side: f32) {
+        let pal = palette(ui);
         let [lo, hi] = snap.bounds;
         let (w, h) = (f64::from(hi[0] - lo[0]), f64::from(hi[1] - lo[1]));
         let what = if snap.config.loss.outputs_probability() {
@@ -106,18 +109,20 @@ impl GanView {
                         let pts: Vec<[f64; 2]> = line.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect();
                         let name = if i == 0 { format!("manifold: {}", snap.manifold_note) } else { String::new() };
                         plot.line(
-                            Line::new(name, pts).color(Color32::from_rgba_unmultiplied(255, 200, 80, 110)).width(1.0),
+                            Line::new(name, pts)
+                                .color(pal.line(Color32::from_rgba_unmultiplied(255, 200, 80, 110)))
+                                .width(1.0),
                         );
                     }
                 }
                 if layers.real {
-                    plot.points(Points::new("real", to_plot(&snap.real)).color(REAL).radius(1.5));
+                    plot.points(Points::new("real", to_plot(&snap.real)).color(pal.real).radius(1.5));
                 }
                 if layers.fake {
                     // A light rim keeps purple points visible on the purple side of the map.
                     let rim = Color32::from_rgba_unmultiplied(255, 255, 255, 170);
                     plot.points(Points::new("", to_plot(&snap.fake)).color(rim).radius(2.4));
-                    plot.points(Points::new("generated", to_plot(&snap.fake)).color(FAKE).radius(1.5));
+                    plot.points(Points::new("generated", to_plot(&snap.fake)).color(pal.fake).radius(1.5));
                 }
                 if layers.arrows && !snap.arrows.is_empty() {
                     let longest = snap.arrows.iter().map(|(_, g)| g[0].hypot(g[1])).fold(0.0f32, f32::max);
@@ -130,7 +135,8 @@ impl GanView {
                         .map(|(p, g)| [f64::from(p[0] + scale * g[0]), f64::from(p[1] + scale * g[1])])
                         .collect();
                     plot.arrows(
-                        Arrows::new("−∇ generator loss", origins, tips).color(Color32::from_rgb(255, 220, 120)),
+                        Arrows::new("−∇ generator loss", origins, tips)
+                            .color(pal.line(Color32::from_rgb(255, 220, 120))),
                     );
                 }
                 if layers.modes {
@@ -149,14 +155,14 @@ impl GanView {
                                 .shape(egui_plot::MarkerShape::Circle)
                                 .filled(false)
                                 .radius(7.0)
-                                .color(Color32::WHITE),
+                                .color(pal.ink),
                         );
                         plot.points(
                             Points::new("mode missed", miss)
                                 .shape(egui_plot::MarkerShape::Circle)
                                 .filled(false)
                                 .radius(7.0)
-                                .color(Color32::from_rgb(255, 80, 80)),
+                                .color(pal.error),
                         );
                         // Each mode numbered as its bar in the coverage chart; the hovered
                         // bar's mode ringed.
@@ -181,7 +187,9 @@ impl GanView {
                 }
                 if drawing {
                     plot.points(
-                        Points::new("drawn", to_plot(drawn)).color(Color32::from_rgb(90, 180, 255)).radius(2.5),
+                        Points::new("drawn", to_plot(drawn))
+                            .color(pal.line(Color32::from_rgb(90, 180, 255)))
+                            .radius(2.5),
                     );
                 }
                 plot.pointer_coordinate()

@@ -29,7 +29,8 @@ impl GanView {
         }
         match &mut c.data {
             Toy2d::Ring8 { sigma, .. } | Toy2d::Grid25 { sigma, .. } => {
-                ui.add(egui::Slider::new(sigma, 0.005..=0.5).logarithmic(true).text("σ of each mode *"));
+                ui.add(egui::Slider::new(sigma, 0.005..=0.5).logarithmic(true).text("σ of each mode *"))
+                    .on_hover_text("The spread of each Gaussian mode of the data: small σ gives sharp, well-separated modes. Changing it restarts the run.");
             }
             _ => {}
         }
@@ -64,10 +65,13 @@ impl GanView {
         }
         match c.loss {
             GanLoss::WganClip => {
-                ui.add(egui::Slider::new(&mut c.clip, 0.001..=1.0).logarithmic(true).text("clip c"));
+                ui.add(egui::Slider::new(&mut c.clip, 0.001..=1.0).logarithmic(true).text("clip c"))
+                    .on_hover_text("After each step the critic's weights are clipped to [−c, c]: a smaller c makes a smoother, weaker critic.");
             }
             GanLoss::WganGp => {
-                ui.add(egui::Slider::new(&mut c.gp_lambda, 0.0..=100.0).text("penalty λ"));
+                ui.add(egui::Slider::new(&mut c.gp_lambda, 0.0..=100.0).text("penalty λ")).on_hover_text(
+                    "Weight of the gradient penalty λ·E(‖∇f(x̂)‖ − 1)²: larger holds the critic's slope nearer 1.",
+                );
             }
             _ => {}
         }
@@ -75,8 +79,11 @@ impl GanView {
             .on_hover_text("Each of D's weight matrices divided by its largest singular value (one power iteration per step, persistent vectors): D is then at most 1-Lipschitz.");
         ui.separator();
         ui.heading("Training");
-        ui.add(egui::Slider::new(&mut c.d_steps, limits::D_STEPS).text("D steps per G step"));
-        ui.add(egui::Slider::new(&mut c.batch, 8..=1024).logarithmic(true).text("batch size"));
+        ui.add(egui::Slider::new(&mut c.d_steps, limits::D_STEPS).text("D steps per G step")).on_hover_text(
+            "How many discriminator steps come before each generator step: more lets D catch up with G.",
+        );
+        ui.add(egui::Slider::new(&mut c.batch, 8..=1024).logarithmic(true).text("batch size"))
+            .on_hover_text("Real and generated samples per step: larger gives steadier but slower steps.");
         ui.horizontal(|ui| {
             let label = ui.label("Seed *");
             ui.add(egui::DragValue::new(&mut c.seed)).labelled_by(label.id);
@@ -84,7 +91,9 @@ impl GanView {
         ui.separator();
         egui::CollapsingHeader::new("Generator").default_open(true).show(ui, |ui| {
             net_ui(ui, "g", &mut c.generator);
-            ui.add(egui::Slider::new(&mut c.noise_dim, limits::NOISE_DIM).text("noise dimension *"));
+            ui.add(egui::Slider::new(&mut c.noise_dim, limits::NOISE_DIM).text("noise dimension *")).on_hover_text(
+                "The dimension of the noise z that the generator maps to the plane. Changing it restarts the run.",
+            );
             egui::ComboBox::new("noise-kind", "noise *").selected_text(noise_label(c.noise)).show_ui(ui, |ui| {
                 for kind in NoiseKind::ALL {
                     ui.selectable_value(&mut c.noise, kind, noise_label(kind));
@@ -109,8 +118,10 @@ pub(super) fn noise_label(kind: NoiseKind) -> &'static str {
 }
 
 pub(super) fn net_ui(ui: &mut egui::Ui, id: &str, net: &mut NetConfig) {
-    ui.add(egui::Slider::new(&mut net.hidden, limits::HIDDEN).logarithmic(true).text("hidden width *"));
-    ui.add(egui::Slider::new(&mut net.layers, limits::LAYERS).text("hidden layers *"));
+    ui.add(egui::Slider::new(&mut net.hidden, limits::HIDDEN).logarithmic(true).text("hidden width *"))
+        .on_hover_text("Units in each hidden layer of this network: wider can fit finer shapes, and is slower. Changing it restarts the run.");
+    ui.add(egui::Slider::new(&mut net.layers, limits::LAYERS).text("hidden layers *"))
+        .on_hover_text("How many hidden layers this network has. Changing it restarts the run.");
     egui::ComboBox::new(format!("{id}-activation"), "activation *")
         .selected_text(activation_label(net.activation))
         .show_ui(ui, |ui| {
@@ -140,11 +151,17 @@ pub(super) fn optimizer_ui(ui: &mut egui::Ui, id: &str, opt: &mut OptimizerConfi
     lr_slider(ui, &mut opt.lr, "learning rate");
     match opt.kind {
         OptimizerKind::Adam => {
-            ui.add(egui::Slider::new(&mut opt.beta1, 0.0..=0.99).text("β1"));
-            ui.add(egui::Slider::new(&mut opt.beta2, 0.9..=0.9999).text("β2"));
+            ui.add(egui::Slider::new(&mut opt.beta1, 0.0..=0.99).text("β1")).on_hover_text(
+                "Adam's momentum: how much of the past gradients each step keeps (0.5 is usual for GANs).",
+            );
+            ui.add(egui::Slider::new(&mut opt.beta2, 0.9..=0.9999).text("β2")).on_hover_text(
+                "Adam's memory of squared gradients, which scales each step: nearer 1, a longer memory.",
+            );
         }
         OptimizerKind::RmsProp => {
-            ui.add(egui::Slider::new(&mut opt.beta2, 0.9..=0.9999).text("α (smoothing)"));
+            ui.add(egui::Slider::new(&mut opt.beta2, 0.9..=0.9999).text("α (smoothing)")).on_hover_text(
+                "RMSProp's memory of squared gradients, which scales each step: nearer 1, a longer memory.",
+            );
         }
         OptimizerKind::Sgd => {}
     }

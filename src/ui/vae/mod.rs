@@ -17,6 +17,7 @@ use crate::train::worker::Control;
 use crate::train::TrainError;
 use crate::ui::images::{key_of, mosaic, show, CachedTexture};
 use crate::ui::lab::{LabHandle, LabSettings, TrainerView};
+use crate::ui::theme::palette;
 use crate::ui::widgets::{lr_slider, series_line, FileBrowser};
 use crate::ui::Tab;
 
@@ -308,7 +309,8 @@ impl VaeView {
                 c.beta = 1.0;
             }
         });
-        ui.add(egui::Slider::new(&mut c.mc_samples, limits::MC_SAMPLES).text("samples L of z per input"));
+        ui.add(egui::Slider::new(&mut c.mc_samples, limits::MC_SAMPLES).text("samples L of z per input"))
+            .on_hover_text("How many z ~ q(z|x) the reconstruction term averages over per image: more gives a less noisy gradient, slower steps.");
         let mut gaussian = matches!(c.likelihood, Likelihood::Gaussian { .. });
         ui.horizontal(|ui| {
             ui.label("p(x|z):");
@@ -321,14 +323,18 @@ impl VaeView {
             (true, Likelihood::Bernoulli) => Likelihood::Gaussian { sigma: 0.1 },
         };
         if let Likelihood::Gaussian { sigma } = &mut c.likelihood {
-            ui.add(egui::Slider::new(sigma, 0.01..=1.0).logarithmic(true).text("pixel σ"));
+            ui.add(egui::Slider::new(sigma, 0.01..=1.0).logarithmic(true).text("pixel σ"))
+                .on_hover_text("The Gaussian likelihood's spread per pixel: a smaller σ weighs reconstruction more against the KL term.");
         }
         ui.weak(c.likelihood.describe());
         ui.separator();
         ui.heading("Models (same shape)");
-        ui.add(egui::Slider::new(&mut c.latent_dim, limits::LATENT).text("latent dimension K *"));
-        ui.add(egui::Slider::new(&mut c.hidden, limits::HIDDEN).logarithmic(true).text("hidden width *"));
-        ui.add(egui::Slider::new(&mut c.layers, limits::LAYERS).text("hidden layers *"));
+        ui.add(egui::Slider::new(&mut c.latent_dim, limits::LATENT).text("latent dimension K *"))
+            .on_hover_text("The size of z for both models: with 2 the plots show z itself, with more a PCA of it. Changing it restarts the run.");
+        ui.add(egui::Slider::new(&mut c.hidden, limits::HIDDEN).logarithmic(true).text("hidden width *"))
+            .on_hover_text("Units in each hidden layer of both encoders and decoders. Changing it restarts the run.");
+        ui.add(egui::Slider::new(&mut c.layers, limits::LAYERS).text("hidden layers *"))
+            .on_hover_text("How many hidden layers each encoder and decoder has. Changing it restarts the run.");
         egui::ComboBox::new("vae-activation", "activation *").selected_text(c.activation.name()).show_ui(ui, |ui| {
             for a in Activation::ALL {
                 ui.selectable_value(&mut c.activation, a, a.name());
@@ -337,15 +343,19 @@ impl VaeView {
         ui.separator();
         ui.heading("Training (Adam)");
         lr_slider(ui, &mut c.lr, "learning rate");
-        ui.add(egui::Slider::new(&mut c.batch, 8..=1024).logarithmic(true).text("batch size"));
+        ui.add(egui::Slider::new(&mut c.batch, 8..=1024).logarithmic(true).text("batch size")).on_hover_text(
+            "Images per step, the same minibatch for both models: larger gives steadier but slower steps.",
+        );
         ui.horizontal(|ui| {
             let label = ui.label("Seed *");
             ui.add(egui::DragValue::new(&mut c.seed)).labelled_by(label.id);
         });
         ui.separator();
         ui.heading("log p(x) estimate");
-        ui.add(egui::Slider::new(&mut c.iw_samples, 1..=2000).logarithmic(true).text("importance samples k"));
-        ui.add(egui::Slider::new(&mut c.iw_images, 10..=2000).logarithmic(true).text("test images"));
+        ui.add(egui::Slider::new(&mut c.iw_samples, 1..=2000).logarithmic(true).text("importance samples k"))
+            .on_hover_text("How many z per test image the log p(x) estimate uses: more gives a tighter bound and a slower measurement.");
+        ui.add(egui::Slider::new(&mut c.iw_images, 10..=2000).logarithmic(true).text("test images"))
+            .on_hover_text("How many test images the log p(x) estimate averages over.");
         ui.weak("* restarts the run; everything else applies live.");
         self.apply_config(c);
     }
@@ -356,7 +366,7 @@ impl VaeView {
         ui.horizontal(|ui| {
             ui.label("Digits:");
             for (class, colour) in CLASS_COLOURS.iter().enumerate() {
-                ui.label(RichText::new(format!("● {class}")).color(*colour).strong());
+                ui.label(RichText::new(format!("● {class}")).color(palette(ui).text(*colour)).strong());
             }
             ui.weak("   circles: prior N(0, I) at 1σ, 2σ, 3σ · both plots share their axes");
         });

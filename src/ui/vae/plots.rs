@@ -31,6 +31,7 @@ impl VaeView {
         );
         let pins: Vec<[f64; 2]> = self.pins.iter().map(|z| plot_point(view.plot_of(z, k))).collect();
         let posterior = (model == Model::Vae).then(|| posterior_ellipse(view, self.picked, k)).flatten();
+        let pal = palette(ui);
         let response = Plot::new(("vae-scatter", model as usize))
             .width(side)
             .height(side)
@@ -52,7 +53,9 @@ impl VaeView {
                         .collect();
                     if !pts.is_empty() {
                         plot.points(
-                            Points::new(class.to_string(), pts).color(CLASS_COLOURS[class as usize]).radius(1.8),
+                            Points::new(class.to_string(), pts)
+                                .color(pal.text(CLASS_COLOURS[class as usize]))
+                                .radius(1.8),
                         );
                     }
                 }
@@ -61,7 +64,7 @@ impl VaeView {
                     for r in 1..=3 {
                         plot.line(
                             circle(centre, f64::from(r))
-                                .color(Color32::from_white_alpha(150 - 35 * r as u8))
+                                .color(pal.faint(150 - 35 * r as u8))
                                 .width(1.0)
                                 .name(if r == 1 { "prior 1σ, 2σ, 3σ" } else { "" }),
                         );
@@ -69,20 +72,17 @@ impl VaeView {
                 }
                 if !pins.is_empty() {
                     plot.points(
-                        Points::new("pinned", pins.clone())
-                            .shape(MarkerShape::Diamond)
-                            .radius(6.0)
-                            .color(Color32::WHITE),
+                        Points::new("pinned", pins.clone()).shape(MarkerShape::Diamond).radius(6.0).color(pal.ink),
                     );
                     if pins.len() == 2 {
-                        plot.line(Line::new("", PlotPoints::from(pins.clone())).color(Color32::WHITE).width(1.5));
+                        plot.line(Line::new("", PlotPoints::from(pins.clone())).color(pal.ink).width(1.5));
                     }
                 }
                 if let Some(poly) = &posterior {
                     plot.polygon(
                         Polygon::new("picked: μ ± σ", PlotPoints::from(poly.clone()))
-                            .stroke(egui::Stroke::new(2.0, Color32::YELLOW))
-                            .fill_color(Color32::from_rgba_unmultiplied(255, 255, 0, 30)),
+                            .stroke(egui::Stroke::new(2.0, pal.highlight))
+                            .fill_color(pal.highlight.gamma_multiply(0.12)),
                     );
                 }
                 plot.pointer_coordinate()
@@ -229,6 +229,7 @@ pub(super) fn posterior_ellipse(view: &LatentView, index: usize, k: usize) -> Op
 }
 
 pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &VaeSnapshot) {
+    let pal = palette(ui);
     let h = &snap.history;
     let link = egui::Id::unique("vae-curves");
     let height = (ui.available_height() - 50.0).max(120.0);
@@ -244,13 +245,23 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &VaeSnapshot) {
                 .link_axis(link, [true, false])
                 .legend(Legend::default())
                 .show(ui, |plot| {
-                    plot.line(series_line("−ELBO train", &h.train_neg_elbo, Color32::from_rgb(90, 170, 255)));
-                    plot.line(series_line("−ELBO test", &h.test_neg_elbo, Color32::from_rgb(40, 90, 220)).width(2.5));
-                    plot.line(series_line("recon train", &h.train_recon, Color32::from_rgb(120, 200, 120)));
-                    plot.line(series_line("recon test", &h.test_recon, Color32::from_rgb(40, 150, 40)).width(2.5));
-                    plot.line(series_line("AE recon train", &h.ae_train_recon, Color32::from_rgb(255, 170, 90)));
+                    plot.line(series_line("−ELBO train", &h.train_neg_elbo, pal.line(Color32::from_rgb(90, 170, 255))));
                     plot.line(
-                        series_line("AE recon test", &h.ae_test_recon, Color32::from_rgb(230, 110, 20)).width(2.5),
+                        series_line("−ELBO test", &h.test_neg_elbo, pal.line(Color32::from_rgb(40, 90, 220)))
+                            .width(2.5),
+                    );
+                    plot.line(series_line("recon train", &h.train_recon, pal.line(Color32::from_rgb(120, 200, 120))));
+                    plot.line(
+                        series_line("recon test", &h.test_recon, pal.line(Color32::from_rgb(40, 150, 40))).width(2.5),
+                    );
+                    plot.line(series_line(
+                        "AE recon train",
+                        &h.ae_train_recon,
+                        pal.line(Color32::from_rgb(255, 170, 90)),
+                    ));
+                    plot.line(
+                        series_line("AE recon test", &h.ae_test_recon, pal.line(Color32::from_rgb(230, 110, 20)))
+                            .width(2.5),
                     );
                 });
         });
@@ -263,9 +274,11 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &VaeSnapshot) {
                 .include_y(0.0)
                 .legend(Legend::default())
                 .show(ui, |plot| {
-                    plot.line(series_line("KL train", &h.train_kl, Color32::from_rgb(200, 140, 255)));
-                    plot.line(series_line("KL test", &h.test_kl, Color32::from_rgb(150, 80, 230)).width(2.5));
-                    plot.line(series_line("log p̂(x) − ELBO", &h.gap, Color32::from_rgb(255, 220, 120)).width(2.5));
+                    plot.line(series_line("KL train", &h.train_kl, pal.line(Color32::from_rgb(200, 140, 255))));
+                    plot.line(series_line("KL test", &h.test_kl, pal.line(Color32::from_rgb(150, 80, 230))).width(2.5));
+                    plot.line(
+                        series_line("log p̂(x) − ELBO", &h.gap, pal.line(Color32::from_rgb(255, 220, 120))).width(2.5),
+                    );
                 });
         });
     });
