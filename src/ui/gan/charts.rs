@@ -12,7 +12,8 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) -> Option<usize
         ui.weak("This data set has no known modes; see the JS estimate below.");
         return None;
     };
-    ui.horizontal(|ui| {
+    // Wrapped, so that a narrow window does not widen the column beyond the screen.
+    ui.horizontal_wrapped(|ui| {
         let colour = if cov.modes_covered == cov.modes_total { REAL } else { Color32::from_rgb(255, 160, 80) };
         ui.label(
             RichText::new(format!("{} / {} modes covered", cov.modes_covered, cov.modes_total))
