@@ -101,7 +101,7 @@ fn the_wheel_leaves_the_optimal_d_and_js_w1_charts_alone() {
 fn the_plane_title_says_what_a_critic_s_colours_mean() {
     use latent_lab::train::gan::{GanCommand, GanConfig, GanLoss};
     use latent_lab::train::worker::Control;
-    let mut h = harness_of(1600.0, 1000.0);
+    let mut h = common::harness();
     step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     h.get_by_label_contains("green: D says real");
     let config = GanConfig { loss: GanLoss::WganGp, ..GanConfig::default() };
@@ -118,7 +118,7 @@ fn the_plane_title_says_what_a_critic_s_colours_mean() {
 /// pointer over bar 3 rings mode 3.
 #[test]
 fn hovering_a_coverage_bar_picks_its_mode() {
-    let mut h = harness_of(1600.0, 1000.0);
+    let mut h = common::harness();
     step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     h.run_steps(3);
     assert_eq!(h.state().gan().hovered_mode(), None);
@@ -137,7 +137,7 @@ fn hovering_a_coverage_bar_picks_its_mode() {
 #[test]
 fn a_fast_drag_on_the_plane_gives_points_along_the_stroke() {
     use latent_lab::data::stroke::STROKE_SPACING;
-    let mut h = harness_of(1600.0, 1000.0);
+    let mut h = common::harness();
     step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
     h.get_by_label("Points I draw").click();
     h.run_steps(3);
@@ -183,7 +183,7 @@ fn a_fast_drag_on_the_plane_gives_points_along_the_stroke() {
 #[test]
 fn theta_lands_on_zero_and_the_js_estimate_there_reads_as_zero() {
     use egui::Role;
-    let mut h = harness_of(1600.0, 1000.0);
+    let mut h = common::harness();
     h.get_by_label("JS vs W1").click();
     step_until(&mut h, "first snapshot", |a| a.lines().snapshot().is_some());
     let slider = "θ, the offset of the second line (← → keys)";

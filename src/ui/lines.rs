@@ -91,11 +91,14 @@ impl TrainerView for LinesView {
                         .step_by(0.01)
                         .text("θ, the offset of the second line (← → keys)"),
                 )
-                .on_hover_text("Moves the second line to x = θ; the divergences, the estimates and the plane follow.");
+                .on_hover_text(format!(
+                    "Moves the second line to x = θ; the divergences, the estimates and the plane follow. \
+                     Snaps to 0 within ±{}: the one θ where the two laws meet.",
+                    lines_train::THETA_SNAP
+                ));
                 if ui.button("θ = 0").clicked() {
                     c.theta = 0.0;
                 }
-                ui.weak(format!("snaps to 0 within ±{}", lines_train::THETA_SNAP));
             });
         });
         egui::Panel::left("lines-settings").resizable(true).default_size(280.0).show(ui, |ui| {
@@ -339,14 +342,13 @@ the trained D fits the noise of its minibatches, is not exactly ½, and the boun
 The noise band is twice the standard deviation of the last 20 estimates at this θ.";
 
 /// The JS estimate as shown, and whether it reads as 0: "≈ 0 (within noise ±b)" when it lies
-/// within its noise band of 0, "≈ 0 (bound below 0 by x)" when negative (JS ≥ 0 and the
-/// estimate is a lower bound), otherwise the value ± its band.
+/// within its noise band of 0, "≈ 0 (a lower bound, x < 0)" when negative (JS ≥ 0 and the
+/// estimate is a lower bound), otherwise the value.
 pub fn js_estimate_text(estimate: f64, band: Option<f64>) -> (String, bool) {
     match band {
         _ if estimate < 0.0 => (format!("≈ 0 (a lower bound, {estimate:.3} < 0)"), true),
         Some(b) if estimate <= b => (format!("≈ 0 (within noise ±{b:.3})"), true),
-        Some(b) => (format!("{estimate:.3} ± {b:.3}"), false),
-        None => (format!("{estimate:.3}"), false),
+        _ => (format!("{estimate:.3}"), false),
     }
 }
 

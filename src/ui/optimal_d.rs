@@ -382,7 +382,9 @@ fn numbers_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
     ui.label(RichText::new("Over steps").strong());
     let steps = (s.d_steps + s.g_steps) as f64;
     let range = chart_range(&[&h.max_gap, &h.v_d_g, &h.c_g], steps, &[MINUS_LOG_4], None);
-    curve_chart("optd-curves", &range, 220.0).show(ui, |plot| {
+    // The curves fall from the left: the legend sits at the top right.
+    let legend = Legend::default().position(egui_plot::Corner::RightTop);
+    curve_chart("optd-curves", &range, 220.0).legend(legend).show(ui, |plot| {
         plot.line(range_line("sup |D − D*|", &h.max_gap, pal.line(D_COLOUR), &range));
         plot.line(range_line("V(D, G)", &h.v_d_g, pal.line(Color32::from_rgb(120, 180, 255)), &range));
         plot.line(range_line("−log 4 + 2·JSD", &h.c_g, pal.ink, &range));

@@ -13,7 +13,8 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) -> Option<usize
         ui.weak("This data set has no known modes; see the JS estimate below.");
         return None;
     };
-    ui.horizontal(|ui| {
+    // Wrapped, so that a narrow window does not widen the column beyond the screen.
+    ui.horizontal_wrapped(|ui| {
         let colour = if cov.modes_covered == cov.modes_total { pal.text(REAL) } else { pal.warning };
         ui.label(
             RichText::new(format!("{} / {} modes covered", cov.modes_covered, cov.modes_total))

@@ -171,7 +171,7 @@ impl GanView {
                             let at = PlotPoint::new(f64::from(c[0]) + offset, f64::from(c[1]) + offset);
                             plot.text(
                                 egui_plot::Text::new("", at, RichText::new(format!("{i}")).size(12.0).strong())
-                                    .color(Color32::WHITE),
+                                    .color(pal.ink),
                             );
                         }
                         if let Some(c) = hovered.and_then(|i| modes.centres.get(i)) {
@@ -180,7 +180,7 @@ impl GanView {
                                     .shape(egui_plot::MarkerShape::Circle)
                                     .filled(false)
                                     .radius(14.0)
-                                    .color(Color32::from_rgb(255, 220, 120)),
+                                    .color(pal.highlight),
                             );
                         }
                     }
