@@ -326,7 +326,8 @@ impl<L: LabSettings> LabHandle<L> {
     /// The error that stopped training, with a button to start again.
     pub fn error_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(error) = self.status().error.clone() {
-            ui.horizontal(|ui| {
+            // Wrapped, so that a long message never pushes the button out of the window.
+            ui.horizontal_wrapped(|ui| {
                 ui.colored_label(super::theme::palette(ui).error, format!("⚠ {error}"));
                 if ui
                     .button("Reset run")

@@ -271,16 +271,16 @@ fn divergence_plot(ui: &mut egui::Ui, theta: f64, height: f32) {
             plot.line(Line::new("W1 = |θ|", PlotPoints::from(w1)).color(pal.line(W1_COLOUR)).width(2.5));
             plot.hline(HLine::new("", std::f64::consts::LN_2).color(Color32::from_gray(110)));
             plot.text(
-                Text::new(
-                    "",
-                    [1.98, std::f64::consts::LN_2].into(),
-                    RichText::new("log 2").color(pal.guide),
-                )
-                .anchor(egui::Align2::RIGHT_BOTTOM),
+                Text::new("", [1.98, std::f64::consts::LN_2].into(), RichText::new("log 2").color(pal.guide))
+                    .anchor(egui::Align2::RIGHT_BOTTOM),
             );
             plot.text(
-                Text::new("", [1.98, 2.35].into(), RichText::new("KL = ∞ for every θ ≠ 0").color(pal.text(KL_COLOUR)).size(15.0))
-                    .anchor(egui::Align2::RIGHT_CENTER),
+                Text::new(
+                    "",
+                    [1.98, 2.35].into(),
+                    RichText::new("KL = ∞ for every θ ≠ 0").color(pal.text(KL_COLOUR)).size(15.0),
+                )
+                .anchor(egui::Align2::RIGHT_CENTER),
             );
             plot.vline(VLine::new("", theta).color(pal.highlight).width(1.5));
         });

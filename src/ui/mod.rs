@@ -250,10 +250,16 @@ impl eframe::App for App {
     }
 }
 
+/// The smallest inner size of the window (points): every lab has been checked at it.
+pub const MIN_WINDOW_SIZE: [f32; 2] = [1024.0, 700.0];
+
 /// Opens the window and runs until it is closed.
 pub fn run_app(app_options: AppOptions) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1600.0, 1000.0]).with_title("Latent Lab"),
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1600.0, 1000.0])
+            .with_min_inner_size(MIN_WINDOW_SIZE)
+            .with_title("Latent Lab"),
         ..Default::default()
     };
     eframe::run_native(

@@ -14,10 +14,17 @@ use latent_lab::ui::App;
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The whole app in a 1600×1000 window, with its fonts.
+#[allow(dead_code)] // Each test file uses the sizes it checks.
 pub fn harness() -> Harness<'static, App> {
+    harness_sized(1600.0, 1000.0)
+}
+
+/// The whole app in a window of `width × height` points, with its fonts.
+#[allow(dead_code)] // Each test file uses the sizes it checks.
+pub fn harness_sized(width: f32, height: f32) -> Harness<'static, App> {
     let app = App::new(&egui::Context::default());
     Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_size(egui::vec2(width, height))
         .with_context_setup(latent_lab::ui::install_fonts)
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }

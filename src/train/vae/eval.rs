@@ -208,12 +208,11 @@ impl VaeTrainer {
             self.evaluate()?;
         }
         let (ae_latents, vae_latents) = self.latents()?;
-        let finite = |v: &LatentView| v.codes.iter().chain(&v.logvar).all(|x| x.is_finite());
-        if !(finite(&ae_latents) && finite(&vae_latents)) {
-            return Err(TrainError::Diverged {
-                step: self.steps,
-                what: "an encoder's weights became non-finite".to_owned(),
-            });
+        // A picture of exploded encoders (axes to ±1e8, σ = inf) is never published: the
+        // window keeps the last sane one beside the error, which names each model.
+        let junk = latent_blow_ups(&ae_latents, &vae_latents);
+        if !junk.is_empty() {
+            return Err(TrainError::Diverged { step: self.steps, what: junk.join("; ") });
         }
         let coords: Vec<f32> = manifold_grid_coords(GRID_SIDE).into_iter().map(|c| c as f32).collect();
         let k = self.config.latent_dim;
@@ -252,5 +251,73 @@ impl VaeTrainer {
             eval: self.eval.clone(),
             history: self.history.clone(),
         })
+    }
+}
+
+/// Codes of larger magnitude mean an encoder has blown up (the images are in [0, 1]; a trained
+/// model's codes are of order 1 to 100).
+pub const MAX_CODE: f32 = 1e6;
+/// A VAE's log σ² beyond this means it has blown up: σ² = e^88.7 already overflows `f32`, and
+/// the posterior's σ and KL would read inf.
+pub const MAX_LOGVAR: f32 = 80.0;
+
+/// What is wrong with each model's codes, one sentence per model that blew up ("the AE's codes
+/// reach 3.1e8, beyond ±1e6"); empty when both are sane.
+pub fn latent_blow_ups(ae: &LatentView, vae: &LatentView) -> Vec<String> {
+    // The largest magnitude, or None if a value is not finite.
+    let peak = |v: &[f32]| v.iter().try_fold(0f32, |m, x| x.is_finite().then(|| m.max(x.abs())));
+    let mut out = Vec::new();
+    for (model, view) in [("AE", ae), ("VAE", vae)] {
+        let mut what = Vec::new();
+        match peak(&view.codes) {
+            None => what.push("codes are not finite".to_owned()),
+            Some(m) if m > MAX_CODE => what.push(format!("codes reach {m:.1e}, beyond ±{MAX_CODE:.0e}")),
+            Some(_) => {}
+        }
+        match view.logvar.iter().try_fold(f32::MIN, |m, x| x.is_finite().then(|| m.max(*x))) {
+            None => what.push("log σ² is not finite".to_owned()),
+            Some(m) if m > MAX_LOGVAR => {
+                what.push(format!("log σ² reaches {m:.1e}, beyond {MAX_LOGVAR} (σ² overflows)"))
+            }
+            Some(_) => {}
+        }
+        if !what.is_empty() {
+            out.push(format!("the {model}'s {}", what.join(" and its ")));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(codes: Vec<f32>, logvar: Vec<f32>) -> LatentView {
+        LatentView { codes, logvar, points: Vec::new(), projection: None }
+    }
+
+    #[test]
+    fn each_model_that_blew_up_is_named_with_what_it_reached() {
+        let sane_ae = view(vec![-40.0, 12.0, 3.0, 99.0], Vec::new());
+        let sane_vae = view(vec![0.5, -1.0], vec![-3.0, 0.2]);
+        assert!(latent_blow_ups(&sane_ae, &sane_vae).is_empty());
+
+        let big_ae = view(vec![1.0, -3.1e8], Vec::new());
+        assert_eq!(latent_blow_ups(&big_ae, &sane_vae), ["the AE's codes reach 3.1e8, beyond ±1e6"]);
+
+        let wide_vae = view(vec![0.5, -1.0], vec![0.0, 120.0]);
+        let nan_ae = view(vec![f32::NAN, 0.0], Vec::new());
+        assert_eq!(
+            latent_blow_ups(&nan_ae, &wide_vae),
+            ["the AE's codes are not finite", "the VAE's log σ² reaches 1.2e2, beyond 80 (σ² overflows)"]
+        );
+        // Both of a model's faults in one sentence.
+        let both = view(vec![2e7], vec![f32::INFINITY]);
+        assert_eq!(
+            latent_blow_ups(&sane_ae, &both),
+            ["the VAE's codes reach 2.0e7, beyond ±1e6 and its log σ² is not finite"]
+        );
+        // The bound on log σ² is where σ² = e^x still fits an f32 with room to spare.
+        assert!(MAX_LOGVAR.exp().is_finite() && (2.0 * MAX_LOGVAR).exp().is_infinite());
     }
 }

@@ -26,11 +26,13 @@ use crate::theory::normal::manifold_grid_coords;
 use crate::theory::pca::{pca2, Projection2};
 
 mod eval;
+pub mod plot_range;
 mod settings;
 mod snapshot;
 mod trainer;
 
 pub use crate::data::source::{ImageSource, SPLIT_SEED};
+pub use eval::{latent_blow_ups, MAX_CODE, MAX_LOGVAR};
 pub use settings::{limits, VaeConfig, MEMORY_COPIES, MODEL_MEMORY_BUDGET};
 pub use snapshot::*;
 

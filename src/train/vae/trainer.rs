@@ -139,14 +139,27 @@ impl VaeTrainer {
     pub fn step(&mut self) -> Result<TrainTerms, TrainError> {
         let last = if self.path == Path::Reference { self.candle_step()? } else { self.fast_step()? };
         self.steps += 1;
-        for (what, v) in [
+        // Every model that blew up is named, not only the first one checked: the AE and the
+        // VAE share the learning rate, and often explode together.
+        let mut blown: Vec<String> = [
             ("the VAE's reconstruction term", last.vae_recon),
             ("the VAE's KL term", last.vae_kl),
             ("the AE's loss", last.ae_recon),
-        ] {
-            if let Some(why) = crate::train::loss_blow_up(v) {
-                return Err(TrainError::Diverged { step: self.steps, what: format!("{what} is {why}") });
+        ]
+        .into_iter()
+        .filter_map(|(what, v)| crate::train::loss_blow_up(v).map(|why| format!("{what} is {why}")))
+        .collect();
+        if !blown.is_empty() {
+            // A model whose loss still looks finite may have exploded all the same: its codes say.
+            if let Ok((ae, vae)) = self.latents() {
+                for junk in latent_blow_ups(&ae, &vae) {
+                    let model = junk.split('\'').next().unwrap_or_default().to_owned();
+                    if !blown.iter().any(|b| b.starts_with(&model)) {
+                        blown.push(junk);
+                    }
+                }
             }
+            return Err(TrainError::Diverged { step: self.steps, what: blown.join("; ") });
         }
         self.last = last;
         let s = self.steps as f64;

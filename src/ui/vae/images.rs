@@ -3,7 +3,9 @@
 use super::*;
 
 impl VaeView {
-    pub(super) fn under_mouse_ui(&mut self, ui: &mut egui::Ui, snap: &VaeSnapshot) {
+    /// The decodings under the mouse, each `size` points wide, one under the other or (with
+    /// `side_by_side`) next to each other.
+    pub(super) fn under_mouse_ui(&mut self, ui: &mut egui::Ui, snap: &VaeSnapshot, size: f32, side_by_side: bool) {
         ui.label(RichText::new("Under the mouse").strong()).on_hover_text(
             "The latent point under the pointer, decoded by both models (pixel means), in this very frame.",
         );
@@ -18,11 +20,45 @@ impl VaeView {
             if h.z.len() > 4 { ", …" } else { "" },
             h.model.label()
         ));
-        for (i, (name, img)) in [("AE decodes", &h.ae_image), ("VAE decodes", &h.vae_image)].into_iter().enumerate() {
+        let images = [("AE decodes", h.ae_image.clone()), ("VAE decodes", h.vae_image.clone())];
+        let mut one = |ui: &mut egui::Ui, i: usize, name: &str, img: &[f32]| {
             ui.label(name);
             let tex = self.textures.hover[i]
                 .get(ui.ctx(), "vae-hover", key_of(img), || mosaic(img, snap.width, snap.height, 1, 1));
-            show(ui, tex, 150.0);
+            let r = show(ui, tex, size);
+            self.layout.items.push((if i == 0 { "AE under the mouse" } else { "VAE under the mouse" }, r.rect));
+        };
+        if side_by_side {
+            ui.horizontal_top(|ui| {
+                for (i, (name, img)) in images.iter().enumerate() {
+                    ui.vertical(|ui| one(ui, i, name, img));
+                }
+            });
+        } else {
+            for (i, (name, img)) in images.iter().enumerate() {
+                one(ui, i, name, img);
+            }
+        }
+    }
+
+    /// The interpolation between the two pins, when there are two, `width` points wide at most:
+    /// shown under the scatters whichever lower panel is open.
+    pub(super) fn strip_ui(&mut self, ui: &mut egui::Ui, snap: &VaeSnapshot, width: f32) {
+        let Some(strips) = self.strip(snap) else { return };
+        ui.separator();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("Interpolation between the two pinned points").strong());
+            if ui.small_button("Clear pins").clicked() {
+                self.pins.clear();
+            }
+        });
+        let width = width.min(640.0);
+        for (i, (name, pixels)) in ["AE", "VAE"].into_iter().zip(strips).enumerate() {
+            ui.label(name);
+            let tex = self.textures.strip[i]
+                .get(ui.ctx(), "vae-strip", key_of(&pixels), || mosaic(&pixels, snap.width, snap.height, 10, 10));
+            let r = show(ui, tex, width);
+            self.layout.items.push((if i == 0 { "AE interpolation" } else { "VAE interpolation" }, r.rect));
         }
     }
 
@@ -36,16 +72,18 @@ impl VaeView {
         ui.weak(note);
         let key = snapshot_key(snap);
         let rows = if k == 1 { 1 } else { GRID_SIDE };
-        let width = ((ui.available_width() - 20.0) / 2.0).min(ui.available_height() - 30.0).max(100.0);
+        let width = pair_width(ui, 30.0);
         ui.horizontal_top(|ui| {
             for (i, (name, pixels)) in [("AE", &snap.ae_manifold), ("VAE", &snap.vae_manifold)].into_iter().enumerate()
             {
                 ui.vertical(|ui| {
+                    ui.set_width(width);
                     ui.label(RichText::new(name).strong());
                     let tex = self.textures.manifold[i].get(ui.ctx(), "vae-manifold", key, || {
                         mosaic(pixels, snap.width, snap.height, rows * GRID_SIDE, GRID_SIDE)
                     });
-                    show(ui, tex, width);
+                    let r = show(ui, tex, width);
+                    self.layout.items.push((if i == 0 { "AE manifold" } else { "VAE manifold" }, r.rect));
                 });
             }
         });
@@ -54,7 +92,7 @@ impl VaeView {
     pub(super) fn prior_ui(&mut self, ui: &mut egui::Ui, snap: &Arc<VaeSnapshot>) {
         ui.weak("64 draws z ~ N(0, I), the same z for both models, decoded (task 1.3). Sampling the prior is how a VAE generates; an AE's latent space has no such distribution.");
         let key = snapshot_key(snap);
-        let width = ((ui.available_width() - 20.0) / 2.0).min(ui.available_height() - 60.0).max(100.0);
+        let width = pair_width(ui, 60.0);
         ui.horizontal_top(|ui| {
             for (i, (name, pixels, report)) in [
                 ("AE", &snap.ae_prior, snap.eval.as_ref().map(|e| &e.ae_prior)),
@@ -64,16 +102,19 @@ impl VaeView {
             .enumerate()
             {
                 ui.vertical(|ui| {
+                    ui.set_width(width);
                     let stats = report.map_or(String::new(), |r| {
                         format!(
-                            "   nearest training image {:.2} away · class entropy {:.2} nats",
-                            r.mean_nn_distance, r.class_entropy
+                            ": nearest training image {} away · class entropy {} nats",
+                            numbers::num(r.mean_nn_distance, 2),
+                            numbers::num(r.class_entropy, 2)
                         )
                     });
                     ui.label(RichText::new(format!("{name}{stats}")).strong());
                     let tex = self.textures.prior[i]
                         .get(ui.ctx(), "vae-prior", key, || mosaic(pixels, snap.width, snap.height, 64, 8));
-                    show(ui, tex, width);
+                    let r = show(ui, tex, width);
+                    self.layout.items.push((if i == 0 { "AE prior samples" } else { "VAE prior samples" }, r.rect));
                 });
             }
         });
@@ -88,21 +129,23 @@ impl VaeView {
         let key = snapshot_key(snap);
         let tex =
             self.textures.recon.get(ui.ctx(), "vae-recon", key, || mosaic(&all, snap.width, snap.height, 3 * n, n));
-        let width = ui.available_width().min(ui.available_height() * 8.0 / 3.0 - 20.0).max(100.0);
-        show(ui, tex, width);
-        if let Some(strips) = self.strip(snap) {
-            ui.separator();
-            ui.label(RichText::new("Interpolation between the two pinned points").strong());
-            for (i, (name, pixels)) in ["AE", "VAE"].into_iter().zip(strips).enumerate() {
-                ui.label(name);
-                let tex = self.textures.strip[i]
-                    .get(ui.ctx(), "vae-strip", key_of(&pixels), || mosaic(&pixels, snap.width, snap.height, 10, 10));
-                show(ui, tex, width.min(600.0));
-            }
-        } else {
+        // Three rows of 8: as wide as the column, or as the height left allows.
+        let column = ui.available_width();
+        let width = column.min((ui.available_height() - 20.0) * 8.0 / 3.0).max(240.0_f32.min(column));
+        let r = show(ui, tex, width);
+        self.layout.items.push(("reconstructions", r.rect));
+        if self.pins.len() < 2 {
             ui.weak("Click two points on a latent plot to see the interpolation between them.");
         }
     }
+}
+
+/// The width of each of two pictures side by side in the column: half its width, or less
+/// when the height left (less `below` points of text) is smaller, but never below 160 points
+/// (the column then scrolls).
+fn pair_width(ui: &egui::Ui, below: f32) -> f32 {
+    let half = (ui.available_width() - ui.spacing().item_spacing.x) / 2.0;
+    half.min(ui.available_height() - below).max(160.0).min(half.max(80.0))
 }
 
 pub(super) fn snapshot_key(snap: &Arc<VaeSnapshot>) -> u64 {

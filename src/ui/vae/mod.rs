@@ -25,7 +25,7 @@ mod images;
 mod numbers;
 mod plots;
 
-use plots::{curves_ui, shared_bounds};
+use plots::{curves_ui, scatter_bounds};
 
 /// Colours of the ten digit classes (Tableau 10).
 pub const CLASS_COLOURS: [Color32; 10] = [
@@ -121,8 +121,41 @@ pub struct VaeView {
     picked: usize,
     posterior: Option<Posterior>,
     scatter_rects: [Option<egui::Rect>; 2],
+    /// The plotted region of each latent scatter in the last frame ([min, max] corners).
+    scatter_bounds: [Option<[[f64; 2]; 2]>; 2],
+    /// The plot area of each scatter in the last frame (its shape sets the box's aspect).
+    scatter_frames: [Option<egui::Rect>; 2],
+    /// Both scatters on the same axes (off: each on its own robust range).
+    shared_axes: bool,
+    /// The user panned or zoomed a scatter (a drag, Ctrl+wheel): its region is then theirs
+    /// until a double click, or until the axes are switched.
+    scatter_moved: bool,
+    /// Where each panel and picture of the lab was drawn in the last frame.
+    layout: Layout,
     browser: FileBrowser,
     textures: Textures,
+}
+
+/// Where the lab's panels and pictures were drawn in the last frame, for tests: the side
+/// panels, the middle column's visible area, and each named picture or plot in it.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    /// The settings panel on the left.
+    pub left: Option<egui::Rect>,
+    /// The numbers panel on the right.
+    pub right: Option<egui::Rect>,
+    /// The visible part of the middle column (its scroll area).
+    pub middle: Option<egui::Rect>,
+    /// Each picture or plot of the middle column, by name ("AE scatter", "VAE manifold",
+    /// "interpolation", …), as drawn (parts may lie below the visible area until scrolled to).
+    pub items: Vec<(&'static str, egui::Rect)>,
+}
+
+impl Layout {
+    /// The rect of the item called `name`, if it was drawn.
+    pub fn item(&self, name: &str) -> Option<egui::Rect> {
+        self.items.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+    }
 }
 
 #[derive(Default)]
@@ -149,20 +182,42 @@ impl TrainerView for VaeView {
     }
 
     fn draw(&mut self, ui: &mut egui::Ui) {
+        self.layout = Layout::default();
+        // Side panels sized from the window, so the middle keeps at least half of it; they can
+        // be dragged within their ranges but never grow past them.
+        let width = ui.available_width();
+        let (left, right) = side_panel_sizes(width);
         egui::Panel::top("vae-controls").show(ui, |ui| self.controls_ui(ui));
-        egui::Panel::left("vae-settings").resizable(true).default_size(290.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
-        });
-        let snapshot = self.lab.snapshot().cloned();
-        egui::Panel::right("vae-numbers").resizable(true).default_size(340.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                if let Some(s) = &snapshot {
-                    self.numbers_ui(ui, s);
-                }
+        let shown = egui::Panel::left("vae-settings")
+            .resizable(true)
+            .default_size(left.0)
+            .size_range(left.1..=left.2)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.settings_ui(ui));
             });
-        });
+        self.layout.left = Some(shown.response.rect);
+        let snapshot = self.lab.snapshot().cloned();
+        let shown = egui::Panel::right("vae-numbers")
+            .resizable(true)
+            .default_size(right.0)
+            .size_range(right.1..=right.2)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    if let Some(s) = &snapshot {
+                        self.numbers_ui(ui, s);
+                    }
+                });
+            });
+        self.layout.right = Some(shown.response.rect);
         egui::CentralPanel::default().show(ui, |ui| match &snapshot {
-            Some(s) => self.lab_ui(ui, s),
+            Some(s) => {
+                let view = ui.available_size();
+                let area = egui::ScrollArea::vertical()
+                    .id_salt("vae-middle")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| self.lab_ui(ui, s, view));
+                self.layout.middle = Some(area.inner_rect);
+            }
             None => {
                 ui.spinner();
             }
@@ -205,6 +260,11 @@ impl VaeView {
             picked: 0,
             posterior: None,
             scatter_rects: [None, None],
+            scatter_bounds: [None, None],
+            scatter_frames: [None, None],
+            shared_axes: false,
+            scatter_moved: false,
+            layout: Layout::default(),
             browser: FileBrowser::default(),
             textures: Textures::default(),
         }
@@ -218,6 +278,21 @@ impl VaeView {
     /// Where a model's latent scatter was drawn in the last frame.
     pub fn scatter_rect(&self, model: Model) -> Option<egui::Rect> {
         self.scatter_rects[model as usize]
+    }
+
+    /// The region a model's latent scatter showed in the last frame: [[x_min, y_min], [x_max, y_max]].
+    pub fn scatter_bounds(&self, model: Model) -> Option<[[f64; 2]; 2]> {
+        self.scatter_bounds[model as usize]
+    }
+
+    /// Whether both latent scatters share their axes (the "same axes for both" box).
+    pub fn shared_axes(&self) -> bool {
+        self.shared_axes
+    }
+
+    /// Where the panels and pictures were drawn in the last frame.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
     }
 
     /// The pinned latent points, oldest first (a click on a latent plot pins one; at most two).
@@ -251,7 +326,7 @@ impl VaeView {
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             self.lab.play_button(ui);
             if ui.button("Step").on_hover_text("One step of both models on the same minibatch").clicked() {
                 self.lab.send(Control::Lab(VaeCommand::Step));
@@ -278,6 +353,8 @@ impl VaeView {
     }
 
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
+        // Shorter sliders in a narrow panel, so that their labels fit beside them.
+        ui.spacing_mut().slider_width = (ui.available_width() - 190.0).clamp(60.0, 100.0);
         let mut c = self.config().clone();
         ui.heading("Data");
         for (source, label) in [
@@ -326,7 +403,8 @@ impl VaeView {
             ui.add(egui::Slider::new(sigma, 0.01..=1.0).logarithmic(true).text("pixel σ"))
                 .on_hover_text("The Gaussian likelihood's spread per pixel: a smaller σ weighs reconstruction more against the KL term.");
         }
-        ui.weak(c.likelihood.describe());
+        // A non-breaking space keeps "[0, 1]" on one line.
+        ui.weak(c.likelihood.describe().replace("[0, 1]", "[0,\u{a0}1]"));
         ui.separator();
         ui.heading("Models (same shape)");
         ui.add(egui::Slider::new(&mut c.latent_dim, limits::LATENT).text("latent dimension K *"))
@@ -359,29 +437,46 @@ impl VaeView {
         ui.weak("* restarts the run; everything else applies live.");
         self.apply_config(c);
     }
-    fn lab_ui(&mut self, ui: &mut egui::Ui, snap: &Arc<VaeSnapshot>) {
-        let avail = ui.available_size();
-        let side = ((avail.x - 190.0) / 2.0).min(avail.y * 0.5).max(150.0);
+    /// The middle column, laid out in `view` (the size of its visible area): everything is
+    /// sized from the width it has, and what does not fit below is reached by scrolling.
+    fn lab_ui(&mut self, ui: &mut egui::Ui, snap: &Arc<VaeSnapshot>, view: egui::Vec2) {
+        let width = ui.available_width();
+        let gap = ui.spacing().item_spacing.x;
+        // A narrow column puts "Under the mouse" below the scatters instead of beside them.
+        let stacked = width < 600.0;
+        let mouse_width = if stacked { 0.0 } else { (0.2 * width).clamp(110.0, 170.0) };
+        let side = ((width - mouse_width - 2.0 * gap) / 2.0).min(0.55 * view.y).max(100.0);
         let mut hovered = None;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("Digits:");
             for (class, colour) in CLASS_COLOURS.iter().enumerate() {
                 ui.label(RichText::new(format!("● {class}")).color(palette(ui).text(*colour)).strong());
             }
-            ui.weak("   circles: prior N(0, I) at 1σ, 2σ, 3σ · both plots share their axes");
+            ui.weak("circles: prior N(0, I) at 1σ, 2σ, 3σ");
+            if ui.checkbox(&mut self.shared_axes, "same axes for both").changed() {
+                self.scatter_moved = false;
+            }
         });
-        let bounds = shared_bounds(snap);
+        let bounds = scatter_bounds(snap, self.shared_axes);
         ui.horizontal_top(|ui| {
             for model in [Model::Ae, Model::Vae] {
                 ui.vertical(|ui| {
                     ui.set_width(side);
-                    if let Some(h) = self.scatter_ui(ui, snap, model, side, bounds) {
+                    if let Some(h) = self.scatter_ui(ui, snap, model, side, bounds[model as usize]) {
                         hovered = Some(h);
                     }
                 });
             }
-            ui.vertical(|ui| self.under_mouse_ui(ui, snap));
+            if !stacked {
+                ui.vertical(|ui| {
+                    ui.set_width(mouse_width);
+                    self.under_mouse_ui(ui, snap, (mouse_width - 8.0).min(0.5 * side).max(64.0), false);
+                });
+            }
         });
+        if stacked {
+            self.under_mouse_ui(ui, snap, (0.4 * side).max(64.0), true);
+        }
         let stale = !self.hover_snapshot.as_ref().is_some_and(|s| Arc::ptr_eq(s, snap));
         if stale && self.hover.as_ref().is_some_and(|h| h.z.len() != snap.config.latent_dim) {
             // A restart changed the latent dimension: the old point means nothing now.
@@ -394,8 +489,10 @@ impl VaeView {
             self.hover = Some(Hover { model, ae_image, vae_image, z });
             self.hover_snapshot = Some(Arc::clone(snap));
         }
+        // Two pins give the strip wherever they were pinned, above whichever panel is shown.
+        self.strip_ui(ui, snap, width);
         ui.separator();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.selectable_value(&mut self.lower, Lower::Manifold, "Manifold grids");
             ui.selectable_value(&mut self.lower, Lower::Prior, "Prior samples");
             ui.selectable_value(&mut self.lower, Lower::Recon, "Reconstructions and interpolation");
@@ -405,7 +502,20 @@ impl VaeView {
             Lower::Manifold => self.manifold_ui(ui, snap),
             Lower::Prior => self.prior_ui(ui, snap),
             Lower::Recon => self.recon_ui(ui, snap),
-            Lower::Curves => curves_ui(ui, snap),
+            Lower::Curves => {
+                let rects = curves_ui(ui, snap, view.y);
+                self.layout.items.extend(rects);
+            }
         }
     }
+}
+
+/// The side panels' (default, least, largest) widths in a window `width` points wide: the
+/// settings on the left, the numbers on the right. Together they never take more than
+/// about half of the window, so the middle column keeps the rest.
+fn side_panel_sizes(width: f32) -> ((f32, f32, f32), (f32, f32, f32)) {
+    let max = (0.3 * width).max(200.0);
+    let left = ((0.22 * width).clamp(240.0, 290.0).min(max), 160.0, max);
+    let right = ((0.27 * width).clamp(270.0, 340.0).min(max), 180.0, max);
+    (left, right)
 }

@@ -21,16 +21,16 @@ impl VaeView {
         ui.label(RichText::new(format!("Test set (at step {})", e.step)).strong());
         egui::Grid::new("vae-test-terms").num_columns(2).show(ui, |ui| {
             ui.label("VAE reconstruction");
-            ui.label(format!("{:.2}", e.vae_test_recon));
+            ui.label(num(e.vae_test_recon, 2));
             ui.end_row();
             ui.label("VAE KL");
-            ui.label(format!("{:.2}", e.vae_test_kl));
+            ui.label(num(e.vae_test_kl, 2));
             ui.end_row();
             ui.label("ELBO");
-            ui.label(format!("{:.2}", e.vae_test_elbo));
+            ui.label(num(e.vae_test_elbo, 2));
             ui.end_row();
             ui.label("AE reconstruction");
-            ui.label(format!("{:.2}", e.ae_test_recon));
+            ui.label(num(e.ae_test_recon, 2));
             ui.end_row();
         });
         ui.separator();
@@ -38,13 +38,13 @@ impl VaeView {
         ui.label(format!("on {} test images, k = {} importance samples:", e.iw_images, e.iw_samples));
         egui::Grid::new("vae-logpx").num_columns(2).show(ui, |ui| {
             ui.label("log p(x) ≈ (importance weighted)");
-            ui.label(RichText::new(format!("{:.2}", e.log_px_iw)).strong());
+            ui.label(RichText::new(num(e.log_px_iw, 2)).strong());
             ui.end_row();
             ui.label("ELBO (same images)");
-            ui.label(format!("{:.2}", e.elbo_iw_images));
+            ui.label(num(e.elbo_iw_images, 2));
             ui.end_row();
             ui.label("gap ≈ KL(q(z|x) ‖ p(z|x)) ≥ 0");
-            ui.label(RichText::new(format!("{:.2}", e.gap())).strong());
+            ui.label(RichText::new(num(e.gap(), 2)).strong());
             ui.end_row();
         });
         ui.weak("log p̂(x) = log (1/k) Σᵢ p(x|zᵢ) p(zᵢ) / q(zᵢ|x), zᵢ ~ q(z|x) (Burda et al.): a lower bound on log p(x) that tightens as k grows; k = 1 gives the ELBO.");
@@ -56,15 +56,15 @@ impl VaeView {
             ui.label("VAE");
             ui.end_row();
             ui.label("distance to nearest training image");
-            ui.label(format!("{:.2}", e.ae_prior.mean_nn_distance));
-            ui.label(format!("{:.2}", e.vae_prior.mean_nn_distance));
+            ui.label(num(e.ae_prior.mean_nn_distance, 2));
+            ui.label(num(e.vae_prior.mean_nn_distance, 2));
             ui.end_row();
             ui.label("class entropy (nats, max 2.30)");
-            ui.label(format!("{:.2}", e.ae_prior.class_entropy));
-            ui.label(format!("{:.2}", e.vae_prior.class_entropy));
+            ui.label(num(e.ae_prior.class_entropy, 2));
+            ui.label(num(e.vae_prior.class_entropy, 2));
             ui.end_row();
         });
-        ui.weak("Each decoded prior sample's Euclidean distance (pixels in [0, 1]) to its nearest training image, and the entropy of the digits a 1-nearest-neighbour classifier assigns them: near real digits and of many classes means generative.");
+        ui.weak("Each decoded prior sample's Euclidean distance (pixels in [0,\u{a0}1]) to its nearest training image, and the entropy of the digits a 1-nearest-neighbour classifier assigns them: near real digits and of many classes means generative.");
         ui.separator();
         self.posterior_ui(ui, snap);
     }
@@ -74,19 +74,29 @@ impl VaeView {
 fn train_terms_ui(ui: &mut egui::Ui, t: &TrainTerms) {
     egui::Grid::new("vae-train-terms").num_columns(2).show(ui, |ui| {
         ui.label("reconstruction E_q[−log p(x|z)]");
-        ui.label(format!("{:.2}", t.vae_recon));
+        ui.label(num(t.vae_recon, 2));
         ui.end_row();
         ui.label("KL(q(z|x) ‖ p(z))");
-        ui.label(format!("{:.2}", t.vae_kl));
+        ui.label(num(t.vae_kl, 2));
         ui.end_row();
         ui.label("−ELBO = recon + KL");
-        ui.label(format!("{:.2}", t.vae_recon + t.vae_kl));
+        ui.label(num(t.vae_recon + t.vae_kl, 2));
         ui.end_row();
         ui.label(format!("loss = recon + β·KL (β = {:.2})", t.beta));
-        ui.label(format!("{:.2}", t.vae_recon + t.beta * t.vae_kl));
+        ui.label(num(t.vae_recon + t.beta * t.vae_kl, 2));
         ui.end_row();
         ui.label("AE loss −log p(x | g(x))");
-        ui.label(format!("{:.2}", t.ae_recon));
+        ui.label(num(t.ae_recon, 2));
         ui.end_row();
     });
+}
+
+/// `v` with `decimals` decimals, or "—" when it is not a finite number: a diverged value is
+/// never shown as NaN or inf.
+pub(super) fn num(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        "—".to_owned()
+    }
 }
