@@ -135,7 +135,7 @@ fn shows_non_finite(text: &str) -> bool {
 /// and the texts of the nodes beside it (to say where it is).
 fn non_finite_texts(h: &Harness<'static, App>) -> Vec<String> {
     let root = h.root();
-    std::iter::once(root.clone())
+    std::iter::once(root)
         .chain(root.children_recursive())
         .filter_map(|n| {
             let node = n.accesskit_node();
@@ -146,7 +146,7 @@ fn non_finite_texts(h: &Harness<'static, App>) -> Vec<String> {
             }
             // The texts before it in its parent, then in its parent's parent, and so on up.
             let mut beside = Vec::new();
-            let mut at = n.clone();
+            let mut at = n;
             while let Some(parent) = at.parent() {
                 let texts: Vec<String> = parent
                     .children()

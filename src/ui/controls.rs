@@ -100,6 +100,9 @@ mod tests {
     use crate::train::optimal_d::OptimalDConfig;
     use crate::train::vae::VaeConfig;
 
+    /// A way to break a setting, and how the window's message then begins.
+    type Case<C> = (fn(&mut C), &'static str);
+
     /// The window's message for settings `train` refuses.
     fn shown<C>(validate: impl Fn(&C) -> Result<(), TrainError>, config: &C, table: &[SettingControl]) -> String {
         name_the_control(&validate(config).expect_err("the setting is refused"), table)
@@ -158,7 +161,7 @@ mod tests {
     fn the_vae_labs_settings_are_named_by_their_controls() {
         let name = |c: VaeConfig| shown(VaeConfig::validate, &c, &VAE);
         let base = VaeConfig::default;
-        let cases: [(fn(&mut VaeConfig), &str); 9] = [
+        let cases: [Case<VaeConfig>; 9] = [
             (|c| c.latent_dim = 0, "latent dimension K (Models) must be in"),
             (|c| c.hidden = 0, "hidden width (Models) must be in"),
             (|c| c.layers = 0, "hidden layers (Models) must be in"),
@@ -208,7 +211,7 @@ mod tests {
     fn the_lines_labs_settings_are_named_by_their_controls() {
         let name = |c: LinesConfig| shown(LinesConfig::validate, &c, &LINES);
         let base = LinesConfig::default;
-        let cases: [(fn(&mut LinesConfig), &str); 8] = [
+        let cases: [Case<LinesConfig>; 8] = [
             (|c| c.theta = 3.0, "θ, the offset of the second line, must be in"),
             (|c| c.theta0 = 3.0, "θ0 (The race) must be in"),
             (|c| c.constraint = Constraint::Clip { c: 0.0 }, "clip c (The critic's constraint) must be positive"),
