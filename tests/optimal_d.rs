@@ -175,3 +175,22 @@ fn a_finite_blow_up_stops_the_run() {
     assert!(out.join("metrics.csv").exists());
     assert!(!out.join("summary.json").exists(), "no summary of a diverged run");
 }
+
+/// D's loss as a binary cross-entropy stays finite when D is sure of a sample: candle's formula
+/// took 0 · log 0 once σ(logit) rounded to 1 (or 0) in f32, and the window's "D's loss is a
+/// cross-entropy" panel showed NaN (found by tests/ui_soak.rs). Below the clamp it is the
+/// exact cross-entropy.
+#[test]
+fn the_cross_entropy_form_of_ds_loss_is_finite_when_d_saturates() {
+    use latent_lab::train::optimal_d::bce_with_logits;
+    let device = candle_core::Device::Cpu;
+    let logits = candle_core::Tensor::new(&[40.0f32, -40.0, 0.0, 3.0, 1e30], &device).unwrap();
+    for label in [1.0, 0.0] {
+        let loss = bce_with_logits(&logits, label).unwrap();
+        assert!(loss.is_finite(), "label {label}: {loss}");
+    }
+    let small = candle_core::Tensor::new(&[0.0f32, 3.0, -2.0], &device).unwrap();
+    let softplus = |x: f64| (1.0 + x.exp()).ln();
+    let exact = (softplus(-0.0) + softplus(-3.0) + softplus(2.0)) / 3.0;
+    assert!((bce_with_logits(&small, 1.0).unwrap() - exact).abs() < 1e-6);
+}

@@ -138,6 +138,11 @@ pub const MAX_CSV_BYTES: usize = 512 << 20;
 /// images are 47 MB).
 pub const MAX_IDX_BYTES: usize = 1 << 30;
 
+/// What reading an IDX file may allocate besides its bytes: the gzip decoder's fixed state (a
+/// 32 KiB window, its tables and buffers) and an error's message. Part of the memory bound of
+/// [`parse_idx_images`] and [`parse_idx_labels`].
+pub const IDX_READ_OVERHEAD: usize = 256 << 10;
+
 /// `bytes` gunzipped if they start with the gzip magic, else `bytes` as they are. At most
 /// `max` bytes are decompressed: a file that would give more is refused as soon as it passes
 /// that size, before the rest is inflated (nothing the file says, such as gzip's size trailer,
@@ -364,6 +369,12 @@ fn describe_magic(magic: u32) -> String {
 /// Errors are [`DataError::Format`] (too short, wrong magic, zero or absurd
 /// image size, truncated data, trailing bytes, corrupt gzip) or
 /// [`DataError::Empty`] for a file of zero images.
+///
+/// Memory: for plain bytes, the returned pixels (never more than `bytes.len()`); for gzip,
+/// at most `3 × (16 + b + 1)` where `b` is the smaller of what the header promises (capped at
+/// [`MAX_IDX_BYTES`]) and what the stream holds: the inflated bytes, in a buffer grown by
+/// doubling (`2×`, `3×` while it moves) and the returned copy; plus [`IDX_READ_OVERHEAD`]. Nothing the file says sizes an allocation
+/// before its bytes arrive. Checked by the property tests (tests/data_properties.rs).
 pub fn parse_idx_images(bytes: &[u8], source: &str) -> Result<(usize, usize, usize, Vec<u8>), DataError> {
     let format_error = |message: String| DataError::Format { file: source.to_string(), message };
     // The header's promise (count × rows × cols bytes) bounds the decompression; the checks
@@ -422,6 +433,9 @@ pub fn parse_idx_images(bytes: &[u8], source: &str) -> Result<(usize, usize, usi
 /// Errors are [`DataError::Format`] (too short, wrong magic, truncated data,
 /// trailing bytes, a label above 9, corrupt gzip) or [`DataError::Empty`] for a
 /// file of zero labels.
+///
+/// Memory: as for [`parse_idx_images`], `3 × (8 + b + 1)` with `b` the smaller of the label
+/// count and what the stream holds, plus [`IDX_READ_OVERHEAD`].
 pub fn parse_idx_labels(bytes: &[u8], source: &str) -> Result<Vec<u8>, DataError> {
     let format_error = |message: String| DataError::Format { file: source.to_string(), message };
     let promised = |h: &[u8]| -> Option<usize> {

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::background::{waiting_ui, Pending, Polled};
+use super::controls::{name_the_control, rename_setting, SettingControl};
 use super::Tab;
 use crate::train::worker::{Control, Lab, Status, Worker};
 use crate::train::TrainError;
@@ -22,6 +23,9 @@ use crate::train::TrainError;
 pub trait LabSettings: Lab + Sized {
     /// Every setting of the lab.
     type Config: Clone + PartialEq + Default + Send + 'static;
+    /// How a refused setting's message names it, and the control the window shows for it
+    /// (a table of `ui::controls`).
+    const CONTROLS: &'static [SettingControl];
 
     /// Builds a fresh run (loading its data); slow, so it runs off the UI thread.
     fn build(config: Self::Config) -> Result<Self, TrainError>;
@@ -79,7 +83,8 @@ impl<L: LabSettings> LabHandle<L> {
                 Ok(trainer) => Ok((trainer, asked, None)),
                 Err(e) => {
                     let fallback = L::Config::default();
-                    L::build(fallback.clone()).map(|trainer| (trainer, fallback, Some(e.to_string())))
+                    let why = name_the_control(&e, L::CONTROLS);
+                    L::build(fallback.clone()).map(|trainer| (trainer, fallback, Some(why)))
                 }
             }
         };
@@ -215,7 +220,7 @@ impl<L: LabSettings> LabHandle<L> {
         if let Some((id, text)) = worker.status().notice.clone() {
             if id > self.seen_notice {
                 self.seen_notice = id;
-                self.message = Some(text);
+                self.message = Some(rename_setting(&text, L::CONTROLS).unwrap_or(text));
                 if let Some(s) = worker.snapshot() {
                     self.config = L::config_of(s).clone();
                 }
@@ -230,7 +235,7 @@ impl<L: LabSettings> LabHandle<L> {
             return;
         }
         if let Err(e) = L::validate(&new) {
-            self.message = Some(e.to_string());
+            self.message = Some(name_the_control(&e, L::CONTROLS));
             return;
         }
         self.config = new.clone();

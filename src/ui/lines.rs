@@ -22,6 +22,7 @@ const KL_COLOUR: Color32 = Color32::from_rgb(255, 90, 90);
 
 impl LabSettings for LinesTrainer {
     type Config = LinesConfig;
+    const CONTROLS: &'static [crate::ui::controls::SettingControl] = &crate::ui::controls::LINES;
 
     fn build(config: LinesConfig) -> Result<Self, TrainError> {
         Self::new(config)

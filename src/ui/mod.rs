@@ -1,6 +1,7 @@
 //! The window: a tab per lab. Panels read snapshots, never tensors.
 
 pub mod background;
+pub mod controls;
 pub mod frame_stats;
 pub mod gan;
 pub mod help;

@@ -23,6 +23,7 @@ const D_COLOUR: Color32 = Color32::from_rgb(255, 170, 60);
 
 impl LabSettings for OptimalDTrainer {
     type Config = OptimalDConfig;
+    const CONTROLS: &'static [crate::ui::controls::SettingControl] = &crate::ui::controls::OPTIMAL_D;
 
     fn build(config: OptimalDConfig) -> Result<Self, TrainError> {
         Self::new(config)

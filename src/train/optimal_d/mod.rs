@@ -145,6 +145,23 @@ pub struct OptimalDMetrics {
     pub kde_bandwidth: Option<f64>,
 }
 
+/// The largest |logit| [`bce_with_logits`] passes to candle's binary cross-entropy. Beyond
+/// about ±17, σ rounds to 0 or 1 in f32, and the formula −[y log σ + (1 − y) log(1 − σ)] then
+/// takes 0 · log 0 = NaN: the window showed "NaN" for D's loss as soon as D was sure of one
+/// sample (found by the soak test, tests/ui_soak.rs).
+pub const BCE_MAX_LOGIT: f32 = 15.0;
+
+/// The mean binary cross-entropy of D's logits `out` against `label` (1 for real, 0 for
+/// generated), by candle's `binary_cross_entropy_with_logit`, with the logits clamped to
+/// ±[`BCE_MAX_LOGIT`] first: finite for every finite logit. Below the clamp a sample's term is
+/// unchanged; beyond it, it is capped at about 15 nats (the stable softplus form, `d_loss`,
+/// is not).
+pub fn bce_with_logits(out: &Tensor, label: f32) -> Result<f64, TrainError> {
+    let clamped = out.clamp(-BCE_MAX_LOGIT, BCE_MAX_LOGIT)?;
+    let target = Tensor::full(label, out.shape(), out.device())?;
+    Ok(f64::from(candle_nn::loss::binary_cross_entropy_with_logit(&clamped, &target)?.to_vec0::<f32>()?))
+}
+
 /// Curves of the lab.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct OptimalDHistory {
@@ -502,11 +519,7 @@ impl OptimalDTrainer {
         let out_real = self.pair.discriminator.forward(&real)?;
         let out_fake = self.pair.discriminator.forward(&column(&fakes, &self.device)?)?;
         let d_loss_value = f64::from(d_loss(GanLoss::Minimax, &out_real, &out_fake)?.to_vec0::<f32>()?);
-        let bce = |out: &Tensor, label: f32| -> Result<f64, TrainError> {
-            let target = Tensor::full(label, out.shape(), &self.device)?;
-            Ok(f64::from(candle_nn::loss::binary_cross_entropy_with_logit(out, &target)?.to_vec0::<f32>()?))
-        };
-        let d_loss_as_bce = bce(&out_real, 1.0)? + bce(&out_fake, 0.0)?;
+        let d_loss_as_bce = bce_with_logits(&out_real, 1.0)? + bce_with_logits(&out_fake, 0.0)?;
         // V(D, G) = E log σ(l_real) + E log(1 − σ(l_fake)): the minimax D loss, negated.
         let v_d_g = -d_loss_value;
         let metrics = OptimalDMetrics {

@@ -110,6 +110,7 @@ struct Drawing {
 
 impl LabSettings for GanTrainer {
     type Config = GanConfig;
+    const CONTROLS: &'static [crate::ui::controls::SettingControl] = &crate::ui::controls::GAN;
 
     fn build(config: GanConfig) -> Result<Self, TrainError> {
         Self::new(config)

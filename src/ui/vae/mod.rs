@@ -91,6 +91,7 @@ struct Posterior {
 
 impl LabSettings for VaeTrainer {
     type Config = VaeConfig;
+    const CONTROLS: &'static [crate::ui::controls::SettingControl] = &crate::ui::controls::VAE;
 
     fn build(config: VaeConfig) -> Result<Self, TrainError> {
         Self::new(config)
