@@ -236,14 +236,10 @@ pub struct GanSummary {
 pub fn train_gan(args: &GanArgs) -> anyhow::Result<GanSummary> {
     runner::run(&args.output, args.steps, || {
         runner::check_eval_every(args.eval_every)?;
-        let (trainer, earlier) = match &args.resume {
-            Some(dir) => {
-                let trainer = GanTrainer::open_run(dir)?;
-                let earlier = runner::earlier_rows(dir, "metrics.csv", trainer.iterations())?;
-                (trainer, earlier)
-            }
-            None => (GanTrainer::new(args.config()?)?, Vec::new()),
-        };
+        let (trainer, earlier) =
+            runner::resumed_or_new(args.resume.as_deref(), GanTrainer::open_run, GanTrainer::iterations, || {
+                Ok(GanTrainer::new(args.config()?)?)
+            })?;
         let config = trainer.config().clone();
         Ok(GanRun { config, trainer, eval_every: args.eval_every, sums: (0.0, 0.0, 0), last: None, earlier })
     })

@@ -146,14 +146,12 @@ pub struct OptimalDSummary {
 pub fn train_optimal_d(args: &OptimalDArgs) -> anyhow::Result<OptimalDSummary> {
     runner::run(&args.output, args.steps, || {
         runner::check_eval_every(args.eval_every)?;
-        let (trainer, earlier) = match &args.resume {
-            Some(dir) => {
-                let trainer = OptimalDTrainer::open_run(dir)?;
-                let earlier = runner::earlier_rows(dir, "metrics.csv", trainer.iterations())?;
-                (trainer, earlier)
-            }
-            None => (OptimalDTrainer::new(args.config()?)?, Vec::new()),
-        };
+        let (trainer, earlier) = runner::resumed_or_new(
+            args.resume.as_deref(),
+            OptimalDTrainer::open_run,
+            OptimalDTrainer::iterations,
+            || Ok(OptimalDTrainer::new(args.config()?)?),
+        )?;
         let config = trainer.config().clone();
         Ok(OptimalDRun { config, trainer, eval_every: args.eval_every, last: None, earlier })
     })

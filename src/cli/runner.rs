@@ -246,6 +246,24 @@ fn duration_text(secs: f64) -> String {
     }
 }
 
+/// The trainer a run starts with: the saved run in `resume` opened by `open` (with its log's
+/// rows up to its step, `step` telling the step), or a fresh one from `new`.
+pub fn resumed_or_new<T>(
+    resume: Option<&Path>,
+    open: impl FnOnce(&Path) -> Result<T, crate::train::run::RunError>,
+    step: impl FnOnce(&T) -> u64,
+    new: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<(T, Vec<String>)> {
+    match resume {
+        Some(dir) => {
+            let trainer = open(dir)?;
+            let earlier = earlier_rows(dir, "metrics.csv", step(&trainer))?;
+            Ok((trainer, earlier))
+        }
+        None => Ok((new()?, Vec::new())),
+    }
+}
+
 /// The rows of the log `name` of the saved run in `dir` up to and including step `upto` (a
 /// resumed run's log starts with them), without the header; none if the run has no such log.
 /// A log that is not a run's CSV is an error naming it.

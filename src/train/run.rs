@@ -181,6 +181,19 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RunEr
     serde_json::from_str(&text).map_err(|e| RunError::file(path, format!("not a valid state ({e})")))
 }
 
+/// Refuses a state file (`path`) whose step is not the manifest's: its files come from two
+/// different saves.
+pub fn check_same_save(path: &Path, state_step: u64, manifest: &Manifest) -> Result<(), RunError> {
+    if state_step == manifest.step {
+        Ok(())
+    } else {
+        Err(RunError::file(
+            path,
+            format!("step {state_step} here but {} in run.json: the files come from different saves", manifest.step),
+        ))
+    }
+}
+
 /// An optimiser's state as named tensors `PREFIX.steps`, `PREFIX.m.I` and `PREFIX.v.I`
 /// (moments not yet allocated are left out).
 pub fn optimizer_tensors(prefix: &str, state: &OptimizerState) -> candle_core::Result<Vec<(String, Tensor)>> {

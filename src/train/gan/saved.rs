@@ -77,7 +77,7 @@ impl GanTrainer {
     pub fn open_run(dir: &Path) -> Result<Self, RunError> {
         let manifest = run::read_manifest(dir, LAB)?;
         let manifest_path = dir.join(run::MANIFEST);
-        let settings: Settings = serde_json::from_value(manifest.settings)
+        let settings: Settings = serde_json::from_value(manifest.settings.clone())
             .map_err(|e| RunError::file(&manifest_path, format!("settings: {e}")))?;
         let mut config = settings.config;
         config.data = settings.data;
@@ -103,15 +103,7 @@ impl GanTrainer {
 
         let state_path = dir.join(STATE);
         let state: State = run::read_json(&state_path)?;
-        if state.g_steps != manifest.step {
-            return Err(RunError::file(
-                &state_path,
-                format!(
-                    "step {} here but {} in run.json: the files come from different saves",
-                    state.g_steps, manifest.step
-                ),
-            ));
-        }
+        run::check_same_save(&state_path, state.g_steps, &manifest)?;
         trainer.rng = rng::restore(&state.rng).map_err(|e| RunError::file(&state_path, e))?;
         trainer.d_steps = state.d_steps;
         trainer.g_steps = state.g_steps;

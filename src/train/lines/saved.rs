@@ -127,7 +127,7 @@ impl LinesTrainer {
     pub fn open_run(dir: &Path) -> Result<Self, RunError> {
         let manifest = run::read_manifest(dir, LAB)?;
         let manifest_path = dir.join(run::MANIFEST);
-        let config: LinesConfig = serde_json::from_value(manifest.settings)
+        let config: LinesConfig = serde_json::from_value(manifest.settings.clone())
             .map_err(|e| RunError::file(&manifest_path, format!("settings: {e}")))?;
         let mut trainer = Self::new(config).map_err(|e| RunError::file(&manifest_path, e))?;
         let (weights_path, optimizers_path) = (dir.join(run::WEIGHTS), dir.join(run::OPTIMIZERS));
@@ -151,15 +151,7 @@ impl LinesTrainer {
         }
         let state_path = dir.join(STATE);
         let state: State = run::read_json(&state_path)?;
-        if state.race_steps != manifest.step {
-            return Err(RunError::file(
-                &state_path,
-                format!(
-                    "step {} here but {} in run.json: the files come from different saves",
-                    state.race_steps, manifest.step
-                ),
-            ));
-        }
+        run::check_same_save(&state_path, state.race_steps, &manifest)?;
         trainer.rng = rng::restore(&state.rng).map_err(|e| RunError::file(&state_path, e))?;
         trainer.steps_at_theta = state.steps_at_theta;
         trainer.js_recent = state.js_recent.into_iter().collect();

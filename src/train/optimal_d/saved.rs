@@ -58,21 +58,13 @@ impl OptimalDTrainer {
     pub fn open_run(dir: &Path) -> Result<Self, RunError> {
         let manifest = run::read_manifest(dir, LAB)?;
         let manifest_path = dir.join(run::MANIFEST);
-        let config: OptimalDConfig = serde_json::from_value(manifest.settings)
+        let config: OptimalDConfig = serde_json::from_value(manifest.settings.clone())
             .map_err(|e| RunError::file(&manifest_path, format!("settings: {e}")))?;
         let mut trainer = Self::new(config).map_err(|e| RunError::file(&manifest_path, e))?;
         trainer.pair.open_from(dir)?;
         let state_path = dir.join(STATE);
         let state: State = run::read_json(&state_path)?;
-        if state.iterations != manifest.step {
-            return Err(RunError::file(
-                &state_path,
-                format!(
-                    "step {} here but {} in run.json: the files come from different saves",
-                    state.iterations, manifest.step
-                ),
-            ));
-        }
+        run::check_same_save(&state_path, state.iterations, &manifest)?;
         trainer.rng = rng::restore(&state.rng).map_err(|e| RunError::file(&state_path, e))?;
         trainer.d_steps = state.d_steps;
         trainer.g_steps = state.g_steps;
