@@ -90,29 +90,15 @@ pub fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<
 /// Gives a file written by a library that creates it owner-only (safetensors: mode 0600) the
 /// mode of every other output (0644).
 pub fn readable_by_all(path: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("cannot set the mode of {}", path.display()))?;
-    }
-    let _ = path;
-    Ok(())
+    Ok(crate::train::run::readable_by_all(path)?)
 }
 
-/// Writes `path` through `write` into a temporary file beside it (`.NAME.tmp-PID`), then
-/// renames that over `path`: a reader, or a run killed midway, sees the old file or the whole
-/// new one, never a part. The temporary file is removed when `write` fails. (The metrics CSVs
-/// are logs, written and flushed as a run goes, and are not written this way.)
+/// Writes `path` through `write` into a temporary file beside it, then renames that over
+/// `path` (see [`crate::train::run::write_whole`]): a run killed midway leaves the old file or
+/// the whole new one. (The metrics CSVs are logs, written and flushed as a run goes, and are
+/// not written this way.)
 pub fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = write(&tmp)
-        .and_then(|()| std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display())));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::train::run::write_whole(path, write)
 }
 
 #[cfg(test)]

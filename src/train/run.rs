@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 
+use crate::model::critic::SpectralNorm;
 use crate::model::optim::OptimizerState;
 
 /// The name of the file that makes a folder a run.
@@ -194,6 +195,48 @@ pub fn check_same_save(path: &Path, state_step: u64, manifest: &Manifest) -> Res
     }
 }
 
+/// The numbers of the tensor `name` among `tensors` (read from `file`, named in an error);
+/// None when there is no such tensor.
+pub fn tensor_values(file: &Path, tensors: &HashMap<String, Tensor>, name: &str) -> Result<Option<Vec<f32>>, RunError> {
+    tensors
+        .get(name)
+        .map(|t| {
+            t.to_dtype(DType::F32)
+                .and_then(|t| t.flatten_all())
+                .and_then(|t| t.to_vec1::<f32>())
+                .map_err(|e| RunError::file(file, format!("tensor '{name}': {e}")))
+        })
+        .transpose()
+}
+
+/// [`tensor_values`] of a tensor the run must have: its absence is an error naming it.
+pub fn required_values(file: &Path, tensors: &HashMap<String, Tensor>, name: &str) -> Result<Vec<f32>, RunError> {
+    tensor_values(file, tensors, name)?.ok_or_else(|| RunError::file(file, format!("no tensor '{name}'")))
+}
+
+/// A spectral norm's vectors as tensors `PREFIX.I`, input layer first.
+pub fn spectral_tensors(prefix: &str, sn: &SpectralNorm) -> candle_core::Result<Vec<(String, Tensor)>> {
+    sn.vectors()?
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| Ok((format!("{prefix}.{i}"), Tensor::new(u, &Device::Cpu)?)))
+        .collect()
+}
+
+/// Puts back into `sn`, for a network of `layers` layers, the vectors [`spectral_tensors`]
+/// wrote under `prefix` (read from `file`, named in an error).
+pub fn restore_spectral(
+    file: &Path,
+    tensors: &HashMap<String, Tensor>,
+    prefix: &str,
+    layers: usize,
+    sn: &mut SpectralNorm,
+) -> Result<(), RunError> {
+    let vectors =
+        (0..layers).map(|i| required_values(file, tensors, &format!("{prefix}.{i}"))).collect::<Result<Vec<_>, _>>()?;
+    sn.set_vectors(&vectors).map_err(|e| RunError::file(file, e))
+}
+
 /// An optimiser's state as named tensors `PREFIX.steps`, `PREFIX.m.I` and `PREFIX.v.I`
 /// (moments not yet allocated are left out).
 pub fn optimizer_tensors(prefix: &str, state: &OptimizerState) -> candle_core::Result<Vec<(String, Tensor)>> {
@@ -229,15 +272,7 @@ pub fn optimizer_state(
         _ => return Err(RunError::file(file, format!("tensor '{steps_name}' is not one step count"))),
     };
     let moment = |kind: &str, i: usize| -> Result<Vec<f32>, RunError> {
-        let name = format!("{prefix}.{kind}.{i}");
-        match tensors.get(&name) {
-            None => Ok(Vec::new()),
-            Some(t) => t
-                .to_dtype(DType::F32)
-                .and_then(|t| t.flatten_all())
-                .and_then(|t| t.to_vec1::<f32>())
-                .map_err(|e| RunError::file(file, format!("tensor '{name}': {e}"))),
-        }
+        Ok(tensor_values(file, tensors, &format!("{prefix}.{kind}.{i}"))?.unwrap_or_default())
     };
     let m = (0..vars).map(|i| moment("m", i)).collect::<Result<_, _>>()?;
     let v = (0..vars).map(|i| moment("v", i)).collect::<Result<_, _>>()?;
@@ -312,12 +347,7 @@ impl RunWriter {
         if self.dest.is_some() {
             return write(&path);
         }
-        let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let result = write(&tmp).and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| RunError::file(&path, e)));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        write_whole(&path, write)
     }
 
     /// Writes `tensors` to `name` (safetensors, readable by all).
@@ -396,8 +426,22 @@ fn check_replaceable(dest: &Path) -> Result<(), RunError> {
     }
 }
 
+/// Writes `path` through `write` into a temporary file beside it (`.NAME.tmp-PID`), then
+/// renames that over `path`: a reader, or a process killed midway, sees the old file or the
+/// whole new one, never a part. The temporary file is removed when `write` fails. (The one
+/// home of whole-file writes: saved runs and the command line's outputs.)
+pub fn write_whole<E: From<RunError>>(path: &Path, write: impl FnOnce(&Path) -> Result<(), E>) -> Result<(), E> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let result = write(&tmp).and_then(|()| std::fs::rename(&tmp, path).map_err(|e| RunError::file(path, e).into()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Gives a file that safetensors creates owner-only the mode of every other output (0644).
-fn readable_by_all(path: &Path) -> Result<(), RunError> {
+pub fn readable_by_all(path: &Path) -> Result<(), RunError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

@@ -14,20 +14,26 @@ pub fn series_line<'a>(name: &str, s: &crate::train::series::Series, colour: Col
 /// around it (issue 14, item 4) and its axes stay where the range puts them (a norm's axis
 /// never goes below 0). Its legend sits in the top-left corner, in the range's headroom.
 pub fn curve_chart<'a>(id: &str, range: &crate::train::series::ChartRange, height: f32) -> egui_plot::Plot<'a> {
+    fixed_chart(id)
+        .height(height)
+        .include_x(range.x[0])
+        .include_x(range.x[1])
+        .include_y(range.y[0])
+        .include_y(range.y[1])
+        .legend(egui_plot::Legend::default().position(egui_plot::Corner::LeftTop))
+}
+
+/// A chart whose region the program sets: it takes no mouse wheel, drag, zoom or double
+/// click (the wheel scrolls the column around it), and has no margin beyond what it includes.
+pub fn fixed_chart<'a>(id: &str) -> egui_plot::Plot<'a> {
     egui_plot::Plot::new(id)
         .id(egui::Id::unique(id))
-        .height(height)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
         .set_margin_fraction(egui::Vec2::ZERO)
-        .include_x(range.x[0])
-        .include_x(range.x[1])
-        .include_y(range.y[0])
-        .include_y(range.y[1])
-        .legend(egui_plot::Legend::default().position(egui_plot::Corner::LeftTop))
 }
 
 /// A metric's history as a line of a [`curve_chart`] over `range`: values beyond the range's

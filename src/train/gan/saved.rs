@@ -48,14 +48,12 @@ impl GanTrainer {
 
     /// Writes the run's files through `writer` and finishes it.
     pub fn write_run(&self, writer: RunWriter) -> Result<PathBuf, RunError> {
-        let mut spectral_vectors = Vec::new();
-        if let Some(spectral) = &self.spectral {
-            let vectors = spectral.vectors().map_err(|e| RunError::file(&writer.path(run::WEIGHTS), e))?;
-            for (i, u) in vectors.into_iter().enumerate() {
-                let tensor = Tensor::new(u, &Device::Cpu).map_err(|e| RunError::file(&writer.path(run::WEIGHTS), e))?;
-                spectral_vectors.push((format!("spectral.{i}"), tensor));
+        let spectral_vectors = match &self.spectral {
+            Some(sn) => {
+                run::spectral_tensors("spectral", sn).map_err(|e| RunError::file(&writer.path(run::WEIGHTS), e))?
             }
-        }
+            None => Vec::new(),
+        };
         self.pair.save_into(&writer, spectral_vectors)?;
         let state = State {
             d_steps: self.d_steps,
@@ -86,19 +84,8 @@ impl GanTrainer {
         let weights_path = dir.join(run::WEIGHTS);
         let weights = trainer.pair.open_from(dir)?;
         if let Some(spectral) = &mut trainer.spectral {
-            let vectors = (0..trainer.pair.discriminator.layers().len())
-                .map(|i| {
-                    let name = format!("spectral.{i}");
-                    let t = weights
-                        .get(&name)
-                        .ok_or_else(|| RunError::file(&weights_path, format!("no tensor '{name}'")))?;
-                    t.to_dtype(DType::F32)
-                        .and_then(|t| t.flatten_all())
-                        .and_then(|t| t.to_vec1::<f32>())
-                        .map_err(|e| RunError::file(&weights_path, format!("tensor '{name}': {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            spectral.set_vectors(&vectors).map_err(|e| RunError::file(&weights_path, e))?;
+            let layers = trainer.pair.discriminator.layers().len();
+            run::restore_spectral(&weights_path, &weights, "spectral", layers, spectral)?;
         }
 
         let state_path = dir.join(STATE);

@@ -35,9 +35,7 @@ impl Pair {
         let mut all = self.d.named_tensors(&format!("{prefix}.d"));
         all.extend(self.critic.named_tensors(&format!("{prefix}.critic")));
         if let Some(sn) = &self.sn {
-            for (i, u) in sn.vectors()?.into_iter().enumerate() {
-                all.push((format!("{prefix}.spectral.{i}"), Tensor::new(u, &Device::Cpu)?));
-            }
+            all.extend(run::spectral_tensors(&format!("{prefix}.spectral"), sn)?);
         }
         Ok(all)
     }
@@ -60,10 +58,8 @@ impl Pair {
         self.d.load_named(&format!("{prefix}.d"), weights).map_err(|e| RunError::file(weights_path, e))?;
         self.critic.load_named(&format!("{prefix}.critic"), weights).map_err(|e| RunError::file(weights_path, e))?;
         if let Some(sn) = &mut self.sn {
-            let vectors = (0..self.critic.layers().len())
-                .map(|i| vector(weights_path, weights, &format!("{prefix}.spectral.{i}")))
-                .collect::<Result<Vec<_>, _>>()?;
-            sn.set_vectors(&vectors).map_err(|e| RunError::file(weights_path, e))?;
+            let layers = self.critic.layers().len();
+            run::restore_spectral(weights_path, weights, &format!("{prefix}.spectral"), layers, sn)?;
         }
         for (name, opt, vars) in
             [("opt_d", &mut self.opt_d, self.d.vars().len()), ("opt_c", &mut self.opt_c, self.critic.vars().len())]
@@ -74,12 +70,6 @@ impl Pair {
         }
         Ok(())
     }
-}
-
-/// The numbers of the tensor `name` of a run's file.
-fn vector(path: &Path, tensors: &HashMap<String, Tensor>, name: &str) -> Result<Vec<f32>, RunError> {
-    let t = tensors.get(name).ok_or_else(|| RunError::file(path, format!("no tensor '{name}'")))?;
-    t.flatten_all().and_then(|t| t.to_vec1::<f32>()).map_err(|e| RunError::file(path, format!("tensor '{name}': {e}")))
 }
 
 impl LinesTrainer {
@@ -138,7 +128,7 @@ impl LinesTrainer {
         trainer.race.pair.load("race", files.0, files.1)?;
         for (name, var) in [("race.theta_gan", &trainer.race.theta_gan), ("race.theta_wgan", &trainer.race.theta_wgan)]
         {
-            let value = vector(&weights_path, &weights, name)?;
+            let value = run::required_values(&weights_path, &weights, name)?;
             let [theta] = value.as_slice() else {
                 return Err(RunError::file(&weights_path, format!("tensor '{name}' is not one number")));
             };

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::train::series::{chart_range, ChartRange};
-use crate::ui::widgets::{curve_chart, range_line};
+use crate::ui::widgets::{curve_chart, fixed_chart, range_line};
 
 /// The mode-coverage bars; returns the mode whose bar the pointer is over (its centre is
 /// highlighted on the plane).
@@ -40,15 +40,8 @@ pub(super) fn coverage_ui(ui: &mut egui::Ui, snap: &GanSnapshot) -> Option<usize
     let top = (2500.0 / cov.modes_total.max(1) as f64 * 1.3).max(most * 1.15).max(COVERAGE_MIN_COUNT as f64 * 2.0);
     // One tick per mode (every fifth beyond 10), numbered as on the plane.
     let every = if n > 10 { 5.0 } else { 1.0 };
-    let response = Plot::new("gan-coverage")
-        .id(egui::Id::unique("gan-coverage"))
+    let response = fixed_chart("gan-coverage")
         .height(120.0)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
-        .set_margin_fraction(egui::Vec2::ZERO)
         .include_x(-0.6)
         .include_x(n as f64 - 0.4)
         .include_y(0.0)
