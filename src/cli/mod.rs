@@ -17,7 +17,6 @@ pub mod gan;
 pub mod lines;
 pub mod optimal_d;
 pub mod output;
-pub mod reproduce;
 pub mod runner;
 pub mod vae;
 

@@ -5,6 +5,7 @@ pub mod gan;
 pub mod lines;
 pub mod optimal_d;
 pub mod pair;
+pub mod reproduce;
 pub mod rng;
 pub mod run;
 pub mod series;

@@ -107,6 +107,16 @@ impl Manifest {
 
 /// Reads and checks the manifest of the run in `dir`, which must be a run of `lab`.
 pub fn read_manifest(dir: &Path, lab: &str) -> Result<Manifest, RunError> {
+    let manifest = read_any_manifest(dir)?;
+    if manifest.lab != lab {
+        return Err(RunError::OtherLab { path: dir.join(MANIFEST), found: manifest.lab, expected: lab.to_owned() });
+    }
+    Ok(manifest)
+}
+
+/// Reads and checks the manifest of the run in `dir`, whichever lab saved it (the window
+/// opens a run in the lab its manifest names).
+pub fn read_any_manifest(dir: &Path) -> Result<Manifest, RunError> {
     let path = dir.join(MANIFEST);
     if !dir.is_dir() {
         return Err(RunError::file(dir, "not a folder (a saved run is a folder holding run.json)"));
@@ -141,11 +151,7 @@ pub fn read_manifest(dir: &Path, lab: &str) -> Result<Manifest, RunError> {
         }
         None => return Err(RunError::file(&path, "no \"version\" number")),
     }
-    let manifest: Manifest = serde_json::from_value(value).map_err(|e| RunError::file(&path, e))?;
-    if manifest.lab != lab {
-        return Err(RunError::OtherLab { path, found: manifest.lab, expected: lab.to_owned() });
-    }
-    Ok(manifest)
+    serde_json::from_value(value).map_err(|e| RunError::file(&path, e))
 }
 
 /// Reads the tensors of `dir/name`, naming the file when it is missing, truncated or not a

@@ -101,6 +101,25 @@ impl Series {
     }
 }
 
+/// Named curves as CSV, one row per stored point: `curve,step,value,averages` (`averages`:
+/// how many observations the point averages, as [`Series::stride`] says), after a header.
+/// Steps and values are written so that they read back to the same numbers.
+pub fn curves_csv(curves: &[(&str, &Series)]) -> String {
+    let mut out = String::from("curve,step,value,averages\n");
+    for (name, series) in curves {
+        // A name is a plain word here; quote it anyway if it ever holds a comma or quote.
+        let name = if name.contains([',', '"', '\n']) {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        } else {
+            (*name).to_owned()
+        };
+        for p in series.points() {
+            out.push_str(&format!("{name},{},{},{}\n", p[0], p[1], series.stride()));
+        }
+    }
+    out
+}
+
 impl Default for Series {
     fn default() -> Self {
         Self::new(Self::DEFAULT_CAPACITY)
@@ -164,6 +183,23 @@ pub fn chart_range(series: &[&Series], last_step: f64, include: &[f64], floor: O
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn curves_csv_has_a_row_per_point_that_reads_back_to_the_numbers() {
+        let mut a = super::Series::new(8);
+        a.push(0.0, 0.1);
+        a.push(1.0, 1.0 / 3.0);
+        let mut b = super::Series::new(8);
+        b.push(5.0, -2.5e-7);
+        let csv = super::curves_csv(&[("d_loss", &a), ("odd, name", &b)]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "curve,step,value,averages");
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[1], "d_loss,0,0.1,1");
+        let third: f64 = lines[2].split(',').nth(2).unwrap().parse().unwrap();
+        assert_eq!(third, 1.0 / 3.0, "bit for bit");
+        assert_eq!(lines[3], "\"odd, name\",5,-0.00000025,1");
+    }
+
     use super::*;
 
     #[test]

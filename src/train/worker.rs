@@ -168,15 +168,23 @@ impl<L: Lab> Worker<L> {
 
     /// Takes the newest snapshot and status if the worker is not writing them this instant;
     /// otherwise keeps the previous ones. Call once per frame.
+    ///
+    /// The status is read before the snapshot, and a status reporting a new save or open is
+    /// followed by a snapshot read that waits for the lock (held only to swap a pointer): the
+    /// trainer publishes an opened run's picture before the report, so a window that sees
+    /// [`FileReport::Opened`] always has that run's snapshot (or a newer one) with it.
     pub fn poll(&mut self) {
         self.flush();
-        if let Ok(latest) = self.shared.latest.try_lock() {
+        let mut new_file = false;
+        if let Ok(status) = self.shared.status.try_lock() {
+            new_file = status.file.as_ref().map(|(id, _)| id) != self.status.file.as_ref().map(|(id, _)| id);
+            self.status = status.clone();
+        }
+        let latest = if new_file { self.shared.latest.lock().ok() } else { self.shared.latest.try_lock().ok() };
+        if let Some(latest) = latest {
             if let Some(s) = latest.as_ref() {
                 self.snapshot = Some(Arc::clone(s));
             }
-        }
-        if let Ok(status) = self.shared.status.try_lock() {
-            self.status = status.clone();
         }
         if self.handle.as_ref().is_some_and(JoinHandle::is_finished) && self.status.error.is_none() {
             self.status.error = Some("the trainer thread stopped unexpectedly".to_owned());
@@ -391,7 +399,16 @@ impl<L: Lab> Loop<'_, L> {
                     Ok(Err(e)) => FileReport::Failed(format!("could not open the run: {e}")),
                     Err(_) => FileReport::Failed(format!("could not open {}: the trainer crashed", dir.display())),
                 };
+                let opened = matches!(report, FileReport::Opened(_));
                 self.report(report);
+                // The opened run's picture is published before the status that reports it, so
+                // that a window seeing the report also sees the picture (and the settings it
+                // was made with); see [`Worker::poll`].
+                if opened {
+                    self.dirty = true;
+                    self.last_publish = None;
+                    self.maybe_publish();
+                }
             }
             Control::Lab(c) => {
                 let lab = &mut self.lab;

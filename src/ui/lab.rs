@@ -15,14 +15,14 @@ use eframe::egui;
 use super::background::{waiting_ui, Pending, Polled};
 use super::controls::{name_the_control, rename_setting, SettingControl};
 use super::Tab;
-use crate::train::worker::{Control, Lab, Status, Worker};
+use crate::train::worker::{Control, FileReport, Lab, Status, Worker};
 use crate::train::TrainError;
 
 /// What the window needs of a trainer beyond [`Lab`]: how to build one from settings, and
 /// which settings a snapshot was made with.
 pub trait LabSettings: Lab + Sized {
     /// Every setting of the lab.
-    type Config: Clone + PartialEq + Default + Send + 'static;
+    type Config: Clone + PartialEq + Default + Send + serde::Serialize + serde::de::DeserializeOwned + 'static;
     /// How a refused setting's message names it, and the control the window shows for it
     /// (a table of `ui::controls`).
     const CONTROLS: &'static [SettingControl];
@@ -35,6 +35,20 @@ pub trait LabSettings: Lab + Sized {
     fn config_of(snapshot: &Self::Snapshot) -> &Self::Config;
     /// The command that changes the settings of a running trainer.
     fn set_config(config: Self::Config) -> Self::Command;
+
+    /// The lab's name in a saved run's manifest (and in exported file names).
+    const LAB: &'static str;
+
+    /// The curves a snapshot holds, by name, for Run ▸ Export curves as CSV.
+    fn curves(_snapshot: &Self::Snapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
+        Vec::new()
+    }
+
+    /// The `latent-lab …` command that trains `config` headless for `steps` steps (None: the
+    /// lab has no such command; an error: these settings cannot be given on a command line).
+    fn command(_config: &Self::Config, _steps: u64) -> Option<Result<String, String>> {
+        None
+    }
 }
 
 /// A trainer as it was built: the trainer, the settings it runs with, and why those are not
@@ -63,12 +77,26 @@ pub struct LabHandle<L: LabSettings> {
     seen_notice: u64,
     /// Paused because its tab was hidden; plays again when shown.
     resume_on_show: bool,
-    /// What the header says after such a pause, and since when (shown for [`RESUMED_NOTE_SECS`]).
-    resumed: Option<(String, std::time::Instant)>,
+    /// What the header says for a while (after a pause while hidden, a save, an open), and
+    /// since when (shown for [`NOTE_SECS`]).
+    note: Option<(String, &'static str, std::time::Instant)>,
+    /// The last save or open report seen.
+    seen_file: u64,
+    /// How the note names a run being opened ("Ring of 8 … (ready-made)"), until it opens.
+    opening: Option<String>,
 }
 
-/// How long the header says that a lab resumed after a pause while its tab was hidden.
-pub const RESUMED_NOTE_SECS: f32 = 12.0;
+/// How long the header says that a lab resumed after a pause while its tab was hidden, or
+/// that a run was saved or opened.
+pub const NOTE_SECS: f32 = 12.0;
+
+const RESUMED_TIP: &str = "A lab pauses while another tab is shown, so that the lab on screen has the processor, \
+                           and goes on when you come back.";
+const SAVED_TIP: &str = "The folder holds the settings, every model's weights, the optimisers' state and the \
+                         curves: Run ▸ Open run… (Ctrl+O) brings it back, and `latent-lab train … --resume` \
+                         goes on with it headless.";
+const OPENED_TIP: &str = "The lab shows the saved run as it was; Play trains on from its step, optimiser \
+                          moments included.";
 
 impl<L: LabSettings> LabHandle<L> {
     /// Builds the trainer for `config` on a background thread (loading its data there) and
@@ -97,7 +125,9 @@ impl<L: LabSettings> LabHandle<L> {
             message: None,
             seen_notice: 0,
             resume_on_show: false,
-            resumed: None,
+            note: None,
+            seen_file: 0,
+            opening: None,
         };
         match Pending::spawn(ctx, &format!("{name}-build"), loading, build) {
             Ok(pending) => handle.stage = Stage::Building(pending, VecDeque::new()),
@@ -226,6 +256,53 @@ impl<L: LabSettings> LabHandle<L> {
                 }
             }
         }
+        if let Some((id, report)) = worker.status().file.clone() {
+            if id > self.seen_file {
+                self.seen_file = id;
+                let now = std::time::Instant::now();
+                match report {
+                    FileReport::Saved(path) => {
+                        self.note = Some((format!("Saved the run to {}", path.display()), SAVED_TIP, now));
+                    }
+                    FileReport::Opened(path) => {
+                        // The trainer published the opened run's picture before this report
+                        // (see `Worker::poll`): the side panel takes its settings.
+                        if let Some(s) = worker.snapshot() {
+                            self.config = L::config_of(s).clone();
+                        }
+                        self.resume_on_show = false;
+                        let name = self.opening.take().unwrap_or_else(|| path.display().to_string());
+                        let text =
+                            format!("Opened {name} at step {}: press Play to go on training.", worker.status().steps);
+                        self.note = Some((text, OPENED_TIP, now));
+                    }
+                    FileReport::Failed(text) => {
+                        self.opening = None;
+                        self.message = Some(text);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Saves the run as the folder `dest` (in the background; the header says where it went,
+    /// or a message says why not). Training goes on.
+    pub fn save_run(&mut self, dest: std::path::PathBuf) {
+        self.send(Control::Save(dest));
+    }
+
+    /// Replaces the run by the one saved in `dir`, paused, and the side panel by its
+    /// settings; `name` is how the header names it once open. A folder that does not open
+    /// leaves the run as it was, and a message says why.
+    pub fn open_run(&mut self, dir: std::path::PathBuf, name: String) {
+        self.opening = Some(name);
+        self.note = None;
+        self.send(Control::Open(dir));
+    }
+
+    /// The settings as JSON (for the remembered settings).
+    pub fn config_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.config).unwrap_or(serde_json::Value::Null)
     }
 
     /// Sends `new` settings if they differ from those shown and pass validation; otherwise
@@ -252,7 +329,7 @@ impl<L: LabSettings> LabHandle<L> {
         } else if visible && std::mem::take(&mut self.resume_on_show) {
             self.send(Control::Play);
             let text = format!("Resumed at step {}: training paused while its tab was hidden.", self.status().steps);
-            self.resumed = Some((text, std::time::Instant::now()));
+            self.note = Some((text, RESUMED_TIP, std::time::Instant::now()));
         }
     }
 
@@ -261,12 +338,10 @@ impl<L: LabSettings> LabHandle<L> {
         self.resume_on_show
     }
 
-    /// The header's note after a pause while hidden, for [`RESUMED_NOTE_SECS`] after it.
-    pub fn resumed_note(&self) -> Option<&str> {
-        self.resumed
-            .as_ref()
-            .filter(|(_, at)| at.elapsed().as_secs_f32() < RESUMED_NOTE_SECS)
-            .map(|(text, _)| text.as_str())
+    /// The header's note after a pause while hidden, a save or an open, for [`NOTE_SECS`]
+    /// after it.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_ref().filter(|(_, _, at)| at.elapsed().as_secs_f32() < NOTE_SECS).map(|(text, _, _)| text.as_str())
     }
 
     /// Starts training if it is paused.
@@ -279,7 +354,7 @@ impl<L: LabSettings> LabHandle<L> {
     /// Plays if paused, pauses if playing.
     pub fn toggle_play(&mut self) {
         let command = if self.playing() { Control::Pause } else { Control::Play };
-        self.resumed = None;
+        self.note = None;
         self.send(command);
     }
 
@@ -293,7 +368,7 @@ impl<L: LabSettings> LabHandle<L> {
             self.toggle_play();
         }
         if r {
-            self.resumed = None;
+            self.note = None;
             self.send(Control::Reset);
         }
     }
@@ -310,11 +385,8 @@ impl<L: LabSettings> LabHandle<L> {
         if ui.add_enabled(self.error().is_none(), egui::Button::new(label)).on_hover_text(tip).clicked() {
             self.toggle_play();
         }
-        if let Some(note) = self.resumed_note() {
-            ui.colored_label(super::theme::palette(ui).warning, note).on_hover_text(
-                "A lab pauses while another tab is shown, so that the lab on screen has the processor, \
-                 and goes on when you come back.",
-            );
+        if let Some((note, tip, _)) = self.note.as_ref().filter(|(_, _, at)| at.elapsed().as_secs_f32() < NOTE_SECS) {
+            ui.colored_label(super::theme::palette(ui).warning, note).on_hover_text(*tip);
             ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
         }
     }
@@ -395,6 +467,20 @@ pub trait LabView: Any {
     fn on_hide(&mut self);
     /// Whether the lab is paused only because its tab is hidden (its tab button says so).
     fn paused_while_hidden(&self) -> bool;
+    /// What the Run menu offers for this lab (its run's name, curves, command line).
+    fn offer(&self) -> super::files::Offer;
+    /// The lab's name in a saved run's manifest.
+    fn run_lab(&self) -> &'static str;
+    /// Saves the run as the folder `dest` (in the background).
+    fn save_run(&mut self, dest: std::path::PathBuf);
+    /// Opens the run saved in `dir` (in the background); `name` is how the header names it.
+    fn open_run(&mut self, dir: std::path::PathBuf, name: String);
+    /// The settings the side panel shows, as JSON (remembered between sessions).
+    fn settings_json(&self) -> serde_json::Value;
+    /// What dropping `paths` on the lab would do (Ok) or why it is refused (Err).
+    fn drop_plan(&self, paths: &[std::path::PathBuf]) -> Result<String, String>;
+    /// Uses the dropped `paths` (call only when [`Self::drop_plan`] is Ok).
+    fn drop_files(&mut self, paths: &[std::path::PathBuf]);
 }
 
 /// A lab's panels over its trainer thread. Implementing it makes the view a [`LabView`], and
@@ -462,6 +548,18 @@ pub trait TrainerView: 'static {
     fn loading(&self) -> Option<&str> {
         self.handle().loading()
     }
+
+    /// What dropping `paths` on the lab would do (Ok: said in the overlay) or why it is
+    /// refused (Err). A saved run's folder is handled by the window before the lab is asked.
+    fn drop_plan(&self, paths: &[std::path::PathBuf]) -> Result<String, String> {
+        let _ = paths;
+        Err(format!("The {} lab takes no files; drop a saved run's folder to open it.", Self::TITLE))
+    }
+
+    /// Uses the dropped `paths` (only called when [`Self::drop_plan`] is Ok).
+    fn drop_files(&mut self, paths: &[std::path::PathBuf]) {
+        let _ = paths;
+    }
 }
 
 impl<V: TrainerView> LabView for V {
@@ -506,6 +604,43 @@ impl<V: TrainerView> LabView for V {
 
     fn paused_while_hidden(&self) -> bool {
         self.handle().paused_while_hidden()
+    }
+
+    fn offer(&self) -> super::files::Offer {
+        let steps = self.handle().status().steps;
+        let snapshot = self.snapshot();
+        let curves = snapshot.map(|s| V::Trainer::curves(s)).filter(|c| !c.is_empty());
+        super::files::Offer {
+            run_lab: V::Trainer::LAB,
+            title: V::TITLE,
+            stem: format!("{}-step-{steps}", V::Trainer::LAB),
+            curves_csv: curves.map(|c| crate::train::series::curves_csv(&c)),
+            command: V::Trainer::command(self.config(), steps.max(1)),
+        }
+    }
+
+    fn run_lab(&self) -> &'static str {
+        V::Trainer::LAB
+    }
+
+    fn save_run(&mut self, dest: std::path::PathBuf) {
+        self.handle_mut().save_run(dest);
+    }
+
+    fn open_run(&mut self, dir: std::path::PathBuf, name: String) {
+        self.handle_mut().open_run(dir, name);
+    }
+
+    fn settings_json(&self) -> serde_json::Value {
+        self.handle().config_json()
+    }
+
+    fn drop_plan(&self, paths: &[std::path::PathBuf]) -> Result<String, String> {
+        TrainerView::drop_plan(self, paths)
+    }
+
+    fn drop_files(&mut self, paths: &[std::path::PathBuf]) {
+        TrainerView::drop_files(self, paths);
     }
 }
 

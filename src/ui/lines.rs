@@ -39,6 +39,12 @@ impl LabSettings for LinesTrainer {
     fn set_config(config: LinesConfig) -> LinesCommand {
         LinesCommand::SetConfig(Box::new(config))
     }
+
+    const LAB: &'static str = crate::train::lines::LAB;
+
+    fn curves(s: &LinesSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
+        vec![("race_theta_gan", &s.race.theta_gan), ("race_theta_wgan", &s.race.theta_wgan)]
+    }
 }
 
 /// The JS vs W1 lab.
@@ -123,7 +129,12 @@ impl LinesView {
     /// Starts the lab (its trainer is built on a background thread); its estimators train
     /// once Play is pressed, like every lab's.
     pub fn new(ctx: &egui::Context) -> Self {
-        let lab = LabHandle::start(ctx, "lines-trainer", LinesConfig::default(), "Starting the trainer".to_owned());
+        Self::with_config(ctx, LinesConfig::default())
+    }
+
+    /// Starts the lab with `config` (the defaults, with a message, if it cannot be built).
+    pub fn with_config(ctx: &egui::Context, config: LinesConfig) -> Self {
+        let lab = LabHandle::start(ctx, "lines-trainer", config, "Starting the trainer".to_owned());
         Self { lab, racing: false }
     }
 

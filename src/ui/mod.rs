@@ -2,6 +2,7 @@
 
 pub mod background;
 pub mod controls;
+pub mod files;
 pub mod frame_stats;
 pub mod gan;
 pub mod help;
@@ -9,6 +10,7 @@ pub mod images;
 pub mod lab;
 pub mod lines;
 pub mod optimal_d;
+pub mod remember;
 pub mod theme;
 pub mod vae;
 pub mod widgets;
@@ -59,6 +61,10 @@ pub struct App {
     pub frame_stats: frame_stats::FrameStats,
     /// eframe's CPU time for the previous frame, handed over by the eframe wrapper.
     prev_frame_cpu: Option<f32>,
+    /// The Run menu: saved runs, ready-made states, export, dropped files.
+    pub files: files::Files,
+    /// The context (to read the theme when eframe asks for the settings to remember).
+    ctx: Option<egui::Context>,
 }
 
 /// How the window starts (from the command line).
@@ -94,33 +100,76 @@ impl App {
     /// Nothing slow happens here: each lab builds its trainer (and loads its data) on a
     /// background thread and shows what it is loading until then.
     pub fn new(ctx: &egui::Context) -> Self {
+        Self::remembering(ctx, remember::Remembered::default())
+    }
+
+    /// Builds the app with the remembered settings: each lab starts with its own, the tab
+    /// and the theme are those of last time, and a notice says what could not be read.
+    pub fn remembering(ctx: &egui::Context, mut remembered: remember::Remembered) -> Self {
         install_fonts(ctx);
         // The labs, in the order of their tab buttons; a new lab is one more line here.
+        let gan = remembered.config(crate::train::gan::LAB, "GAN");
+        let vae = remembered.config("ae-vae", "AE vs VAE");
+        let optimal_d = remembered.config(crate::train::optimal_d::LAB, "Optimal discriminator");
+        let lines = remembered.config(crate::train::lines::LAB, "JS vs W1");
         let labs: Vec<Box<dyn LabView>> = vec![
-            Box::new(gan::GanView::new(ctx)),
-            Box::new(vae::VaeView::new(ctx)),
-            Box::new(optimal_d::OptimalDView::new(ctx)),
-            Box::new(lines::LinesView::new(ctx)),
+            Box::new(gan::GanView::with_config(ctx, gan)),
+            Box::new(vae::VaeView::with_config(ctx, vae)),
+            Box::new(optimal_d::OptimalDView::with_config(ctx, optimal_d)),
+            Box::new(lines::LinesView::with_config(ctx, lines)),
         ];
-        let mut app =
-            Self { tab: Tab::Gan, labs, frame_stats: frame_stats::FrameStats::default(), prev_frame_cpu: None };
+        let mut app = Self {
+            tab: Tab::Gan,
+            labs,
+            frame_stats: frame_stats::FrameStats::default(),
+            prev_frame_cpu: None,
+            files: files::Files::default(),
+            ctx: Some(ctx.clone()),
+        };
+        if let Some(theme) = remembered.theme {
+            ctx.set_theme(theme);
+        }
+        if !remembered.notices.is_empty() {
+            app.files.fail(remembered.notices.join("\n"));
+        }
         if let Some(lab) = app.shown_mut() {
             lab.on_show();
         }
+        if let Some(tab) = remembered.tab {
+            app.show_tab(tab);
+        }
         app
+    }
+
+    /// The settings to remember: the tab, the theme and every lab's settings (see
+    /// [`remember`]).
+    pub fn remembered(&self, ctx: &egui::Context) -> String {
+        let theme = ctx.options(|o| o.theme_preference);
+        remember::write(self.tab, theme, self.labs.iter().map(|lab| (lab.run_lab(), lab.settings_json())))
     }
 
     /// Builds the app as `options` ask: the first tab, training started, frame times
     /// written to a file (an unwritable file is an error).
     pub fn with_options(ctx: &egui::Context, options: &AppOptions) -> anyhow::Result<Self> {
-        let mut app = Self::new(ctx);
+        Self::with_options_remembering(ctx, options, remember::Remembered::default())
+    }
+
+    /// [`Self::with_options`], starting from the remembered settings (the options win: a
+    /// `--tab` given on the command line is the tab shown).
+    pub fn with_options_remembering(
+        ctx: &egui::Context,
+        options: &AppOptions,
+        remembered: remember::Remembered,
+    ) -> anyhow::Result<Self> {
+        let remembered_tab = remembered.tab;
+        let mut app = Self::remembering(ctx, remembered);
         if let Some(path) = &options.frame_stats {
             app.frame_stats
                 .write_to(path)
                 .map_err(|e| anyhow::anyhow!("cannot write frame stats to {}: {e}", path.display()))?;
         }
         app.frame_stats.visible = options.show_frame_stats || options.frame_stats.is_some();
-        app.show_tab(options.tab.unwrap_or(Tab::Gan));
+        app.show_tab(options.tab.or(remembered_tab).unwrap_or(Tab::Gan));
         if options.play {
             app.play_shown();
         }
@@ -203,10 +252,30 @@ impl App {
         for lab in &mut self.labs {
             lab.poll();
         }
+        let ctx = ui.ctx().clone();
+        self.files.begin_frame(&ctx);
+        self.file_shortcuts(&ctx);
         let mut chosen = None;
         egui::Panel::top("tabs").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Latent Lab");
+                ui.separator();
+                let files = &mut self.files;
+                let shown = self.labs.iter().find(|lab| lab.tab() == self.tab);
+                ui.menu_button("Run", |ui| {
+                    if let Some(lab) = shown {
+                        files.menu_ui(ui, &lab.offer());
+                    }
+                })
+                .response
+                .on_hover_text("Save or open a run (Ctrl+S, Ctrl+O), ready-made states, export a picture or the curves, the command line.");
+                if let Some(what) = self.files.busy() {
+                    ui.spinner();
+                    ui.weak(format!("{what} …"));
+                } else if let Some(notice) = self.files.notice() {
+                    ui.weak(notice);
+                    ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
+                }
                 ui.separator();
                 for lab in &self.labs {
                     let button = ui.add(egui::Button::selectable(self.tab == lab.tab(), lab.title()));
@@ -241,6 +310,92 @@ impl App {
         if let Some(lab) = self.shown_mut() {
             lab.ui(ui);
         }
+        self.drops(&ctx);
+        match self.files.dialogs_ui(&ctx) {
+            Some(files::Ask::Save(dest)) => {
+                if let Some(lab) = self.shown_mut() {
+                    lab.save_run(dest);
+                }
+            }
+            Some(files::Ask::Open(dir, lab_name, name)) => self.open_in_its_lab(dir, &lab_name, name),
+            None => {}
+        }
+    }
+
+    /// Ctrl+S saves the shown lab's run, Ctrl+O opens one (unless a text field has the keys).
+    fn file_shortcuts(&mut self, ctx: &egui::Context) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        let save = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
+        let open = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
+        let (save, open) = ctx.input_mut(|i| (i.consume_shortcut(&save), i.consume_shortcut(&open)));
+        if save {
+            if let Some(offer) = self.shown().map(LabView::offer) {
+                self.files.ask_save(&offer);
+            }
+        }
+        if open {
+            self.files.ask_open();
+        }
+    }
+
+    /// Opens the run saved in `dir` in the lab called `lab` in its manifest, showing that lab.
+    fn open_in_its_lab(&mut self, dir: std::path::PathBuf, lab: &str, name: String) {
+        match self.labs.iter().find(|l| l.run_lab() == lab).map(|l| l.tab()) {
+            Some(tab) => {
+                self.show_tab(tab);
+                if let Some(view) = self.shown_mut() {
+                    view.open_run(dir, name);
+                }
+            }
+            None => self.files.fail(format!(
+                "{}: saved by the \"{lab}\" lab, which this version of Latent Lab does not have",
+                dir.join(crate::train::run::MANIFEST).display()
+            )),
+        }
+    }
+
+    /// What a drop of `paths` would do: a saved run's folder opens in its lab; anything else
+    /// is the shown lab's to take or refuse.
+    fn drop_plan(&self, paths: &[std::path::PathBuf]) -> Result<String, String> {
+        if let Some(dir) = files::dropped_run(paths) {
+            return Ok(format!("Open the saved run {}", dir.display()));
+        }
+        match self.shown() {
+            Some(lab) => lab.drop_plan(paths),
+            None => Err("no lab is shown".to_owned()),
+        }
+    }
+
+    /// Files hovering over the window get an overlay saying what a drop would do; dropped
+    /// files are used, or refused with a message.
+    fn drops(&mut self, ctx: &egui::Context) {
+        let (hovered, dropped) = ctx.input(|i| {
+            let hovered: Vec<_> = i.raw.hovered_files.iter().filter_map(|f| f.path.clone()).collect();
+            let dropped: Vec<_> = i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect();
+            (hovered, dropped)
+        });
+        if !hovered.is_empty() {
+            files::drop_overlay(ctx, &self.drop_plan(&hovered));
+        }
+        if dropped.is_empty() {
+            return;
+        }
+        match self.drop_plan(&dropped) {
+            Ok(_) => match files::dropped_run(&dropped) {
+                Some(dir) => {
+                    let dir = dir.to_path_buf();
+                    self.files.open(ctx, dir);
+                }
+                None => {
+                    if let Some(lab) = self.shown_mut() {
+                        lab.drop_files(&dropped);
+                    }
+                }
+            },
+            Err(why) => self.files.fail(why),
+        }
     }
 }
 
@@ -249,7 +404,36 @@ impl eframe::App for App {
         self.prev_frame_cpu = frame.info().cpu_usage;
         App::ui(self, ui);
     }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Some(ctx) = &self.ctx {
+            storage.set_string(remember::KEY, self.remembered(ctx));
+        }
+    }
 }
+
+/// The remembered settings eframe's storage holds, read back; a storage file that exists but
+/// gave nothing (eframe drops a file it cannot parse) is reported, and kept beside it as
+/// `app.ron.unreadable` so that nothing is lost.
+fn read_remembered(storage: Option<&dyn eframe::Storage>) -> remember::Remembered {
+    let text = storage.and_then(|s| s.get_string(remember::KEY));
+    let mut remembered = remember::Remembered::parse(text.as_deref());
+    if text.is_none() {
+        if let Some(file) = eframe::storage_dir(APP_ID).map(|d| d.join("app.ron")).filter(|f| f.is_file()) {
+            let kept = file.with_file_name("app.ron.unreadable");
+            let copied = std::fs::copy(&file, &kept).is_ok();
+            remembered.notices.push(format!(
+                "The remembered settings in {} could not be read; the defaults are used{}.",
+                file.display(),
+                if copied { format!(" (the file is kept as {})", kept.display()) } else { String::new() }
+            ));
+        }
+    }
+    remembered
+}
+
+/// The name eframe keeps the remembered settings under (~/.local/share/latentlab on Linux).
+const APP_ID: &str = "Latent Lab";
 
 /// The smallest inner size of the window (points): every lab has been checked at it.
 pub const MIN_WINDOW_SIZE: [f32; 2] = [1024.0, 700.0];
@@ -264,9 +448,14 @@ pub fn run_app(app_options: AppOptions) -> anyhow::Result<()> {
         ..Default::default()
     };
     eframe::run_native(
-        "Latent Lab",
+        APP_ID,
         options,
-        Box::new(move |cc| Ok(Box::new(App::with_options(&cc.egui_ctx, &app_options).map_err(|e| e.to_string())?))),
+        Box::new(move |cc| {
+            let remembered = read_remembered(cc.storage);
+            let app =
+                App::with_options_remembering(&cc.egui_ctx, &app_options, remembered).map_err(|e| e.to_string())?;
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }

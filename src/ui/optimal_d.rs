@@ -40,6 +40,17 @@ impl LabSettings for OptimalDTrainer {
     fn set_config(config: OptimalDConfig) -> OptimalDCommand {
         OptimalDCommand::SetConfig(Box::new(config))
     }
+
+    const LAB: &'static str = crate::train::optimal_d::LAB;
+
+    fn curves(s: &OptimalDSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
+        let h = &s.history;
+        vec![("max_gap", &h.max_gap), ("v_d_g", &h.v_d_g), ("c_g", &h.c_g), ("jsd", &h.jsd)]
+    }
+
+    fn command(config: &OptimalDConfig, steps: u64) -> Option<Result<String, String>> {
+        Some(Ok(crate::train::reproduce::optimal_d_command(config, steps)))
+    }
 }
 
 /// The optimal-discriminator lab.
@@ -88,8 +99,12 @@ impl TrainerView for OptimalDView {
 impl OptimalDView {
     /// Starts the lab with the default settings (its trainer is built on a background thread).
     pub fn new(ctx: &egui::Context) -> Self {
-        let lab =
-            LabHandle::start(ctx, "optimal-d-trainer", OptimalDConfig::default(), "Starting the trainer".to_owned());
+        Self::with_config(ctx, OptimalDConfig::default())
+    }
+
+    /// Starts the lab with `config` (the defaults, with a message, if it cannot be built).
+    pub fn with_config(ctx: &egui::Context, config: OptimalDConfig) -> Self {
+        let lab = LabHandle::start(ctx, "optimal-d-trainer", config, "Starting the trainer".to_owned());
         Self { lab, dragging: None, handles: Vec::new() }
     }
 

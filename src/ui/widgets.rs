@@ -86,6 +86,10 @@ pub struct FileBrowser {
     path_text: String,
     entries: Vec<(String, bool)>,
     listed: Option<PathBuf>,
+    /// Saving: the name typed for the new file or folder (None: opening).
+    save_name: Option<String>,
+    /// Saved runs among the listed folders (they end in " (saved run)"; a click opens one).
+    runs: Vec<String>,
 }
 
 impl FileBrowser {
@@ -94,6 +98,19 @@ impl FileBrowser {
         self.open = true;
         self.dir = dir.to_path_buf();
         self.listed = None;
+        self.save_name = None;
+    }
+
+    /// Opens the browser in `dir` to save under a name (`name` suggested); [`Self::show`]
+    /// then returns the folder shown joined with the name typed, when the user presses Save.
+    pub fn save_in(&mut self, dir: &Path, name: &str) {
+        self.open_in(dir);
+        self.save_name = Some(name.to_owned());
+    }
+
+    /// The folder shown.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     fn refresh(&mut self, accept: &dyn Fn(&str) -> bool) {
@@ -101,12 +118,16 @@ impl FileBrowser {
             return;
         }
         self.entries.clear();
+        self.runs.clear();
         if let Ok(read) = std::fs::read_dir(&self.dir) {
             for entry in read.flatten() {
                 let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if name.starts_with('.') {
                     continue;
+                }
+                if is_dir && entry.path().join(crate::train::run::MANIFEST).is_file() {
+                    self.runs.push(name.clone());
                 }
                 if is_dir || accept(&name.to_ascii_lowercase()) {
                     self.entries.push((name, is_dir));
@@ -144,12 +165,25 @@ impl FileBrowser {
                     }
                 }
                 for (name, is_dir) in &self.entries {
+                    let run = self.runs.contains(name);
                     // Folders end in "/" (an icon would need a glyph the bundled fonts lack).
-                    let label = if *is_dir { format!("{name}/") } else { name.clone() };
+                    let label = match (*is_dir, run) {
+                        (true, true) => format!("{name}/ (saved run)"),
+                        (true, false) => format!("{name}/"),
+                        _ => name.clone(),
+                    };
                     if ui.selectable_label(false, label).clicked() {
                         let path = self.dir.join(name);
-                        if *is_dir {
+                        if run && pick_folder && self.save_name.is_none() {
+                            // Opening a run: its folder is the choice.
+                            chosen = Some(path);
+                        } else if run && self.save_name.is_some() {
+                            // Saving over an earlier run: its name is typed for you.
+                            self.save_name = Some(name.clone());
+                        } else if *is_dir {
                             go_to = Some(path);
+                        } else if let Some(save) = &mut self.save_name {
+                            save.clone_from(name);
                         } else {
                             self.path_text = path.display().to_string();
                         }
@@ -159,10 +193,32 @@ impl FileBrowser {
                     ui.weak(format!("(no folders or {what} here)"));
                 }
             });
+            if let Some(save) = &mut self.save_name {
+                ui.horizontal(|ui| {
+                    let label = ui.label("Name:");
+                    ui.add(egui::TextEdit::singleline(save).desired_width(300.0)).labelled_by(label.id);
+                });
+                let name = save.trim().to_owned();
+                ui.horizontal(|ui| {
+                    let ok = !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
+                    if ui.add_enabled(ok, egui::Button::new("Save")).clicked() {
+                        chosen = Some(self.dir.join(&name));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        self.open = false;
+                    }
+                });
+                return;
+            }
             if pick_folder {
-                if ui.button("Use this folder").clicked() {
-                    chosen = Some(self.dir.clone());
-                }
+                ui.horizontal(|ui| {
+                    if ui.button("Use this folder").clicked() {
+                        chosen = Some(self.dir.clone());
+                    }
+                    if ui.button("Cancel").clicked() {
+                        self.open = false;
+                    }
+                });
                 return;
             }
             ui.horizontal(|ui| {

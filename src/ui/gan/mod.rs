@@ -127,6 +127,27 @@ impl LabSettings for GanTrainer {
     fn set_config(config: GanConfig) -> GanCommand {
         GanCommand::SetConfig(Box::new(config))
     }
+
+    const LAB: &'static str = crate::train::gan::LAB;
+
+    fn curves(s: &GanSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
+        let h = &s.history;
+        vec![
+            ("d_loss", &h.d_loss),
+            ("g_loss", &h.g_loss),
+            ("d_real", &h.d_real),
+            ("d_fake", &h.d_fake),
+            ("grad_norm", &h.grad_norm),
+            ("js_grid", &h.js_grid),
+            ("js_from_d", &h.js_from_d),
+            ("modes_covered", &h.modes_covered),
+            ("high_quality", &h.high_quality),
+        ]
+    }
+
+    fn command(config: &GanConfig, steps: u64) -> Option<Result<String, String>> {
+        Some(crate::train::reproduce::gan_command(config, steps))
+    }
 }
 
 /// A CSV file of points being read on a background thread.
@@ -164,6 +185,28 @@ impl TrainerView for GanView {
 
     fn handle_mut(&mut self) -> &mut LabHandle<GanTrainer> {
         &mut self.lab
+    }
+
+    fn drop_plan(&self, paths: &[std::path::PathBuf]) -> Result<String, String> {
+        let name = |p: &std::path::Path| {
+            p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+        };
+        match paths {
+            [one] if one.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) && !one.is_dir() => {
+                Ok(format!("Drop to train the GAN on the points in {}", name(one)))
+            }
+            [one] => Err(format!(
+                "The GAN lab takes a CSV file of 2-D points (x,y per row) or a saved run's folder; {} is neither.",
+                name(one)
+            )),
+            _ => Err(format!("The GAN lab takes one CSV file at a time, not {}.", paths.len())),
+        }
+    }
+
+    fn drop_files(&mut self, paths: &[std::path::PathBuf]) {
+        if let [one] = paths {
+            self.load_csv(one);
+        }
     }
 
     fn draw(&mut self, ui: &mut egui::Ui) {

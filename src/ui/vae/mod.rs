@@ -108,6 +108,25 @@ impl LabSettings for VaeTrainer {
     fn set_config(config: VaeConfig) -> VaeCommand {
         VaeCommand::SetConfig(Box::new(config))
     }
+
+    // The name the AE vs VAE lab's saved runs will carry (issue 12: not yet saveable).
+    const LAB: &'static str = "ae-vae";
+
+    fn curves(s: &VaeSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
+        let h = &s.history;
+        vec![
+            ("vae_train_recon", &h.train_recon),
+            ("vae_train_kl", &h.train_kl),
+            ("vae_train_neg_elbo", &h.train_neg_elbo),
+            ("ae_train_recon", &h.ae_train_recon),
+            ("vae_test_recon", &h.test_recon),
+            ("vae_test_kl", &h.test_kl),
+            ("vae_test_neg_elbo", &h.test_neg_elbo),
+            ("ae_test_recon", &h.ae_test_recon),
+            ("vae_test_neg_log_px_estimate", &h.test_neg_log_px),
+            ("vae_gap_estimate", &h.gap),
+        ]
+    }
 }
 
 /// The AE vs VAE lab.
@@ -182,6 +201,16 @@ impl TrainerView for VaeView {
         &mut self.lab
     }
 
+    fn drop_plan(&self, paths: &[std::path::PathBuf]) -> Result<String, String> {
+        idx_folder_of(paths).map(|dir| format!("Drop to train on the IDX images in {}", dir.display()))
+    }
+
+    fn drop_files(&mut self, paths: &[std::path::PathBuf]) {
+        if let Ok(dir) = idx_folder_of(paths) {
+            self.choose_idx_folder(dir);
+        }
+    }
+
     fn draw(&mut self, ui: &mut egui::Ui) {
         self.layout = Layout::default();
         // Side panels sized from the window, so the middle keeps at least half of it; they can
@@ -233,6 +262,41 @@ impl TrainerView for VaeView {
             self.choose_idx_folder(dir);
         }
         self.lab.message_ui(ui.ctx(), "vae-message");
+    }
+}
+
+/// The folder of MNIST-format IDX files that dropping `paths` names: one folder, or IDX files
+/// (names holding "-ubyte" or ".idx") that all lie in one folder; or why the drop is refused.
+fn idx_folder_of(paths: &[std::path::PathBuf]) -> Result<std::path::PathBuf, String> {
+    let refused =
+        "The AE vs VAE lab takes a folder of MNIST-format IDX files (or those files), or a saved run's folder";
+    let is_idx = |p: &std::path::Path| {
+        p.file_name().is_some_and(|n| {
+            let n = n.to_string_lossy().to_ascii_lowercase();
+            n.contains("-ubyte") || n.contains(".idx")
+        })
+    };
+    match paths {
+        [one] if one.is_dir() => Ok(one.clone()),
+        [] => Err(format!("{refused}.")),
+        files => {
+            let parent = files[0].parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+            if files.iter().all(|p| is_idx(p) && p.parent() == Some(parent.as_path())) {
+                Ok(parent)
+            } else {
+                let names: Vec<String> = files
+                    .iter()
+                    .filter(|p| !is_idx(p))
+                    .filter_map(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .collect();
+                if names.is_empty() {
+                    Err(format!("{refused}; these files lie in different folders."))
+                } else {
+                    Err(format!("{refused}; {} is not one.", names.join(", ")))
+                }
+            }
+        }
     }
 }
 
