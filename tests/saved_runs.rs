@@ -401,3 +401,54 @@ mod ae_vae {
         assert!(!d.join("x").exists(), "a refused resume writes nothing");
     }
 }
+
+/// Issue 12, headless: `lines --race` writes its saved run, and `--race --resume DIR --steps M`
+/// from a race saved at step N ends exactly where a race run straight to M does: both θs at
+/// every step (race.csv), every network and optimiser, the state and the summary, bit for bit.
+#[test]
+fn a_resumed_headless_race_equals_one_raced_straight_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let race = |extra: &[&str], out: &str| {
+        let path = d.join(out);
+        let args: Vec<&str> = ["lines", "--race", "--quiet"].iter().chain(extra).copied().collect();
+        let o = latent_lab(&args, &path);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        path
+    };
+    for constraint in ["gp", "sn"] {
+        let settings = ["--constraint", constraint, "--seed", "4", "--theta0", "1.5"];
+        let with = |steps: &'static str| -> Vec<&str> { settings.iter().copied().chain(["--steps", steps]).collect() };
+        let straight = race(&with("120"), &format!("{constraint}-straight"));
+        let half = race(&with("50"), &format!("{constraint}-half"));
+        let half_arg = half.to_str().unwrap();
+        let resumed = race(&["--resume", half_arg, "--steps", "120"], &format!("{constraint}-resumed"));
+        for file in
+            ["race.csv", "weights.safetensors", "optimizers.safetensors", "state.json", "run.json", "summary.json"]
+        {
+            let (a, b) = (std::fs::read(straight.join(file)).unwrap(), std::fs::read(resumed.join(file)).unwrap());
+            assert!(a == b, "{constraint}: {file} differs between the straight and the resumed race");
+        }
+        let log = std::fs::read_to_string(resumed.join("race.csv")).unwrap();
+        assert_eq!(log.lines().count(), 1 + 121, "the header, θ0 and every step");
+        let opened = latent_lab::train::lines::LinesTrainer::open_run(&resumed).unwrap();
+        assert_eq!(opened.race_steps(), 120);
+    }
+    let half = d.join("gp-half");
+    let half_arg = half.to_str().unwrap();
+    let o = latent_lab(&["lines", "--race", "--resume", half_arg, "--lr-theta", "0.1"], &d.join("x"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("'--resume <DIR>' cannot be used with"));
+    let o = latent_lab(&["lines", "--resume", half_arg], &d.join("x"));
+    assert_eq!(o.status.code(), Some(2), "--resume goes on with a race");
+    let o = latent_lab(&["lines", "--race", "--resume", half_arg, "--steps", "50"], &d.join("x"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--steps 50 does not go beyond the resumed run's step 50"));
+    let straight = d.join("gp-straight");
+    let o = latent_lab(&["lines", "--race", "--resume", straight.to_str().unwrap(), "--steps", "125"], &d.join("on"));
+    assert!(o.status.success(), "a finished race goes on");
+    let gan = d.join("gan");
+    assert!(latent_lab(&["train", "gan", "--steps", "5", "--quiet"], &gan).status.success());
+    let o = latent_lab(&["lines", "--race", "--resume", gan.to_str().unwrap()], &d.join("y"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("saved by the gan lab, not the js-w1 lab"));
+    assert!(!d.join("y").exists(), "a refused resume writes nothing");
+}
