@@ -250,7 +250,9 @@ mod ae_vae {
         let gan = latent_lab::train::gan::GanTrainer::new(latent_lab::train::gan::GanConfig::default()).unwrap();
         let gan = gan.save_run(&dir.path().join("gan")).unwrap();
 
-        let cases: Vec<(&str, Box<dyn FnOnce(&Path)>, &[&str])> = vec![
+        /// What is wrong, how the folder is damaged, what the message must say.
+        type Case<'a> = (&'a str, Box<dyn FnOnce(&Path) + 'a>, &'a [&'a str]);
+        let cases: Vec<Case> = vec![
             (
                 "another lab's run",
                 Box::new(|d: &Path| std::fs::copy(gan.join("run.json"), d.join("run.json")).map(drop).unwrap()),
