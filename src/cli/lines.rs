@@ -2,7 +2,8 @@
 //! discriminator and the critic train against the lines (0, Y) and (θ, Y) and `summary.json`
 //! holds the closed forms, the learned estimates and their gradients in θ (no log: the
 //! estimates are printed every 500 steps). With `--race`, θ descends under each objective,
-//! `race.csv` logs both θs at every step and `summary.json` holds where they ended.
+//! `race.csv` logs both θs at every step, `summary.json` holds where they ended and the saved
+//! run (`run.json` and its files) lets `--race --resume DIR`, or the window, go on from there.
 
 use std::path::Path;
 
@@ -13,6 +14,7 @@ use super::flags::{name_the_flag, SettingFlag};
 use super::output::OutputArgs;
 use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::train::lines::{Constraint, LinesConfig, LinesTrainer};
+use crate::train::run::RunWriter;
 
 /// λ of the gradient penalty unless `--gp-lambda` says otherwise.
 pub const GP_LAMBDA: f64 = 10.0;
@@ -60,6 +62,17 @@ pub struct LinesArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// With --race: go on with the race saved in this folder (an earlier race's --out, or a run
+    /// saved in the window), with its settings, networks, optimisers' state and both θs: no
+    /// setting may be given with it. --steps counts the race's steps in all.
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "race",
+        conflicts_with_all = ["theta", "theta0", "constraint", "gp_lambda", "clip", "lr", "lr_theta", "inner_steps",
+            "batch", "seed"]
+    )]
+    pub resume: Option<std::path::PathBuf>,
     /// Where the run's files go, and how.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -183,8 +196,22 @@ pub fn lines(args: &LinesArgs) -> anyhow::Result<LinesSummary> {
         Ok((config, trainer))
     };
     if args.race {
-        runner::run(&args.output, args.steps, || build().map(|(config, trainer)| RaceRun { config, trainer }))
-            .map(LinesSummary::Race)
+        runner::run(&args.output, args.steps, || {
+            let (config, trainer, earlier) = match &args.resume {
+                Some(dir) => {
+                    let trainer = LinesTrainer::open_run(dir)?;
+                    let earlier = runner::earlier_rows(dir, RACE_LOG, trainer.race_steps())?;
+                    (trainer.config().clone(), trainer, earlier)
+                }
+                None => {
+                    let (config, trainer) = build()?;
+                    let theta0 = config.theta0;
+                    (config, trainer, vec![format!("0,{theta0},{theta0}")])
+                }
+            };
+            Ok(RaceRun { config, trainer, earlier })
+        })
+        .map(LinesSummary::Race)
     } else {
         runner::run(&args.output, args.steps, || build().map(|(config, trainer)| EstimatesRun { config, trainer }))
             .map(LinesSummary::Estimates)
@@ -250,21 +277,29 @@ impl HeadlessLab for EstimatesRun {
     }
 }
 
+/// The race's log.
+const RACE_LOG: &str = "race.csv";
+
 /// The race: θ by gradient descent under each objective.
 struct RaceRun {
     config: LinesConfig,
     trainer: LinesTrainer,
+    /// The log's rows before the first step: θ0, and a resumed race's rows up to its step.
+    earlier: Vec<String>,
 }
 
 impl HeadlessLab for RaceRun {
     type Summary = RaceSummary;
 
     fn log(&self) -> Option<Log> {
-        let theta0 = self.config.theta0;
         Some(Log {
-            name: "race.csv",
-            head: vec!["step,theta_gan,theta_wgan".to_owned(), format!("0,{theta0},{theta0}")],
+            name: RACE_LOG,
+            head: std::iter::once("step,theta_gan,theta_wgan".to_owned()).chain(self.earlier.iter().cloned()).collect(),
         })
+    }
+
+    fn first_step(&self) -> u64 {
+        self.trainer.race_steps()
     }
 
     fn start_message(&self, _steps: u64) -> Option<String> {
@@ -288,8 +323,10 @@ impl HeadlessLab for RaceRun {
         Ok(Evaluation { row: Some(format!("{},{g},{w}", at.step)), progress })
     }
 
-    fn finish(self, _out: &Path, run: &Run) -> anyhow::Result<RaceSummary> {
+    fn finish(self, out: &Path, run: &Run) -> anyhow::Result<RaceSummary> {
         let (g, w) = self.trainer.race_theta()?;
+        // The saved run: --race --resume, or Open run in the window, goes on from here.
+        self.trainer.write_run(RunWriter::in_place(out)?)?;
         Ok(RaceSummary {
             constraint: self.config.constraint.label(),
             final_theta_gan: g,

@@ -1,6 +1,12 @@
 //! `latent-lab train vae`: the AE vs VAE lab headless. Writes `metrics.csv` (a row per
-//! evaluation), and at the end `latents.csv`, `ae.safetensors`, `vae.safetensors` and
-//! `summary.json`.
+//! evaluation), and at the end `latents.csv`, `ae.safetensors`, `vae.safetensors`, the saved
+//! run (`run.json` and its files, which `--resume` and the window open) and `summary.json`.
+//!
+//! The periodic evaluations estimate log p(x) cheaply (k ≤ 100 on 200 test images) and are the
+//! curves' points; the last step's evaluation makes the estimate the flags ask for, for the last
+//! row and the summary, and is shown but not drawn among the curves. So a run saved at a step
+//! of the evaluation schedule and resumed is, curves and log included, the run trained straight
+//! through.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -16,6 +22,7 @@ use super::runner::{self, At, Evaluation, HeadlessLab, Log, Run};
 use crate::data::source::ImageSource;
 use crate::model::mlp::Activation;
 use crate::objective::vae::Likelihood;
+use crate::train::run::RunWriter;
 use crate::train::vae::{limits, VaeConfig, VaeEval, VaeTrainer};
 
 /// Every setting of the AE vs VAE lab, as flags.
@@ -24,6 +31,13 @@ pub struct VaeArgs {
     /// The lab's settings.
     #[command(flatten)]
     pub settings: VaeSettings,
+    /// Go on training the run saved in this folder (an earlier run's --out, or a run saved in
+    /// the window), with its settings, weights and optimisers' state, on the data its settings
+    /// name: no setting may be given with it. --steps counts the run's steps in all, so a run
+    /// saved at step N trains on from N + 1 and ends exactly where a run trained straight to
+    /// --steps would.
+    #[arg(long, value_name = "DIR", conflicts_with = "VaeSettings")]
+    pub resume: Option<std::path::PathBuf>,
     /// Training steps.
     #[arg(long, default_value_t = 3000)]
     pub steps: u64,
@@ -175,22 +189,68 @@ pub struct VaeSummary {
     pub test_images: usize,
 }
 
-/// Runs a headless AE vs VAE training; writes `metrics.csv`, `latents.csv`, `summary.json`,
-/// `ae.safetensors` and `vae.safetensors` into `--out`.
+/// Runs a headless AE vs VAE training (or goes on with a saved one, `--resume`); writes
+/// `metrics.csv`, `latents.csv`, `ae.safetensors`, `vae.safetensors`, the saved run and
+/// `summary.json` into `--out`.
 pub fn train_vae(args: &VaeArgs) -> anyhow::Result<VaeSummary> {
     runner::run(&args.output, args.steps, || {
-        let final_config = args.config()?;
-        // Intermediate rows use a cheap estimate of log p(x); the final one uses the flags.
-        let mut config =
-            VaeConfig { iw_samples: final_config.iw_samples.min(100), iw_images: 200, ..final_config.clone() };
+        runner::check_eval_every(args.eval_every)?;
         // The data is loaded (and can fail) before the output folder is touched.
-        let mut trainer = VaeTrainer::new(config.clone())?;
+        let (mut trainer, mut earlier) =
+            runner::resumed_or_new(args.resume.as_deref(), VaeTrainer::open_run, VaeTrainer::steps, || {
+                Ok(VaeTrainer::new(args.config()?)?)
+            })?;
+        let final_config = trainer.config().clone();
         // The test set's log p(x) estimate runs on every core (training keeps its one thread).
         trainer.set_eval_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
-        config.iw_images = config.iw_images.min(trainer.split().test.len());
-        trainer.set_config(config)?;
-        Ok(VaeRun { final_config, trainer, eval_every: args.eval_every, sums: [0.0; 3], summed: 0, final_eval: None })
+        trainer.set_config(periodic_config(&final_config, trainer.split().test.len()))?;
+        let first = trainer.steps();
+        if first > 0 && first % args.eval_every == 0 && earlier.last().is_some_and(|r| row_step(r) == Some(first)) {
+            // The saved run's last row holds its final evaluation; a run going straight on has
+            // the periodic one there (with the same training columns).
+            let last = earlier.pop().unwrap_or_default();
+            let train_columns: Vec<&str> = last.split(',').take(5).collect();
+            let e = trainer.evaluate_unrecorded()?;
+            earlier.push(format!("{},{}", train_columns.join(","), test_columns(&e)));
+        }
+        Ok(VaeRun {
+            final_config,
+            trainer,
+            eval_every: args.eval_every,
+            sums: [0.0; 3],
+            summed: 0,
+            final_eval: None,
+            earlier,
+        })
     })
+}
+
+/// The settings of the periodic evaluations: a cheaper log p(x) estimate than the final one
+/// (k at most 100, on at most 200 test images); everything else as `config`.
+fn periodic_config(config: &VaeConfig, test_images: usize) -> VaeConfig {
+    VaeConfig { iw_samples: config.iw_samples.min(100), iw_images: 200.min(test_images), ..config.clone() }
+}
+
+/// The step a log row starts with.
+fn row_step(row: &str) -> Option<u64> {
+    row.split(',').next()?.parse().ok()
+}
+
+/// The test columns of a log row, from `vae_test_recon` on.
+fn test_columns(e: &VaeEval) -> String {
+    format!(
+        "{},{},{},{},{},{},{},{},{},{}",
+        e.vae_test_recon,
+        e.vae_test_kl,
+        e.vae_test_elbo,
+        e.ae_test_recon,
+        e.log_px_iw,
+        e.iw_samples,
+        e.vae_prior.mean_nn_distance,
+        e.ae_prior.mean_nn_distance,
+        e.vae_prior.class_entropy,
+        e.ae_prior.class_entropy
+    )
 }
 
 /// Prints how far the final log p(x) estimate is, at most every two seconds (the estimate
@@ -219,6 +279,8 @@ struct VaeRun {
     summed: u64,
     /// The last step's evaluation, with the final log p(x) estimate.
     final_eval: Option<VaeEval>,
+    /// A resumed run's log rows up to its saved step.
+    earlier: Vec<String>,
 }
 
 impl HeadlessLab for VaeRun {
@@ -230,8 +292,15 @@ impl HeadlessLab for VaeRun {
             head: vec![
                 "step,vae_train_recon,vae_train_kl,vae_train_elbo,ae_train_recon,vae_test_recon,vae_test_kl,vae_test_elbo,ae_test_recon,vae_test_log_px_iw,iw_samples,vae_prior_nn_dist,ae_prior_nn_dist,vae_prior_class_entropy,ae_prior_class_entropy"
                     .to_owned(),
-            ],
+            ]
+            .into_iter()
+            .chain(self.earlier.iter().cloned())
+            .collect(),
         })
+    }
+
+    fn first_step(&self) -> u64 {
+        self.trainer.steps()
     }
 
     fn start_message(&self, steps: u64) -> Option<String> {
@@ -263,6 +332,9 @@ impl HeadlessLab for VaeRun {
     fn evaluate(&mut self, at: &At) -> anyhow::Result<Evaluation> {
         let mut progress = Vec::new();
         if at.is_last() {
+            // The periodic evaluation, for the curves (as a run going on past this step has
+            // it), then the final estimate, shown and logged but not drawn.
+            self.trainer.evaluate()?;
             let iw_images = self.final_config.iw_images.min(self.trainer.split().test.len());
             self.trainer.set_config(VaeConfig { iw_images, ..self.final_config.clone() })?;
         }
@@ -272,7 +344,7 @@ impl HeadlessLab for VaeRun {
             eprintln!("final evaluation: log p(x) with k = {} on {images} test images …", self.final_config.iw_samples);
             self.trainer.set_log_px_progress(Some(log_px_progress_printer(eval_started)));
         }
-        let e = self.trainer.evaluate();
+        let e = if at.is_last() { self.trainer.evaluate_unrecorded() } else { self.trainer.evaluate() };
         self.trainer.set_log_px_progress(None);
         let e = e?;
         if at.is_last() {
@@ -286,21 +358,7 @@ impl HeadlessLab for VaeRun {
         let n = self.summed as f64;
         let (recon, kl, ae) = (self.sums[0] / n, self.sums[1] / n, self.sums[2] / n);
         (self.sums, self.summed) = ([0.0; 3], 0);
-        let row = format!(
-            "{},{recon},{kl},{},{ae},{},{},{},{},{},{},{},{},{},{}",
-            at.step,
-            -(recon + kl),
-            e.vae_test_recon,
-            e.vae_test_kl,
-            e.vae_test_elbo,
-            e.ae_test_recon,
-            e.log_px_iw,
-            e.iw_samples,
-            e.vae_prior.mean_nn_distance,
-            e.ae_prior.mean_nn_distance,
-            e.vae_prior.class_entropy,
-            e.ae_prior.class_entropy
-        );
+        let row = format!("{},{recon},{kl},{},{ae},{}", at.step, -(recon + kl), test_columns(&e));
         progress.push(format!(
             "step {:>6}/{}  test ELBO {:.2}  (recon {:.2}, KL {:.2})  log p(x) ≥ {:.2} (k = {})  AE recon {:.2}  {:.0} steps/s",
             at.step,
@@ -324,6 +382,9 @@ impl HeadlessLab for VaeRun {
         let e = self.final_eval.context("the run ended without its final evaluation")?;
         write_atomically(&out.join("latents.csv"), |tmp| write_latents(tmp, &self.trainer))?;
         save_checkpoints(&self.trainer, out)?;
+        // The saved run (settings, weights, optimisers, position, curves): --resume, or Open
+        // run in the window, goes on from here.
+        self.trainer.write_run(RunWriter::in_place(out)?)?;
         let (c, split) = (&self.final_config, self.trainer.split());
         Ok(VaeSummary {
             vae_test_elbo: e.vae_test_elbo,

@@ -106,7 +106,7 @@ pub fn nearest(query: &[f32], reference: &[f32], dim: usize) -> Option<NearestNe
 
 /// Summary of how decoded prior samples relate to the training set (sheet
 /// task 1.3), produced by [`prior_sample_report`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PriorSampleReport {
     /// Mean over samples of the Euclidean distance to the nearest reference
     /// image ("mean distance to the nearest training image"). NaN if no

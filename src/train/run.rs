@@ -188,6 +188,41 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RunEr
     serde_json::from_str(&text).map_err(|e| RunError::file(path, format!("not a valid state ({e})")))
 }
 
+/// The lab's settings held in `manifest` (read from `path`, named in every error), refusing a
+/// field this build does not know at any depth (a setting of a newer version, or a typo, is
+/// never silently dropped): the settings read are written back and every key of the file must
+/// be among them.
+pub fn read_settings<T: serde::Serialize + serde::de::DeserializeOwned>(
+    path: &Path,
+    manifest: &Manifest,
+) -> Result<T, RunError> {
+    let settings: T = serde_json::from_value(manifest.settings.clone())
+        .map_err(|e| RunError::file(path, format!("settings: {e}")))?;
+    let known = serde_json::to_value(&settings).map_err(|e| RunError::file(path, format!("settings: {e}")))?;
+    if let Some(field) = unknown_field(&manifest.settings, &known, "settings") {
+        return Err(RunError::file(path, format!("settings: unknown field `{field}`")));
+    }
+    Ok(settings)
+}
+
+/// The first key of `given` (at any depth, as `a.b.c`) that `known` lacks.
+fn unknown_field(given: &serde_json::Value, known: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match (given, known) {
+        (Value::Object(given), Value::Object(known)) => given.iter().find_map(|(key, value)| {
+            let here = format!("{at}.{key}");
+            match known.get(key) {
+                Some(k) => unknown_field(value, k, &here),
+                None => Some(here),
+            }
+        }),
+        (Value::Array(given), Value::Array(known)) => {
+            given.iter().zip(known).enumerate().find_map(|(i, (g, k))| unknown_field(g, k, &format!("{at}.{i}")))
+        }
+        _ => None,
+    }
+}
+
 /// Refuses a state file (`path`) whose step is not the manifest's: its files come from two
 /// different saves.
 pub fn check_same_save(path: &Path, state_step: u64, manifest: &Manifest) -> Result<(), RunError> {
@@ -559,6 +594,29 @@ mod tests {
         assert!(e.contains("run.json"), "{e}");
         std::fs::write(&path, serde_json::to_string(&manifest("gan")).unwrap()).unwrap();
         assert!(read_manifest(&run, "gan").is_ok());
+    }
+
+    #[test]
+    fn settings_with_a_field_this_build_does_not_know_are_refused_at_any_depth() {
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct Inner {
+            sigma: f64,
+        }
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct Settings {
+            lr: f64,
+            likelihood: Inner,
+        }
+        let path = Path::new("run/run.json");
+        let read = |settings: serde_json::Value| read_settings::<Settings>(path, &Manifest::new("x", 0, settings));
+        let good = serde_json::json!({"lr": 0.5, "likelihood": {"sigma": 0.1}});
+        assert_eq!(read(good).unwrap(), Settings { lr: 0.5, likelihood: Inner { sigma: 0.1 } });
+        let e = read(serde_json::json!({"lr": 0.5, "likelihood": {"sigma": 0.1, "mu": 2}})).unwrap_err().to_string();
+        assert_eq!(e, "run/run.json: settings: unknown field `settings.likelihood.mu`");
+        let e = read(serde_json::json!({"lr": 0.5, "likelihood": {"sigma": 0.1}, "speed": 9})).unwrap_err().to_string();
+        assert!(e.contains("unknown field `settings.speed`"), "{e}");
+        let e = read(serde_json::json!({"lr": "fast", "likelihood": {"sigma": 0.1}})).unwrap_err().to_string();
+        assert!(e.starts_with("run/run.json: settings: invalid type"), "{e}");
     }
 
     #[test]

@@ -20,8 +20,13 @@ pub struct ReadyMade {
     files: &'static [(&'static str, &'static [u8])],
 }
 
+/// The files of the state `$dir`: a saved run's four (run.json, the weights, the optimisers'
+/// state, state.json) and the lab's CSV for people (`curves.csv`; the race's `race.csv`).
 macro_rules! state_files {
     ($dir:literal) => {
+        state_files!($dir, "curves.csv")
+    };
+    ($dir:literal, $csv:literal) => {
         &[
             ("run.json", include_bytes!(concat!("../../assets/states/", $dir, "/run.json"))),
             ("weights.safetensors", include_bytes!(concat!("../../assets/states/", $dir, "/weights.safetensors"))),
@@ -30,13 +35,13 @@ macro_rules! state_files {
                 include_bytes!(concat!("../../assets/states/", $dir, "/optimizers.safetensors")),
             ),
             ("state.json", include_bytes!(concat!("../../assets/states/", $dir, "/state.json"))),
-            ("curves.csv", include_bytes!(concat!("../../assets/states/", $dir, "/curves.csv"))),
+            ($csv, include_bytes!(concat!("../../assets/states/", $dir, "/", $csv))),
         ]
     };
 }
 
 /// Every bundled state, in the order menus list them.
-pub const READY_MADE: [ReadyMade; 2] = [
+pub const READY_MADE: [ReadyMade; 4] = [
     ReadyMade {
         name: "ring8-ns-collapsed",
         lab: crate::train::gan::LAB,
@@ -48,6 +53,18 @@ pub const READY_MADE: [ReadyMade; 2] = [
         lab: crate::train::gan::LAB,
         title: "Ring of 8, WGAN-GP, same seed: all 8 modes (step 15000)",
         files: state_files!("ring8-wgan-gp-all-modes"),
+    },
+    ReadyMade {
+        name: "mnist5k-ae-vae",
+        lab: crate::train::vae::LAB,
+        title: "MNIST-5k, an AE and a VAE trained side by side, K = 2 (step 6000)",
+        files: state_files!("mnist5k-ae-vae"),
+    },
+    ReadyMade {
+        name: "js-w1-race-finished",
+        lab: crate::train::lines::LAB,
+        title: "JS vs W1 race finished: the WGAN's θ reached 0, the GAN's stalled (step 600)",
+        files: state_files!("js-w1-race-finished", "race.csv"),
     },
 ];
 

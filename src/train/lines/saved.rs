@@ -117,8 +117,7 @@ impl LinesTrainer {
     pub fn open_run(dir: &Path) -> Result<Self, RunError> {
         let manifest = run::read_manifest(dir, LAB)?;
         let manifest_path = dir.join(run::MANIFEST);
-        let config: LinesConfig = serde_json::from_value(manifest.settings.clone())
-            .map_err(|e| RunError::file(&manifest_path, format!("settings: {e}")))?;
+        let config: LinesConfig = run::read_settings(&manifest_path, &manifest)?;
         let mut trainer = Self::new(config).map_err(|e| RunError::file(&manifest_path, e))?;
         let (weights_path, optimizers_path) = (dir.join(run::WEIGHTS), dir.join(run::OPTIMIZERS));
         let weights = run::read_tensors(dir, run::WEIGHTS)?;

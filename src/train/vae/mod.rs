@@ -10,6 +10,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
 use rand_distr::{Distribution as _, StandardNormal};
 
+use super::rng::{self as train_rng, TrainRng};
 use super::series::Series;
 use super::worker::Lab;
 use super::{check_range as check, TrainError};
@@ -27,12 +28,14 @@ use crate::theory::pca::{pca2, Projection2};
 
 mod eval;
 pub mod plot_range;
+mod saved;
 mod settings;
 mod snapshot;
 mod trainer;
 
 pub use crate::data::source::{ImageSource, SPLIT_SEED};
 pub use eval::{latent_blow_ups, MAX_CODE, MAX_LOGVAR};
+pub use saved::LAB;
 pub use settings::{limits, VaeConfig, MEMORY_COPIES, MODEL_MEMORY_BUDGET};
 pub use snapshot::*;
 
@@ -52,7 +55,8 @@ pub struct VaeTrainer {
     vae: Vae,
     opt_ae: Optimizer,
     opt_vae: Optimizer,
-    rng: StdRng,
+    /// The training generator (minibatches and noise), saved with a run ([`train_rng`]).
+    rng: TrainRng,
     steps: u64,
     last: TrainTerms,
     eval: Option<VaeEval>,
@@ -224,7 +228,7 @@ mod tests {
             let mut t = VaeTrainer::new(config).unwrap();
             t.set_compute_threads(parts);
             t.set_models(models);
-            t.rng = StdRng::seed_from_u64(11);
+            t.rng = train_rng::seeded(11);
             let fast = t.fast_gradients(false).unwrap().0;
             let (fast_vae, fast_ae) = t.native.as_ref().unwrap().gradients();
             // The parts' gradients add up to the batch's.
@@ -240,7 +244,7 @@ mod tests {
                     .collect()
             };
             let (fast_vae, fast_ae) = (sum(&fast_vae), sum(&fast_ae));
-            t.rng = StdRng::seed_from_u64(11);
+            t.rng = train_rng::seeded(11);
             let (vae, ae, reference) = t.candle_gradients().unwrap();
             let case = format!(
                 "{}, {likelihood:?}, L = {mc_samples}, {activation:?}, {parts} part(s), {models:?}, β = {beta}",

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Minibatch terms of the last step, in nats per image.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrainTerms {
     /// VAE reconstruction term E_q[−log p(x|z)].
     pub vae_recon: f64,
@@ -16,7 +16,7 @@ pub struct TrainTerms {
 }
 
 /// Test-set numbers, in nats per image.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VaeEval {
     /// Generator steps at which this was measured.
     pub step: u64,
@@ -50,7 +50,7 @@ impl VaeEval {
 }
 
 /// Curves of the lab.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VaeHistory {
     /// VAE reconstruction term, training minibatches.
     pub train_recon: Series,

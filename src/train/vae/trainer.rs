@@ -20,13 +20,13 @@ impl VaeTrainer {
         let dim = split.train.dim();
         // Before any weight is allocated: a model that would not fit is a clear error.
         config.check_memory(dim)?;
-        let mut init = StdRng::seed_from_u64(config.seed ^ INIT_STREAM);
+        let mut init = train_rng::seeded(config.seed ^ INIT_STREAM);
         let ae = Autoencoder::new(config.shape(dim), &mut init, &device)?;
         let vae = Vae::new(config.shape(dim), &mut init, &device)?;
         let adam = OptimizerConfig::adam(config.lr);
         let opt_ae = Optimizer::new(ae.vars(), adam);
         let opt_vae = Optimizer::new(vae.vars(), adam);
-        let mut eval_rng = StdRng::seed_from_u64(config.seed ^ EVAL_STREAM);
+        let mut eval_rng = train_rng::seeded(config.seed ^ EVAL_STREAM);
         let prior_z = (0..PRIOR_SAMPLES * config.latent_dim).map(|_| StandardNormal.sample(&mut eval_rng)).collect();
         let shown = split.test.len().min(SCATTER_POINTS);
         let shown_set = split.test.subset(&(0..shown).collect::<Vec<_>>());
@@ -35,7 +35,7 @@ impl VaeTrainer {
             test_x: images_tensor(&split.test, &device)?,
             scatter_labels: Arc::new(shown_set.labels.clone()),
             scatter_images: Arc::new(shown_set.pixels),
-            rng: StdRng::seed_from_u64(config.seed),
+            rng: train_rng::seeded(config.seed),
             config,
             device,
             split,
@@ -249,6 +249,17 @@ impl VaeTrainer {
         Ok((TrainTerms { vae_recon, vae_kl, ae_recon, beta: self.config.beta }, applied))
     }
 
+    /// Measures the test set as [`Self::evaluate`] does and shows the result, but leaves the
+    /// curves as they were. A headless run's final evaluation, whose log p(x) estimate is larger
+    /// than its periodic ones, is taken so: the curves hold the periodic evaluations alone, the
+    /// same whether the run went straight through or was saved and resumed on the way.
+    pub fn evaluate_unrecorded(&mut self) -> Result<VaeEval, TrainError> {
+        let history = self.history.clone();
+        let eval = self.evaluate();
+        self.history = history;
+        eval
+    }
+
     /// Writes safetensors checkpoints of both models (`ae.safetensors`, `vae.safetensors`).
     pub fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
         let save = |name: &str, enc: &crate::model::mlp::Mlp, dec: &crate::model::mlp::Mlp| {
@@ -298,5 +309,13 @@ impl Lab for VaeTrainer {
 
     fn min_publish_interval(&self) -> Duration {
         Duration::from_millis(100)
+    }
+
+    fn save_run(&self, dest: &std::path::Path) -> Result<std::path::PathBuf, crate::train::run::RunError> {
+        Self::save_run(self, dest)
+    }
+
+    fn open_run(dir: &std::path::Path) -> Result<Self, crate::train::run::RunError> {
+        Self::open_run(dir)
     }
 }
