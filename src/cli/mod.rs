@@ -141,7 +141,7 @@ pub enum TrainLab {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Parses `latent-lab ARGS` as the binary does, returning clap's error.

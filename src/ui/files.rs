@@ -62,11 +62,14 @@ enum Purpose {
     Csv(String),
 }
 
+/// A run to open, once read: its folder, the lab its manifest names, the name the header
+/// gives it; or why it cannot be opened.
+type Routed = Result<(PathBuf, String, String), String>;
+
 /// A background job of the menu.
 enum Job {
-    /// Reading which lab a run belongs to (or unpacking a ready-made state): its folder, the
-    /// lab, the name the header gives it.
-    Route(Pending<Result<(PathBuf, String, String), String>>),
+    /// Reading which lab a run belongs to (or unpacking a ready-made state).
+    Route(Pending<Routed>),
     /// Writing an exported file.
     Write(Pending<Result<PathBuf, String>>),
 }
@@ -101,7 +104,13 @@ impl Files {
         self.last_dir.clone().unwrap_or_else(|| std::env::current_dir().unwrap_or_default())
     }
 
-    /// A line for the top bar, or a failure's message box.
+    /// Starts the next browser in `dir` (by default the working folder, then wherever the last
+    /// file went).
+    pub fn start_in(&mut self, dir: &Path) {
+        self.last_dir = Some(dir.to_path_buf());
+    }
+
+    /// A line for the top bar.
     pub fn tell(&mut self, text: String) {
         self.notice = Some((text, std::time::Instant::now()));
     }
@@ -163,7 +172,7 @@ impl Files {
         self.push_route(job);
     }
 
-    fn push_route(&mut self, job: Result<Pending<Result<(PathBuf, String, String), String>>, String>) {
+    fn push_route(&mut self, job: Result<Pending<Routed>, String>) {
         match job {
             Ok(job) => self.jobs.push(Job::Route(job)),
             Err(e) => self.error = Some(e),
@@ -320,13 +329,14 @@ impl Files {
     pub fn dialogs_ui(&mut self, ctx: &egui::Context) -> Option<Ask> {
         let mut ask = self.poll();
         if let Some(purpose) = self.purpose.clone() {
-            let (title, what, accept, folder): (&str, &str, &dyn Fn(&str) -> bool, bool) = match &purpose {
-                Purpose::SaveRun => ("Save run as a folder", "runs", &|_| false, true),
-                Purpose::OpenRun => ("Open a saved run", "saved runs", &|_| false, true),
-                Purpose::Png(_) => ("Export as PNG", "PNG files", &|n| n.ends_with(".png"), true),
-                Purpose::Csv(_) => ("Export curves as CSV", "CSV files", &|n| n.ends_with(".csv"), true),
+            let (title, what, ending) = match &purpose {
+                Purpose::SaveRun => ("Save run as a folder", "runs", None),
+                Purpose::OpenRun => ("Open a saved run", "saved runs", None),
+                Purpose::Png(_) => ("Export as PNG", "PNG files", Some(".png")),
+                Purpose::Csv(_) => ("Export curves as CSV", "CSV files", Some(".csv")),
             };
-            if let Some(path) = self.browser.show(ctx, title, what, accept, folder) {
+            let accept = |name: &str| ending.is_some_and(|e| name.ends_with(e));
+            if let Some(path) = self.browser.show(ctx, title, what, &accept, true) {
                 self.last_dir = path.parent().map(Path::to_path_buf).filter(|_| !matches!(purpose, Purpose::OpenRun));
                 match purpose {
                     Purpose::SaveRun => ask = Some(Ask::Save(path)),
@@ -475,18 +485,26 @@ pub fn dropped_run(paths: &[PathBuf]) -> Option<&Path> {
     }
 }
 
-/// Paints the overlay shown while files hover over the window: what a drop would do, or why
-/// it would be refused.
+/// The overlay shown while files hover over the window: what a drop would do, or why it
+/// would be refused (a label, so that screen readers and tests read it too).
 pub fn drop_overlay(ctx: &egui::Context, plan: &Result<String, String>) {
     let screen = ctx.content_rect();
-    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop-overlay")));
     let visuals = ctx.global_style().visuals.clone();
-    painter.rect_filled(screen, 0.0, visuals.extreme_bg_color.gamma_multiply(0.85));
     let (text, colour) = match plan {
         Ok(text) => (text.clone(), visuals.strong_text_color()),
         Err(text) => (format!("⚠ {text}"), visuals.error_fg_color),
     };
-    painter.text(screen.center(), egui::Align2::CENTER_CENTER, text, egui::FontId::proportional(24.0), colour);
+    egui::Area::new(egui::Id::unique("drop-overlay"))
+        .order(egui::Order::Foreground)
+        .fixed_pos(screen.min)
+        .interactable(false)
+        .show(ctx, |ui| {
+            ui.painter().rect_filled(screen, 0.0, visuals.extreme_bg_color.gamma_multiply(0.85));
+            ui.set_min_size(screen.size());
+            ui.centered_and_justified(|ui| {
+                ui.label(egui::RichText::new(text).size(24.0).color(colour));
+            });
+        });
 }
 
 #[cfg(test)]

@@ -215,7 +215,7 @@ impl LinesView {
             ui.vertical(|ui| {
                 ui.set_width(top * 0.8);
                 ui.label(RichText::new(format!("The lines: (0, Y) and (θ, Y), θ = {theta:.2}")).strong());
-                Plot::new("lines-plane")
+                let exported = Plot::new("lines-plane")
                     .id(egui::Id::unique("lines-plane"))
                     .allow_scroll(false)
                     .width(top * 0.8)
@@ -232,6 +232,7 @@ impl LinesView {
                         plot.points(Points::new("μ0 = (0, Y)", pts(&s.samples.0)).color(pal.real).radius(1.5));
                         plot.points(Points::new("μθ = (θ, Y)", pts(&s.samples.1)).color(pal.fake).radius(1.5));
                     });
+                crate::ui::files::exportable(ui, "μ0 and μθ on the plane", exported.response.rect);
             });
             ui.vertical(|ui| {
                 ui.label(RichText::new("Divergences as functions of θ (closed forms)").strong());
@@ -262,7 +263,7 @@ fn divergence_plot(ui: &mut egui::Ui, theta: f64, height: f32) {
     };
     let w1: Vec<[f64; 2]> = grid.iter().map(|t| [*t, lines::w1(*t)]).collect();
     // The legend and the KL label sit in headroom above the curves (W1 reaches 2 at the edges).
-    Plot::new("lines-divergences")
+    let exported = Plot::new("lines-divergences")
         .id(egui::Id::unique("lines-divergences"))
         .allow_scroll(false)
         .height(height)
@@ -296,6 +297,7 @@ fn divergence_plot(ui: &mut egui::Ui, theta: f64, height: f32) {
             );
             plot.vline(VLine::new("", theta).color(pal.highlight).width(1.5));
         });
+    crate::ui::files::exportable(ui, "Divergences against θ", exported.response.rect);
 }
 
 fn readouts_ui(ui: &mut egui::Ui, e: &crate::train::lines::Estimates, s: &LinesSnapshot) {
@@ -371,9 +373,10 @@ fn race_ui(ui: &mut egui::Ui, s: &LinesSnapshot, height: f32) {
     let range =
         chart_range(&[&s.race.theta_gan, &s.race.theta_wgan], s.race_steps as f64, &[0.0, s.config.theta0], None);
     let series = |name: &str, v: &Series, c: Color32| range_line(name, v, c, &range).width(2.0);
-    curve_chart("lines-race", &range, height.max(120.0)).show(ui, |plot| {
+    let exported = curve_chart("lines-race", &range, height.max(120.0)).show(ui, |plot| {
         plot.line(series("θ under the GAN discriminator", &s.race.theta_gan, pal.line(JS_COLOUR)));
         plot.line(series("θ under the Wasserstein critic", &s.race.theta_wgan, pal.line(W1_COLOUR)));
         plot.hline(HLine::new("θ = 0 (the target)", 0.0).color(Color32::from_gray(110)));
     });
+    crate::ui::files::exportable(ui, "The race", exported.response.rect);
 }

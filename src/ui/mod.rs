@@ -109,7 +109,7 @@ impl App {
         install_fonts(ctx);
         // The labs, in the order of their tab buttons; a new lab is one more line here.
         let gan = remembered.config(crate::train::gan::LAB, "GAN");
-        let vae = remembered.config("ae-vae", "AE vs VAE");
+        let vae = remembered.config(crate::train::vae::LAB, "AE vs VAE");
         let optimal_d = remembered.config(crate::train::optimal_d::LAB, "Optimal discriminator");
         let lines = remembered.config(crate::train::lines::LAB, "JS vs W1");
         let labs: Vec<Box<dyn LabView>> = vec![

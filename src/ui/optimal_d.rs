@@ -184,6 +184,7 @@ impl OptimalDView {
                 );
                 plot.pointer_coordinate()
             });
+        crate::ui::files::exportable(ui, "D(x) against D*(x)", response.response.rect);
         self.drag_modes_ui(&response, &centres);
         ui.label(RichText::new("Histograms of 5000 real and 5000 generated samples (densities)").strong());
         let (lo, hi, bins) = s.hist_range;

@@ -108,10 +108,11 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
         .strong(),
     )
     .on_hover_text(snap.config.loss.formula());
-    curve_chart("gan-losses", &losses, height).show(ui, |plot| {
+    let exported = curve_chart("gan-losses", &losses, height).show(ui, |plot| {
         plot.line(range_line("D loss", &h.d_loss, pal.line(Color32::from_rgb(90, 170, 255)), &losses));
         plot.line(range_line("G loss", &h.g_loss, pal.fake, &losses));
     });
+    crate::ui::files::exportable(ui, "GAN losses", exported.response.rect);
     let outputs = chart_range(&[&h.d_real, &h.d_fake], last, &[], None);
     ui.label(
         RichText::new(format!(
@@ -123,10 +124,11 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
         .strong(),
     )
     .on_hover_text("Means over the 2500 real and 2500 generated evaluation samples.");
-    curve_chart("gan-d-outputs", &outputs, height).show(ui, |plot| {
+    let exported = curve_chart("gan-d-outputs", &outputs, height).show(ui, |plot| {
         plot.line(range_line("mean D(real)", &h.d_real, pal.real, &outputs));
         plot.line(range_line("mean D(generated)", &h.d_fake, pal.fake, &outputs));
     });
+    crate::ui::files::exportable(ui, "GAN mean D outputs", exported.response.rect);
     let grad = chart_range(&[&h.grad_norm], last, &[0.0], Some(0.0));
     ui.label(
         RichText::new(format!(
@@ -141,9 +143,10 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
         "Mean over the 2500 generated evaluation points of the norm of the gradient, in x, of the per-sample \
              generator loss: how hard the generator is pushed. Near 0, the generator is starved of signal.",
     );
-    curve_chart("gan-grad", &grad, height).show(ui, |plot| {
+    let exported = curve_chart("gan-grad", &grad, height).show(ui, |plot| {
         plot.line(range_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, pal.line(Color32::from_rgb(255, 220, 120)), &grad));
     });
+    crate::ui::files::exportable(ui, "GAN gradient norm", exported.response.rect);
     let js_d = m.js_from_d.map_or(String::new(), |v| format!("   via D {v:.3}"));
     let js = chart_range(&[&h.js_grid, &h.js_from_d], last, &[0.0, std::f64::consts::LN_2], None);
     ui.label(
@@ -154,9 +157,10 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
         "{JS_METHOD}\n\nVia D: (V(D, G) + log 4) / 2 on the evaluation samples (task 3.3); \
          a lower bound on JS, equal to it only when D is optimal."
     ));
-    curve_chart("gan-js", &js, height).show(ui, |plot| {
+    let exported = curve_chart("gan-js", &js, height).show(ui, |plot| {
         plot.line(range_line("JS (grid)", &h.js_grid, pal.line(Color32::from_rgb(255, 160, 80)), &js));
         plot.line(range_line("JS (via D)", &h.js_from_d, pal.line(Color32::from_rgb(160, 160, 255)), &js));
         plot.hline(HLine::new("log 2", std::f64::consts::LN_2).color(pal.guide));
     });
+    crate::ui::files::exportable(ui, "GAN JS estimates", exported.response.rect);
 }

@@ -195,6 +195,7 @@ impl GanView {
                 plot.pointer_coordinate()
             });
         self.plane_rect = Some(response.response.rect);
+        crate::ui::files::exportable(ui, "GAN plane", response.response.rect);
         if drawing {
             // Points along the stroke every STROKE_SPACING of the plane's width, however
             // far the pointer moved since the last frame; a new stroke starts where it is.

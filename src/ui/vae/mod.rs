@@ -109,8 +109,7 @@ impl LabSettings for VaeTrainer {
         VaeCommand::SetConfig(Box::new(config))
     }
 
-    // The name the AE vs VAE lab's saved runs will carry (issue 12: not yet saveable).
-    const LAB: &'static str = "ae-vae";
+    const LAB: &'static str = crate::train::vae::LAB;
 
     fn curves(s: &VaeSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
         let h = &s.history;
