@@ -493,6 +493,9 @@ impl<L: Lab> Loop<'_, L> {
         if !self.dirty || self.last_publish.is_some_and(|t| t.elapsed() < self.publish_interval) {
             return;
         }
+        // The steps and state so far are seen at once, before a snapshot that may take long
+        // (a test-set measurement).
+        self.publish_status();
         let start = Instant::now();
         // A failed lab's state (NaN weights, or whatever a panic left) is never drawn: the
         // last good snapshot stays on screen beside the error.
