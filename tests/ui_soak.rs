@@ -10,17 +10,16 @@
 //! step count within `common::TIMEOUT`).
 //!
 //! Found by this soak: the optimal-discriminator lab's cross-entropy panel read NaN once D was
-//! sure of a sample (fixed, with a test in tests/optimal_d.rs). Two known defects, reported and
-//! let through here by name so that the rest stays guarded: [`KNOWN_SLOW`] (a long log p(x)
-//! estimate blocks the AE vs VAE trainer's commands) and the AE vs VAE lab's non-finite numbers of
-//! blown-up weights (its test-set panel: "ELBO NaN", "VAE KL inf"; its posterior panel:
-//! "σ = (inf, 0.00)"), counted but not failed while that tab is shown.
+//! sure of a sample (fixed, with a test in tests/optimal_d.rs); the AE vs VAE lab showed the
+//! numbers of blown-up weights (fixed: a diverged model's picture is never published); and its
+//! trainer took no command for minutes while it measured log p(x) at k = 2000 on 2000 test
+//! images (fixed: the measurement stops for a waiting command, tests/worker.rs). The soak now
+//! moves those sliders over their whole range and fails on any non-finite number on every tab.
 //!
-//! Ignored in CI for now (`cargo test --release --test ui_soak -- --ignored` runs it): on the
-//! default seed it passed (4000 frames, 71 s, +169 MB), and on seed 7, but one run on the
-//! default seed saw resident memory climb steadily from 484 MB (frame 1600) to 1059 MB
-//! (frame 2800), about 0.5 MB a frame, and fail the bound at frame 2980, the optimal
-//! discriminator's tab shown last: an open defect, reported, to fix before it runs in CI.
+//! Still ignored (`cargo test --release --test ui_soak -- --ignored --nocapture` runs it, about
+//! 20-30 s here): alone it passed every run, but beside a concurrent build a trainer did not
+//! step within a minute of Play after the soak (see the `#[ignore]` reason); each lab's status
+//! is printed before that check, to say why when it happens.
 //!
 //! The actions come from a small LCG seeded with [`SEED`] (or `LATENT_LAB_SOAK_SEED`), so a
 //! failure replays; a failure prints the seed and the last actions.
@@ -78,15 +77,13 @@ const CHECK_EVERY: usize = 20;
 /// affords.
 const MAX_GROWTH: u64 = 1 << 30;
 
-/// Sliders the soak keeps near the bottom of their range: the AE vs VAE lab's log p(x)
-/// estimate at k = 2000 importance samples on 2000 test images (and hidden width 1024) keeps
-/// its trainer thread busy for minutes, during which it takes no command (Play, Pause, Reset):
-/// a known defect found by this soak and reported (issue 13 follow-up), not hidden: remove
-/// these names to see it ("timed out waiting for: AeVae trains after the soak"). For the same
-/// reason the soak keeps that lab's other sliders in the lower half of their ranges (at hidden
-/// width 1024, 4 layers and batch 1024 its trainer did not answer Play within a minute on two
-/// busy cores).
-const KNOWN_SLOW: [&str; 2] = ["importance samples k", "test images"];
+/// The AE vs VAE lab's sliders that go over their whole range: its log p(x) estimate (a
+/// measurement at k = 2000 on 2000 test images takes minutes, and stops for any command). Its
+/// other sliders (the models' shape, batch, samples of z) keep to the lower half of their
+/// ranges: there a training step, the unit the trainer never cuts, grows to 19 s of one core
+/// and over a gigabyte of activations (hidden width 1024 × 4, batch 1024, 64 samples of z:
+/// 65 536 decoded rows a step), beyond what this soak's time and memory bounds are for.
+const WHOLE_RANGE: [&str; 2] = ["importance samples k", "test images"];
 
 /// A small linear congruential generator (Knuth's MMIX constants): the soak's only randomness.
 struct Lcg(u64);
@@ -214,11 +211,11 @@ fn act(h: &mut Harness<'static, App>, rng: &mut Lcg) -> String {
                 // Back near the bottom of the range: extremes and back.
                 _ => lo + (hi - lo) * 0.1 * rng.unit(),
             };
-            // The AE vs VAE lab's log p(x) estimate is kept small (see KNOWN_SLOW).
+            // The AE vs VAE lab's sliders but those of its log p(x) estimate keep to the lower
+            // half of their range (see WHOLE_RANGE).
             let label = n.label().unwrap_or_default();
-            let value = if KNOWN_SLOW.contains(&label.as_str()) { value.min(lo + 50.0) } else { value };
-            // And the AE vs VAE lab's other sliders keep to the lower half of their range.
-            let value = if h.state().tab() == Tab::AeVae { value.min(lo + (hi - lo) * 0.5) } else { value };
+            let capped = h.state().tab() == Tab::AeVae && !WHOLE_RANGE.contains(&label.as_str());
+            let value = if capped { value.min(lo + (hi - lo) * 0.5) } else { value };
             let what = format!("slider {} = {value}", name_of(slider));
             slider.set_value_accesskit(value);
             what
@@ -231,8 +228,6 @@ fn act(h: &mut Harness<'static, App>, rng: &mut Lcg) -> String {
             }
             let spin = &spins[rng.below(spins.len())];
             let value = [0.0, 1.0, 7.0, 1e6, rng.unit() * 100.0][rng.below(5)];
-            let label = spin.accesskit_node().label().unwrap_or_default();
-            let value = if KNOWN_SLOW.contains(&label.as_str()) { value.min(50.0) } else { value };
             let what = format!("spin {} = {value}", name_of(spin));
             spin.set_value_accesskit(value);
             what
@@ -309,6 +304,19 @@ fn every_trainer_answers(h: &mut Harness<'static, App>) {
             h.run_steps(2);
         }
         let before = steps(h.state(), tab);
+        // What the trainer was doing, so that a trainer slow to answer says why.
+        let status = match tab {
+            Tab::Gan => LabView::status(h.state().gan()).clone(),
+            Tab::AeVae => LabView::status(h.state().vae()).clone(),
+            Tab::OptimalD => LabView::status(h.state().optimal_d()).clone(),
+            Tab::JsW1 => LabView::status(h.state().lines()).clone(),
+        };
+        eprintln!(
+            "soak: {tab:?} at step {before}: a snapshot takes {:.2} s, {:.0} steps/s, last picture {:.1} s ago",
+            status.snapshot_secs,
+            status.steps_per_sec,
+            status.published_at.map_or(f64::NAN, |t| t.elapsed().as_secs_f64())
+        );
         let app = h.state_mut();
         match tab {
             Tab::Gan => app.gan_mut().send(Control::Play),
@@ -323,7 +331,7 @@ fn every_trainer_answers(h: &mut Harness<'static, App>) {
 }
 
 #[test]
-#[ignore = "finds an open defect: resident memory can climb about 0.5 MB a frame (+1073 MB by frame 2980, the optimal-D tab shown last); run with --ignored"]
+#[ignore = "flaky beside a concurrent build: a trainer (the GAN's after Reset run, or the optimal-D's) did not step within 60 s of Play in 3 of 7 loaded runs (seeds 5, 6); cause not found yet; run with --ignored"]
 fn random_actions_on_every_lab_keep_the_window_sound() {
     let seed = std::env::var("LATENT_LAB_SOAK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(SEED);
     let page = page_size();
@@ -335,7 +343,6 @@ fn random_actions_on_every_lab_keep_the_window_sound() {
     let mut peak_rss = 0;
     let mut frames = 0;
     let mut checks = 0;
-    let mut known_vae_nan = 0;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // Every lab's trainer is built before the soak starts.
         step_until(&mut h, "every trainer built", |a| {
@@ -360,19 +367,7 @@ fn random_actions_on_every_lab_keep_the_window_sound() {
                 std::thread::sleep(Duration::from_millis(2));
                 if frames % CHECK_EVERY == 0 {
                     checks += 1;
-                    let mut bad = non_finite_texts(&h);
-                    // KNOWN DEFECT (reported, not fixed here): the AE vs VAE lab shows the
-                    // numbers of blown-up weights: its test-set panel ("VAE reconstruction NaN |
-                    // VAE KL inf | ELBO NaN", "log p(x) ≈ NaN"), beside a divergence message or
-                    // after a Reset (the stale "Test set (at step 1)"), and the posterior panel
-                    // ("σ = (inf, 0.00)"). On that tab, non-finite texts are counted, not failed.
-                    if h.state().tab() == Tab::AeVae {
-                        let before = bad.len();
-                        bad.clear();
-                        if bad.len() < before {
-                            known_vae_nan += 1;
-                        }
-                    }
+                    let bad = non_finite_texts(&h);
                     assert!(bad.is_empty(), "non-finite numbers on screen at frame {frames}: {bad:?}");
                     let crashed = crashes(h.state());
                     assert!(crashed.is_empty(), "a trainer crashed by frame {frames}: {crashed:?}");
@@ -412,9 +407,6 @@ fn random_actions_on_every_lab_keep_the_window_sound() {
         end_rss >> 20,
         grown >> 20
     );
-    if known_vae_nan > 0 {
-        eprintln!("soak: KNOWN DEFECT seen at {known_vae_nan} checks: NaN/inf in the AE vs VAE test-set panel after a divergence");
-    }
     assert!(frames >= 1000, "only {frames} frames in {MAX_SOAK:?}");
     assert!(grown < MAX_GROWTH, "resident memory grew by {} MB over the soak", grown >> 20);
 }

@@ -168,6 +168,26 @@ impl Vae {
         eps: &[f32],
         likelihood: Likelihood,
     ) -> Result<Vec<f64>> {
+        let all = self.log_weights_fast_in_blocks(nets, x, n, eps, likelihood, usize::MAX, &|| false)?;
+        all.ok_or_else(|| candle_core::Error::Msg("stopped, though nothing asked it to".to_owned()))
+    }
+
+    /// [`Self::log_weights_fast`], decoding at most `block_rows` rows of z at a time and asking
+    /// `stop` before each block after the first: None if it said yes. Each row is decoded on
+    /// its own, so the weights are those of one pass (up to the rounding of the matrix
+    /// product's blocking); a caller chooses `block_rows` by the model's cost to keep each
+    /// block short.
+    #[allow(clippy::too_many_arguments)] // the inputs of `log_weights_fast`, and how to cut them
+    pub fn log_weights_fast_in_blocks(
+        &self,
+        nets: &mut VaeNets,
+        x: &[f32],
+        n: usize,
+        eps: &[f32],
+        likelihood: Likelihood,
+        block_rows: usize,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<f64>>> {
         let k = self.latent;
         if n == 0 || !x.len().is_multiple_of(n) || !eps.len().is_multiple_of(n * k) {
             candle_core::bail!(
@@ -185,24 +205,33 @@ impl Vae {
             let c = &code[(row % n) * 2 * k..][..2 * k];
             (0..k).map(move |j| c[j] + (0.5 * c[k + j]).exp() * e[j])
         }));
-        let logits = decoder.forward(z, samples * n);
         let log_2pi = (2.0 * std::f64::consts::PI).ln();
         let isa = Isa::best();
         grad.resize(d, 0.0);
-        let mut weights = Vec::with_capacity(samples * n);
-        for (row, (a, (z, e))) in logits.chunks_exact(d).zip(z.chunks_exact(k).zip(eps.chunks_exact(k))).enumerate() {
-            let i = row % n;
-            let log_px_z = -likelihood.row_nll_and_grad(isa, a, &x[i * d..][..d], grad, 0.0);
-            let logvar = &code[i * 2 * k + k..][..k];
-            let (mut log_pz, mut log_qz) = (0.0f64, 0.0f64);
-            for j in 0..k {
-                let (z, e, lv) = (f64::from(z[j]), f64::from(e[j]), f64::from(logvar[j]));
-                log_pz -= 0.5 * (z * z + log_2pi);
-                log_qz -= 0.5 * (e * e + log_2pi + lv);
+        let rows = samples * n;
+        let block_rows = block_rows.max(1);
+        let mut weights = Vec::with_capacity(rows);
+        for first in (0..rows).step_by(block_rows) {
+            if first > 0 && stop() {
+                return Ok(None);
             }
-            weights.push(log_px_z + log_pz - log_qz);
+            let len = block_rows.min(rows - first);
+            let logits = decoder.forward(&z[first * k..(first + len) * k], len);
+            let zs = z[first * k..].chunks_exact(k).zip(eps[first * k..].chunks_exact(k));
+            for (row, (a, (z, e))) in (first..).zip(logits.chunks_exact(d).zip(zs)) {
+                let i = row % n;
+                let log_px_z = -likelihood.row_nll_and_grad(isa, a, &x[i * d..][..d], grad, 0.0);
+                let logvar = &code[i * 2 * k + k..][..k];
+                let (mut log_pz, mut log_qz) = (0.0f64, 0.0f64);
+                for j in 0..k {
+                    let (z, e, lv) = (f64::from(z[j]), f64::from(e[j]), f64::from(logvar[j]));
+                    log_pz -= 0.5 * (z * z + log_2pi);
+                    log_qz -= 0.5 * (e * e + log_2pi + lv);
+                }
+                weights.push(log_px_z + log_pz - log_qz);
+            }
         }
-        Ok(weights)
+        Ok(Some(weights))
     }
 
     /// Every trainable variable.
@@ -300,6 +329,25 @@ mod tests {
                 );
             }
             assert!(vae.log_weights_fast(&mut nets, &x[..39], n, &eps, likelihood).is_err(), "a ragged input");
+            // In blocks of any size (one that cuts a sample's rows too), the same weights; a
+            // `stop` that says yes ends it after the first block, one that never does is not
+            // asked before the first.
+            for block_rows in [1, 3, 7, 20, 1000] {
+                let asked = std::cell::Cell::new(0);
+                let blocks = vae
+                    .log_weights_fast_in_blocks(&mut nets, &x, n, &eps, likelihood, block_rows, &|| {
+                        asked.set(asked.get() + 1);
+                        false
+                    })
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(asked.get(), (samples * n).div_ceil(block_rows) - 1, "block rows {block_rows}");
+                for (b, g) in blocks.iter().zip(&got) {
+                    assert!((b - g).abs() < 1e-9 * (1.0 + g.abs()), "block rows {block_rows}: {b} against {g}");
+                }
+                let stopped = vae.log_weights_fast_in_blocks(&mut nets, &x, n, &eps, likelihood, block_rows, &|| true);
+                assert_eq!(stopped.unwrap().is_none(), block_rows < samples * n, "block rows {block_rows}");
+            }
         }
     }
 

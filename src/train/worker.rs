@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -29,6 +30,11 @@ pub trait Lab: Send + 'static {
     fn snapshot(&mut self) -> Result<Self::Snapshot, TrainError>;
     /// Training steps done so far (the number the step counter shows).
     fn steps(&self) -> u64;
+    /// Takes the worker's [`Interrupt`]: given before the thread starts (and to a lab that
+    /// an [`Control::Open`] put in place). Long work (a test-set evaluation) should look at it
+    /// between pieces of a fraction of a second and stop early when it is raised. Labs whose
+    /// work is all short ignore it.
+    fn set_interrupt(&mut self, _interrupt: Interrupt) {}
     /// Shortest time between two snapshots; labs with costly snapshots ask for less.
     fn min_publish_interval(&self) -> Duration {
         MIN_PUBLISH_INTERVAL
@@ -101,9 +107,34 @@ pub struct Status {
     pub published_at: Option<Instant>,
 }
 
+/// Raised while a command waits for the trainer thread, or while the window closes it: a lab's
+/// long work looks at it ([`Lab::set_interrupt`]) and stops early, so that the command is
+/// answered at once. It counts the commands sent and not yet taken by the thread ([`Worker`]
+/// counts one before it puts a command in the channel, the thread one off as it takes it), so
+/// no command can slip between a check and the thread's next look at the channel. The default
+/// is never raised (headless runs are never interrupted).
+#[derive(Clone, Debug, Default)]
+pub struct Interrupt(Arc<AtomicUsize>);
+
+impl Interrupt {
+    /// Whether long work should stop now.
+    pub fn is_raised(&self) -> bool {
+        self.0.load(Ordering::Acquire) > 0
+    }
+
+    fn raise(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn lower(&self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 struct Shared<S> {
     latest: Mutex<Option<Arc<S>>>,
     status: Mutex<Status>,
+    interrupt: Interrupt,
 }
 
 /// The UI's handle on a trainer thread.
@@ -126,9 +157,11 @@ const MAX_PUBLISH_INTERVAL: Duration = Duration::from_millis(250);
 impl<L: Lab> Worker<L> {
     /// Starts a named thread that owns `lab`. `wake` is called after each publish (the UI
     /// passes a closure calling `ctx.request_repaint()`).
-    pub fn spawn(name: &str, lab: L, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
+    pub fn spawn(name: &str, mut lab: L, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
         let (tx, rx) = sync_channel(CHANNEL_CAPACITY);
-        let shared = Arc::new(Shared { latest: Mutex::new(None), status: Mutex::new(Status::default()) });
+        let interrupt = Interrupt::default();
+        lab.set_interrupt(interrupt.clone());
+        let shared = Arc::new(Shared { latest: Mutex::new(None), status: Mutex::new(Status::default()), interrupt });
         let thread_shared = Arc::clone(&shared);
         let handle =
             std::thread::Builder::new().name(name.to_owned()).spawn(move || run(lab, &rx, &thread_shared, &wake))?;
@@ -152,13 +185,17 @@ impl<L: Lab> Worker<L> {
     fn flush(&mut self) {
         let Some(tx) = &self.commands else { return };
         while let Some(cmd) = self.pending.pop_front() {
+            // Raised before the command is in the channel: the thread lowers it as it takes it.
+            self.shared.interrupt.raise();
             match tx.try_send(cmd) {
                 Ok(()) => {}
                 Err(TrySendError::Full(cmd)) => {
+                    self.shared.interrupt.lower();
                     self.pending.push_front(cmd);
                     return;
                 }
                 Err(TrySendError::Disconnected(_)) => {
+                    self.shared.interrupt.lower();
                     self.pending.clear();
                     return;
                 }
@@ -223,7 +260,9 @@ impl<L: Lab> Worker<L> {
 
 impl<L: Lab> Drop for Worker<L> {
     fn drop(&mut self) {
-        self.commands = None; // the thread sees the channel close and returns
+        // Long work stops (and stays stopped), then the thread sees the channel close and returns.
+        self.shared.interrupt.raise();
+        self.commands = None;
         if let Some(handle) = self.handle.take() {
             let _ = handle.join();
         }
@@ -317,7 +356,12 @@ fn run<L: Lab>(lab: L, rx: &Receiver<Control<L::Command>>, shared: &Shared<L::Sn
             }
         };
         if let Some(cmd) = next {
+            shared.interrupt.lower();
+            let replaces_lab = matches!(cmd, Control::Open(_));
             state.handle(cmd);
+            if replaces_lab {
+                state.lab.set_interrupt(shared.interrupt.clone());
+            }
             continue;
         }
         if state.playing {
@@ -362,6 +406,8 @@ impl<L: Lab> Loop<'_, L> {
                 match reset {
                     Ok(()) => {
                         self.error = None;
+                        // Answered at once, before a snapshot that may measure for long.
+                        self.publish_status();
                         // The new run is shown at once: a run that fails again before the next
                         // regular picture must not leave the old run's picture beside its error.
                         self.dirty = true;
@@ -464,6 +510,9 @@ impl<L: Lab> Loop<'_, L> {
         if !self.dirty || self.last_publish.is_some_and(|t| t.elapsed() < self.publish_interval) {
             return;
         }
+        // The steps and state so far are seen at once, before a snapshot that may take long
+        // (a test-set measurement).
+        self.publish_status();
         let start = Instant::now();
         // A failed lab's state (NaN weights, or whatever a panic left) is never drawn: the
         // last good snapshot stays on screen beside the error.

@@ -6,14 +6,26 @@ impl VaeTrainer {
     /// Measures the test set: ELBO terms, the AE's reconstruction, the importance-weighted
     /// log p(x) with the configured k, and the prior samples of both models. Records curves.
     pub fn evaluate(&mut self) -> Result<VaeEval, TrainError> {
+        let whole = self.measure(&|| false)?;
+        whole.ok_or_else(|| TrainError::Invalid("the test set's measurement stopped unasked".to_owned()))
+    }
+
+    /// [`Self::evaluate`], asking `stop` between pieces of work of about a tenth of a second
+    /// (see [`EVAL_PIECE_MACS`]): None, with nothing recorded and the measurement still due,
+    /// if it said yes. A measurement is published whole or not at all.
+    pub(super) fn measure(&mut self, stop: &(dyn Fn() -> bool + Sync)) -> Result<Option<VaeEval>, TrainError> {
         let mut rng = StdRng::seed_from_u64(self.config.seed ^ EVAL_STREAM ^ self.steps);
         let lik = self.config.likelihood;
         let n_test = self.split.test.len();
         let k = self.config.latent_dim;
         // ELBO terms on the whole test set, in chunks, one sample of z per image.
         let (mut recon_sum, mut kl_sum, mut ae_sum) = (0.0, 0.0, 0.0);
-        for start in (0..n_test).step_by(512) {
-            let len = 512.min(n_test - start);
+        let images = self.eval_piece_images();
+        for start in (0..n_test).step_by(images) {
+            if start > 0 && stop() {
+                return Ok(None);
+            }
+            let len = images.min(n_test - start);
             let x = self.test_x.narrow(0, start, len)?;
             let eps = normal_tensor(&mut rng, len, k, &self.device)?;
             let t = self.vae.terms(&x, &eps, lik, 1.0)?;
@@ -22,7 +34,12 @@ impl VaeTrainer {
             ae_sum += f64::from(self.ae.recon(&x, lik)?.sum_all()?.to_vec0::<f32>()?);
         }
         let (recon, kl) = (recon_sum / n_test as f64, kl_sum / n_test as f64);
-        let (log_px_iw, elbo_iw_images, iw_images) = self.log_px_iw(&mut rng)?;
+        let Some((log_px_iw, elbo_iw_images, iw_images)) = self.log_px_iw(&mut rng, stop)? else {
+            return Ok(None);
+        };
+        if stop() {
+            return Ok(None);
+        }
         let eval = VaeEval {
             step: self.steps,
             vae_test_recon: recon,
@@ -47,7 +64,26 @@ impl VaeTrainer {
         self.eval = Some(eval.clone());
         self.eval_due = false;
         self.last_eval_at = Some(Instant::now());
-        Ok(eval)
+        Ok(Some(eval))
+    }
+
+    /// Rows of z the log p(x) estimate decodes between two looks at its `stop`: as many as
+    /// [`EVAL_PIECE_MACS`] multiply-adds of the decoder allow, at most 16 384 (the whole chunk
+    /// of the estimate for models up to 256×2 on 28×28 images, so their numbers are those of
+    /// one pass).
+    fn eval_piece_rows(&self) -> usize {
+        let c = &self.config;
+        let mut widths = vec![c.latent_dim as u64];
+        widths.extend(std::iter::repeat_n(c.hidden as u64, c.layers));
+        widths.push(self.split.test.dim() as u64);
+        let per_row: u64 = widths.windows(2).map(|w| w[0] * w[1]).sum();
+        usize::try_from(EVAL_PIECE_MACS / per_row.max(1)).unwrap_or(usize::MAX).clamp(1, 16_384)
+    }
+
+    /// Test images the ELBO terms take at a time (both models' encoder and decoder, about as
+    /// many multiply-adds per image as four of the estimate's rows): at most 512.
+    fn eval_piece_images(&self) -> usize {
+        (self.eval_piece_rows() / 4).clamp(1, 512)
     }
 
     /// Importance-weighted log p(x) (k = `iw_samples`) and the one-sample ELBO, averaged over
@@ -56,7 +92,12 @@ impl VaeTrainer {
     /// shared out among [`Self::set_eval_threads`] threads, each with its own passes. Every
     /// image's estimate depends only on its own noise, so the result does not depend on the
     /// number of threads.
-    pub(super) fn log_px_iw(&self, rng: &mut StdRng) -> Result<(f64, f64, usize), TrainError> {
+    /// It asks `stop` between pieces of [`Self::eval_piece_rows`] rows: None if it said yes.
+    pub(super) fn log_px_iw(
+        &self,
+        rng: &mut StdRng,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Option<(f64, f64, usize)>, TrainError> {
         let n = self.config.iw_images.min(self.split.test.len());
         let samples = self.config.iw_samples;
         let kdim = self.config.latent_dim;
@@ -74,19 +115,26 @@ impl VaeTrainer {
         let per_thread = chunks.len().div_ceil(threads);
         let pixels = &self.split.test.pixels;
         let lik = self.config.likelihood;
-        // Each chunk's (Σ log p̂, Σ ELBO) over its images.
+        let piece = self.eval_piece_rows();
+        // Each chunk's (Σ log p̂, Σ ELBO) over its images; None if stopped.
         let done = std::sync::atomic::AtomicUsize::new(0);
-        let run = |chunks: &[(usize, usize, Vec<f32>)]| -> Result<Vec<(f64, f64)>, TrainError> {
+        let run = |chunks: &[(usize, usize, Vec<f32>)]| -> Result<Option<Vec<(f64, f64)>>, TrainError> {
             let mut nets = VaeNets::new(&self.vae)?;
             chunks
                 .iter()
                 .map(|(start, len, eps)| {
+                    if stop() {
+                        return Ok(None);
+                    }
                     if let Some(progress) = &self.log_px_progress {
                         // Before the chunk's work: the first report comes at once.
                         progress(done.fetch_add(*len, std::sync::atomic::Ordering::Relaxed), n);
                     }
                     let x = &pixels[start * d..(start + len) * d];
-                    let lw = self.vae.log_weights_fast(&mut nets, x, *len, eps, lik)?;
+                    let Some(lw) = self.vae.log_weights_fast_in_blocks(&mut nets, x, *len, eps, lik, piece, stop)?
+                    else {
+                        return Ok(None);
+                    };
                     let (mut iw, mut elbo) = (0.0, 0.0);
                     let mut column = vec![0.0; samples];
                     for i in 0..*len {
@@ -94,37 +142,43 @@ impl VaeTrainer {
                         iw += importance_weighted_log_px(&column);
                         elbo += column.iter().sum::<f64>() / samples as f64;
                     }
-                    Ok((iw, elbo))
+                    Ok(Some((iw, elbo)))
                 })
                 .collect()
         };
-        let sums: Vec<(f64, f64)> = if threads == 1 {
+        let sums: Option<Vec<(f64, f64)>> = if threads == 1 {
             run(&chunks)?
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = chunks.chunks(per_thread).map(|c| scope.spawn(move || run(c))).collect();
-                let mut all = Vec::with_capacity(chunks.len());
+                let mut all = Some(Vec::with_capacity(chunks.len()));
                 for h in handles {
-                    all.extend(
-                        h.join()
-                            .map_err(|_| TrainError::Invalid("a thread of the log p(x) estimate panicked".into()))??,
-                    );
+                    let part = h
+                        .join()
+                        .map_err(|_| TrainError::Invalid("a thread of the log p(x) estimate panicked".into()))??;
+                    all = all.zip(part).map(|(mut all, part)| {
+                        all.extend(part);
+                        all
+                    });
                 }
                 Ok::<_, TrainError>(all)
             })?
         };
+        let Some(sums) = sums else { return Ok(None) };
         if let Some(progress) = &self.log_px_progress {
             progress(n, n);
         }
         // Summed in chunk order whatever the threads.
         let (iw_sum, elbo_sum) = sums.iter().fold((0.0, 0.0), |(a, b), (c, e)| (a + c, b + e));
-        Ok((iw_sum / n as f64, elbo_sum / n as f64, n))
+        Ok(Some((iw_sum / n as f64, elbo_sum / n as f64, n)))
     }
 
     /// The importance-weighted log p(x) estimate of [`Self::evaluate`] alone (log p̂, the
     /// ELBO on the same images, and their number), with the evaluation's noise of this step.
     pub fn estimate_log_px(&self) -> Result<(f64, f64, usize), TrainError> {
-        self.log_px_iw(&mut StdRng::seed_from_u64(self.config.seed ^ EVAL_STREAM ^ self.steps))
+        let mut rng = StdRng::seed_from_u64(self.config.seed ^ EVAL_STREAM ^ self.steps);
+        let whole = self.log_px_iw(&mut rng, &|| false)?;
+        whole.ok_or_else(|| TrainError::Invalid("the log p(x) estimate stopped unasked".to_owned()))
     }
 
     /// Subnormal numbers in both optimisers' state, and the state's size (see
@@ -201,11 +255,17 @@ impl VaeTrainer {
     }
 
     /// Builds the panels' snapshot; measures the test set when due (every few seconds of
-    /// play, or when asked).
+    /// play, or when asked). A command waiting for the worker (its [`Interrupt`] raised) stops
+    /// the measurement within a piece of work: the snapshot then shows the last whole
+    /// measurement (of its own step, k and images) or none, and the measurement is made again
+    /// on a later snapshot.
     pub fn build_snapshot(&mut self) -> Result<VaeSnapshot, TrainError> {
         let stale = self.last_eval_at.is_none_or(|t| t.elapsed() >= EVAL_INTERVAL);
         if self.eval_due || (stale && self.eval.as_ref().is_none_or(|e| e.step != self.steps)) {
-            self.evaluate()?;
+            let interrupt = self.interrupt.clone();
+            if self.measure(&|| interrupt.is_raised())?.is_none() {
+                self.eval_due = true;
+            }
         }
         let (ae_latents, vae_latents) = self.latents()?;
         // A picture of exploded encoders (axes to ±1e8, σ = inf) is never published: the

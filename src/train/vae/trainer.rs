@@ -55,6 +55,7 @@ impl VaeTrainer {
             models: Models::Both,
             eval_threads: 1,
             log_px_progress: None,
+            interrupt: Interrupt::default(),
         })
     }
 
@@ -97,9 +98,9 @@ impl VaeTrainer {
     pub fn set_config(&mut self, config: VaeConfig) -> Result<(), TrainError> {
         config.validate()?;
         if self.config.data != config.data {
-            *self = Self::new(config)?;
+            self.replace(Self::new(config)?);
         } else if self.config.needs_restart(&config) {
-            *self = Self::with_split(config, Arc::clone(&self.split))?;
+            self.replace(Self::with_split(config, Arc::clone(&self.split))?);
         } else {
             let adam = OptimizerConfig::adam(config.lr);
             self.opt_ae.set_config(adam);
@@ -110,6 +111,13 @@ impl VaeTrainer {
             self.config = config;
         }
         Ok(())
+    }
+
+    /// Becomes `fresh`, a new run, keeping the worker's interrupt.
+    fn replace(&mut self, fresh: Self) {
+        let interrupt = std::mem::take(&mut self.interrupt);
+        *self = fresh;
+        self.interrupt = interrupt;
     }
 
     pub(super) fn normal(&mut self, n: usize) -> Result<Tensor, TrainError> {
@@ -295,8 +303,12 @@ impl Lab for VaeTrainer {
     }
 
     fn reset(&mut self) -> Result<(), TrainError> {
-        *self = Self::with_split(self.config.clone(), Arc::clone(&self.split))?;
+        self.replace(Self::with_split(self.config.clone(), Arc::clone(&self.split))?);
         Ok(())
+    }
+
+    fn set_interrupt(&mut self, interrupt: Interrupt) {
+        self.interrupt = interrupt;
     }
 
     fn snapshot(&mut self) -> Result<VaeSnapshot, TrainError> {
