@@ -229,6 +229,11 @@ impl<L: Lab> Worker<L> {
         }
     }
 
+    /// Whether the trainer thread has stopped (it then answers nothing; its status says why).
+    pub fn thread_stopped(&self) -> bool {
+        self.handle.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
     /// The newest snapshot seen by [`Self::poll`].
     pub fn snapshot(&self) -> Option<&Arc<L::Snapshot>> {
         self.snapshot.as_ref()
@@ -357,11 +362,7 @@ fn run<L: Lab>(lab: L, rx: &Receiver<Control<L::Command>>, shared: &Shared<L::Sn
         };
         if let Some(cmd) = next {
             shared.interrupt.lower();
-            let replaces_lab = matches!(cmd, Control::Open(_));
             state.handle(cmd);
-            if replaces_lab {
-                state.lab.set_interrupt(shared.interrupt.clone());
-            }
             continue;
         }
         if state.playing {
@@ -436,6 +437,7 @@ impl<L: Lab> Loop<'_, L> {
                 let report = match catch_unwind(AssertUnwindSafe(|| L::open_run(&dir))) {
                     Ok(Ok(lab)) => {
                         self.lab = lab;
+                        self.lab.set_interrupt(self.shared.interrupt.clone());
                         self.playing = false;
                         self.error = None;
                         self.limit_origin = (Instant::now(), self.lab.steps());
@@ -445,16 +447,15 @@ impl<L: Lab> Loop<'_, L> {
                     Ok(Err(e)) => FileReport::Failed(format!("could not open the run: {e}")),
                     Err(_) => FileReport::Failed(format!("could not open {}: the trainer crashed", dir.display())),
                 };
-                let opened = matches!(report, FileReport::Opened(_));
-                self.report(report);
                 // The opened run's picture is published before the status that reports it, so
                 // that a window seeing the report also sees the picture (and the settings it
                 // was made with); see [`Worker::poll`].
-                if opened {
+                if matches!(report, FileReport::Opened(_)) {
                     self.dirty = true;
                     self.last_publish = None;
                     self.maybe_publish();
                 }
+                self.report(report);
             }
             Control::Lab(c) => {
                 let lab = &mut self.lab;

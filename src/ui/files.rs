@@ -18,9 +18,12 @@ use crate::train::states::{ReadyMade, READY_MADE};
 #[derive(Clone, Debug, Default)]
 pub struct Plots(pub Vec<(String, egui::Rect)>);
 
-/// Records that the plot `title` was drawn at `rect` this frame, so that the Run menu offers
-/// it for export.
+/// Records that the plot `title` was drawn at `rect` this frame (its frame, as egui_plot
+/// gives it), so that the Run menu offers it for export. The picture exported takes in the
+/// tick labels left of and below the frame and the title line above it.
 pub fn exportable(ui: &egui::Ui, title: &str, rect: egui::Rect) {
+    let margin = egui::Margin { left: 46, right: 6, top: 24, bottom: 26 };
+    let rect = (rect + margin).intersect(ui.ctx().content_rect());
     ui.ctx().data_mut(|d| d.get_temp_mut_or_default::<Plots>(egui::Id::NULL).0.push((title.to_owned(), rect)));
 }
 
@@ -90,8 +93,8 @@ pub struct Files {
     command: Option<String>,
     /// A line in the top bar (what was exported or copied), and since when.
     notice: Option<(String, std::time::Instant)>,
-    /// A message box (an export or an open that failed).
-    error: Option<String>,
+    /// A message box: its heading and text (an export or an open that failed, a notice).
+    error: Option<(&'static str, String)>,
     /// The plots drawn in the last frame.
     plots: Vec<(String, egui::Rect)>,
 }
@@ -115,9 +118,14 @@ impl Files {
         self.notice = Some((text, std::time::Instant::now()));
     }
 
-    /// Shows a message box with `text`.
+    /// Shows a message box saying that something could not be done, and why.
     pub fn fail(&mut self, text: String) {
-        self.error = Some(text);
+        self.error = Some(("Cannot do that", text));
+    }
+
+    /// Shows a message box with a notice (something the user should know, not a failure).
+    pub fn inform(&mut self, text: String) {
+        self.error = Some(("Note", text));
     }
 
     /// The top bar's notice, while it is shown.
@@ -127,7 +135,7 @@ impl Files {
 
     /// The message box's text, if one is shown.
     pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
+        self.error.as_ref().map(|(_, text)| text.as_str())
     }
 
     /// The command shown in the "Command line" window, if it is open.
@@ -175,7 +183,7 @@ impl Files {
     fn push_route(&mut self, job: Result<Pending<Routed>, String>) {
         match job {
             Ok(job) => self.jobs.push(Job::Route(job)),
-            Err(e) => self.error = Some(e),
+            Err(e) => self.fail(e),
         }
     }
 
@@ -198,14 +206,14 @@ impl Files {
             match job {
                 Job::Route(mut p) => match p.poll() {
                     Polled::Waiting => still.push(Job::Route(p)),
-                    Polled::Lost(e) => self.error = Some(e),
-                    Polled::Ready(Err(e)) => self.error = Some(e),
+                    Polled::Lost(e) => self.fail(e),
+                    Polled::Ready(Err(e)) => self.fail(e),
                     Polled::Ready(Ok((dir, lab, name))) => ask = Some(Ask::Open(dir, lab, name)),
                 },
                 Job::Write(mut p) => match p.poll() {
                     Polled::Waiting => still.push(Job::Write(p)),
-                    Polled::Lost(e) => self.error = Some(e),
-                    Polled::Ready(Err(e)) => self.error = Some(e),
+                    Polled::Lost(e) => self.fail(e),
+                    Polled::Ready(Err(e)) => self.fail(e),
                     Polled::Ready(Ok(path)) => self.tell(format!("Exported {}", path.display())),
                 },
             }
@@ -367,9 +375,9 @@ impl Files {
                 self.command = None;
             }
         }
-        if let Some(text) = self.error.clone() {
+        if let Some((heading, text)) = self.error.clone() {
             let modal = egui::Modal::new(egui::Id::unique("files-message")).show(ctx, |ui| {
-                ui.heading("Cannot do that");
+                ui.heading(heading);
                 ui.label(text);
                 ui.button("OK").clicked()
             });
@@ -401,7 +409,7 @@ impl Files {
                 Ok(image) => self.write_png(ctx, path, image, rect),
                 Err(std::sync::mpsc::TryRecvError::Empty) => self.shot = Some((rx, path, rect)),
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    self.error = Some(format!("could not export {}: the window gave no picture", path.display()));
+                    self.fail(format!("could not export {}: the window gave no picture", path.display()));
                 }
             }
         }
@@ -427,7 +435,7 @@ impl Files {
             write_file(&path, &bytes)
         }) {
             Ok(job) => self.jobs.push(Job::Write(job)),
-            Err(e) => self.error = Some(e),
+            Err(e) => self.fail(e),
         }
     }
 
@@ -435,7 +443,7 @@ impl Files {
         let what = format!("Writing {}", path.display());
         match Pending::spawn(ctx, "file-writer", what, move || write_file(&path, &bytes)) {
             Ok(job) => self.jobs.push(Job::Write(job)),
-            Err(e) => self.error = Some(e),
+            Err(e) => self.fail(e),
         }
     }
 }

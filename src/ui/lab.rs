@@ -105,7 +105,26 @@ impl<L: LabSettings> LabHandle<L> {
     /// says why. `loading` tells the user what is happening until then ("Loading MNIST-5k").
     /// Commands sent meanwhile are kept and sent, in order, once the trainer runs.
     pub fn start(ctx: &egui::Context, name: &str, config: L::Config, loading: String) -> Self {
-        let asked = config.clone();
+        let mut handle = Self {
+            ctx: ctx.clone(),
+            name: name.to_owned(),
+            stage: Stage::Failed,
+            idle: Status::default(),
+            config: config.clone(),
+            message: None,
+            seen_notice: 0,
+            resume_on_show: false,
+            note: None,
+            seen_file: 0,
+            opening: None,
+        };
+        handle.build(config, loading);
+        handle
+    }
+
+    /// Builds a trainer for `config` on a background thread, to run once it is built.
+    fn build(&mut self, config: L::Config, loading: String) {
+        let asked = config;
         let build = move || -> Built<L> {
             match L::build(asked.clone()) {
                 Ok(trainer) => Ok((trainer, asked, None)),
@@ -116,24 +135,23 @@ impl<L: LabSettings> LabHandle<L> {
                 }
             }
         };
-        let mut handle = Self {
-            ctx: ctx.clone(),
-            name: name.to_owned(),
-            stage: Stage::Failed,
-            idle: Status::default(),
-            config,
-            message: None,
-            seen_notice: 0,
-            resume_on_show: false,
-            note: None,
-            seen_file: 0,
-            opening: None,
-        };
-        match Pending::spawn(ctx, &format!("{name}-build"), loading, build) {
-            Ok(pending) => handle.stage = Stage::Building(pending, VecDeque::new()),
-            Err(e) => handle.fail(e),
+        self.idle = Status::default();
+        self.seen_notice = 0;
+        self.seen_file = 0;
+        match Pending::spawn(&self.ctx, &format!("{}-build", self.name), loading, build) {
+            Ok(pending) => self.stage = Stage::Building(pending, VecDeque::new()),
+            Err(e) => self.fail(e),
         }
-        handle
+    }
+
+    /// Whether no trainer thread will answer: it could not be built or started, or its
+    /// thread has stopped. Reset then builds a new one.
+    fn stopped(&self) -> bool {
+        match &self.stage {
+            Stage::Failed => true,
+            Stage::Running(worker) => worker.thread_stopped(),
+            Stage::Building(..) => false,
+        }
     }
 
     fn fail(&mut self, reason: String) {
@@ -210,6 +228,11 @@ impl<L: LabSettings> LabHandle<L> {
 
     /// Sends a command; never blocks. While the trainer is being built it waits its turn.
     pub fn send(&mut self, command: Control<L::Command>) {
+        if matches!(command, Control::Reset) && self.stopped() {
+            // Nothing would answer: start a new trainer thread with the settings shown.
+            self.build(self.config.clone(), "Starting the trainer again".to_owned());
+            return;
+        }
         match &mut self.stage {
             Stage::Building(_, waiting) => waiting.push_back(command),
             Stage::Running(worker) => worker.send(command),
@@ -420,12 +443,15 @@ impl<L: LabSettings> LabHandle<L> {
 
     /// What the lab shows until its trainer runs: what it is loading, or why it could not
     /// start.
-    pub fn loading_ui(&self, ui: &mut egui::Ui) {
+    pub fn loading_ui(&mut self, ui: &mut egui::Ui) {
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(what) = self.loading() {
                 waiting_ui(ui, what);
-            } else if let Some(error) = &self.idle.error {
+            } else if let Some(error) = self.idle.error.clone() {
                 ui.colored_label(super::theme::palette(ui).error, format!("⚠ {error}"));
+                if ui.button("Start again").on_hover_text("Build the lab again with the settings shown (R)").clicked() {
+                    self.send(Control::Reset);
+                }
             }
         });
     }
@@ -582,7 +608,10 @@ impl<V: TrainerView> LabView for V {
             self.shortcuts(ui.ctx());
             self.draw(ui);
         } else {
-            self.handle().loading_ui(ui);
+            if ui.input(|i| i.key_pressed(egui::Key::R)) && !ui.ctx().egui_wants_keyboard_input() {
+                self.handle_mut().send(Control::Reset);
+            }
+            self.handle_mut().loading_ui(ui);
         }
     }
 

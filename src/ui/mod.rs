@@ -130,7 +130,7 @@ impl App {
             ctx.set_theme(theme);
         }
         if !remembered.notices.is_empty() {
-            app.files.fail(remembered.notices.join("\n"));
+            app.files.inform(remembered.notices.join("\n"));
         }
         if let Some(lab) = app.shown_mut() {
             lab.on_show();

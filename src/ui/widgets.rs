@@ -156,84 +156,90 @@ impl FileBrowser {
         let mut chosen = None;
         let mut open = self.open;
         let mut go_to = None;
-        egui::Window::new(title).open(&mut open).collapsible(false).default_width(420.0).show(ctx, |ui| {
-            ui.label(format!("Folder: {}", self.dir.display()));
-            egui::ScrollArea::vertical().max_height(260.0).show(ui, |ui| {
-                if let Some(parent) = self.dir.parent() {
-                    if ui.selectable_label(false, "../").on_hover_text("The folder above").clicked() {
-                        go_to = Some(parent.to_path_buf());
-                    }
-                }
-                for (name, is_dir) in &self.entries {
-                    let run = self.runs.contains(name);
-                    // Folders end in "/" (an icon would need a glyph the bundled fonts lack).
-                    let label = match (*is_dir, run) {
-                        (true, true) => format!("{name}/ (saved run)"),
-                        (true, false) => format!("{name}/"),
-                        _ => name.clone(),
-                    };
-                    if ui.selectable_label(false, label).clicked() {
-                        let path = self.dir.join(name);
-                        if run && pick_folder && self.save_name.is_none() {
-                            // Opening a run: its folder is the choice.
-                            chosen = Some(path);
-                        } else if run && self.save_name.is_some() {
-                            // Saving over an earlier run: its name is typed for you.
-                            self.save_name = Some(name.clone());
-                        } else if *is_dir {
-                            go_to = Some(path);
-                        } else if let Some(save) = &mut self.save_name {
-                            save.clone_from(name);
-                        } else {
-                            self.path_text = path.display().to_string();
+        egui::Window::new(title)
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(420.0)
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
+            .show(ctx, |ui| {
+                ui.label(format!("Folder: {}", self.dir.display()));
+                egui::ScrollArea::vertical().max_height(260.0).show(ui, |ui| {
+                    if let Some(parent) = self.dir.parent() {
+                        if ui.selectable_label(false, "../").on_hover_text("The folder above").clicked() {
+                            go_to = Some(parent.to_path_buf());
                         }
                     }
-                }
-                if self.entries.is_empty() {
-                    ui.weak(format!("(no folders or {what} here)"));
-                }
-            });
-            if let Some(save) = &mut self.save_name {
-                ui.horizontal(|ui| {
-                    let label = ui.label("Name:");
-                    ui.add(egui::TextEdit::singleline(save).desired_width(300.0)).labelled_by(label.id);
+                    for (name, is_dir) in &self.entries {
+                        let run = self.runs.contains(name);
+                        // Folders end in "/" (an icon would need a glyph the bundled fonts lack).
+                        let label = match (*is_dir, run) {
+                            (true, true) => format!("{name}/ (saved run)"),
+                            (true, false) => format!("{name}/"),
+                            _ => name.clone(),
+                        };
+                        if ui.selectable_label(false, label).clicked() {
+                            let path = self.dir.join(name);
+                            if run && pick_folder && self.save_name.is_none() {
+                                // Opening a run: its folder is the choice.
+                                chosen = Some(path);
+                            } else if run && self.save_name.is_some() {
+                                // Saving over an earlier run: its name is typed for you.
+                                self.save_name = Some(name.clone());
+                            } else if *is_dir {
+                                go_to = Some(path);
+                            } else if let Some(save) = &mut self.save_name {
+                                save.clone_from(name);
+                            } else {
+                                self.path_text = path.display().to_string();
+                            }
+                        }
+                    }
+                    if self.entries.is_empty() {
+                        ui.weak(format!("(no folders or {what} here)"));
+                    }
                 });
-                let name = save.trim().to_owned();
+                if let Some(save) = &mut self.save_name {
+                    ui.horizontal(|ui| {
+                        let label = ui.label("Name:");
+                        ui.add(egui::TextEdit::singleline(save).desired_width(300.0)).labelled_by(label.id);
+                    });
+                    let name = save.trim().to_owned();
+                    ui.horizontal(|ui| {
+                        let ok = !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
+                        if ui.add_enabled(ok, egui::Button::new("Save")).clicked() {
+                            chosen = Some(self.dir.join(&name));
+                        }
+                        if ui.button("Cancel").clicked() {
+                            self.open = false;
+                        }
+                    });
+                    return;
+                }
+                if pick_folder {
+                    ui.horizontal(|ui| {
+                        if ui.button("Use this folder").clicked() {
+                            chosen = Some(self.dir.clone());
+                        }
+                        if ui.button("Cancel").clicked() {
+                            self.open = false;
+                        }
+                    });
+                    return;
+                }
                 ui.horizontal(|ui| {
-                    let ok = !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
-                    if ui.add_enabled(ok, egui::Button::new("Save")).clicked() {
-                        chosen = Some(self.dir.join(&name));
+                    let label = ui.label("File:");
+                    ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(300.0)).labelled_by(label.id);
+                });
+                ui.horizontal(|ui| {
+                    if ui.button("Open").clicked() && !self.path_text.trim().is_empty() {
+                        chosen = Some(PathBuf::from(self.path_text.trim()));
                     }
                     if ui.button("Cancel").clicked() {
                         self.open = false;
                     }
                 });
-                return;
-            }
-            if pick_folder {
-                ui.horizontal(|ui| {
-                    if ui.button("Use this folder").clicked() {
-                        chosen = Some(self.dir.clone());
-                    }
-                    if ui.button("Cancel").clicked() {
-                        self.open = false;
-                    }
-                });
-                return;
-            }
-            ui.horizontal(|ui| {
-                let label = ui.label("File:");
-                ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(300.0)).labelled_by(label.id);
             });
-            ui.horizontal(|ui| {
-                if ui.button("Open").clicked() && !self.path_text.trim().is_empty() {
-                    chosen = Some(PathBuf::from(self.path_text.trim()));
-                }
-                if ui.button("Cancel").clicked() {
-                    self.open = false;
-                }
-            });
-        });
         if let Some(dir) = go_to {
             self.dir = dir;
         }

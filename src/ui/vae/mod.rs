@@ -246,6 +246,14 @@ impl TrainerView for VaeView {
                     .auto_shrink([false, false])
                     .show(ui, |ui| self.lab_ui(ui, s, view));
                 self.layout.middle = Some(area.inner_rect);
+                // Every picture of the middle column can be exported (Run ▸ Export a plot), as
+                // much of it as is on screen.
+                for (name, rect) in &self.layout.items {
+                    let shown = rect.intersect(area.inner_rect);
+                    if shown.is_positive() && !name.ends_with("under the mouse") {
+                        crate::ui::files::exportable(ui, name, shown);
+                    }
+                }
             }
             None => {
                 ui.spinner();

@@ -104,8 +104,6 @@ impl VaeView {
             self.scatter_moved = true;
         }
         self.scatter_rects[model as usize] = Some(response.response.rect);
-        let title = if model == Model::Ae { "AE latent scatter" } else { "VAE latent scatter" };
-        crate::ui::files::exportable(ui, title, response.response.rect);
         self.scatter_frames[model as usize] = Some(*response.transform.frame());
         let shown = response.transform.bounds();
         self.scatter_bounds[model as usize] = Some([shown.min(), shown.max()]);
