@@ -219,9 +219,11 @@ fn after_reset_the_header_and_curves_belong_to_the_new_run() {
     // Reset and Play at once: the new run diverges within a few steps.
     h.state_mut().gan_mut().send(Control::Reset);
     h.state_mut().gan_mut().send(Control::Play);
-    step_until(&mut h, "the new run stopped", |a| {
+    // The status of the new run is published before its first picture is built (so that a
+    // slow picture never hides that the command was taken); the picture must follow.
+    step_until(&mut h, "the new run stopped, its picture shown", |a| {
         let s = a.gan().status();
-        s.steps < old && !s.playing
+        s.steps < old && !s.playing && a.gan().snapshot().is_some_and(|snap| snap.iterations <= s.steps)
     });
     h.run_steps(5);
     let steps = h.state().gan().status().steps;

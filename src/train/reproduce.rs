@@ -3,9 +3,13 @@
 //! reason a setting has no command-line form. Each line parses back to the same settings
 //! (tested).
 
+use crate::data::source::ImageSource;
 use crate::data::toy2d::Toy2d;
+use crate::objective::vae::Likelihood;
 use crate::train::gan::GanConfig;
+use crate::train::lines::{Constraint, LinesConfig};
 use crate::train::optimal_d::{Generator1d, OptimalDConfig};
+use crate::train::vae::VaeConfig;
 
 /// The command that trains the GAN lab's `config` for `steps` steps into `runs/gan`.
 pub fn gan_command(config: &GanConfig, steps: u64) -> Result<String, String> {
@@ -87,6 +91,58 @@ pub fn optimal_d_command(config: &OptimalDConfig, steps: u64) -> String {
         line.push_str(" --freeze-g");
     }
     line
+}
+
+/// The command that trains the AE vs VAE lab's `config` for `steps` steps into `runs/vae`.
+pub fn vae_command(config: &VaeConfig, steps: u64) -> Result<String, String> {
+    let c = config;
+    let data = match &c.data {
+        ImageSource::Mnist5k => "mnist5k".to_owned(),
+        ImageSource::Digits => "digits".to_owned(),
+        ImageSource::Idx(dir) => {
+            let dir = dir.display().to_string();
+            if dir.contains('\'') {
+                return Err(format!("the folder {dir} holds a quote, which the command line cannot carry"));
+            }
+            format!("'idx:{dir}'")
+        }
+    };
+    let likelihood = match c.likelihood {
+        Likelihood::Bernoulli => "bernoulli".to_owned(),
+        Likelihood::Gaussian { sigma } => format!("gaussian --sigma {sigma}"),
+    };
+    Ok(format!(
+        "latent-lab train vae --data {data} --latent-dim {} --hidden {} --layers {} --activation {} \
+         --likelihood {likelihood} --beta {} --mc-samples {} --lr {} --batch {} --seed {} --iw-samples {} \
+         --iw-images {} --steps {steps} --out runs/vae",
+        c.latent_dim,
+        c.hidden,
+        c.layers,
+        c.activation.name(),
+        c.beta,
+        c.mc_samples,
+        c.lr,
+        c.batch,
+        c.seed,
+        c.iw_samples,
+        c.iw_images,
+    ))
+}
+
+/// The command that runs the JS vs W1 lab's race with `config` for `steps` steps into
+/// `runs/race`.
+pub fn lines_race_command(config: &LinesConfig, steps: u64) -> String {
+    let c = config;
+    let constraint = match c.constraint {
+        Constraint::GradientPenalty { lambda } => format!("gp --gp-lambda {lambda}"),
+        Constraint::Clip { c } => format!("clip --clip {c}"),
+        Constraint::SpectralNorm => "sn".to_owned(),
+    };
+    format!(
+        "latent-lab lines --race --theta {} --theta0 {} --constraint {constraint} --lr {} --lr-theta {} \
+         --inner-steps {} --batch {} --seed {} --steps {steps} --out runs/race",
+        c.theta, c.theta0, c.lr, c.lr_theta, c.inner_steps, c.batch, c.seed,
+    )
 }
 
 #[cfg(test)]
@@ -202,6 +258,71 @@ mod tests {
                     assert_eq!(args.steps, 500);
                 }
                 other => panic!("{line}: not train optimal-d: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_vae_command_parses_back_to_the_same_settings() {
+        let configs = [
+            VaeConfig::default(),
+            VaeConfig {
+                data: ImageSource::Digits,
+                latent_dim: 7,
+                hidden: 33,
+                layers: 3,
+                activation: Activation::Tanh,
+                likelihood: Likelihood::Gaussian { sigma: 0.25 },
+                beta: 0.3,
+                mc_samples: 4,
+                lr: 3.3e-4,
+                batch: 77,
+                seed: 12,
+                iw_samples: 20,
+                iw_images: 50,
+            },
+            VaeConfig { data: ImageSource::Idx("/tmp/some folder/x".into()), ..VaeConfig::default() },
+        ];
+        for config in configs {
+            let line = vae_command(&config, 321).unwrap();
+            match parsed(&line) {
+                Command::Train { lab: TrainLab::Vae(args) } => {
+                    assert_eq!(args.settings.config().unwrap(), config, "{line}");
+                    assert_eq!(args.steps, 321);
+                }
+                other => panic!("{line}: not train vae: {other:?}"),
+            }
+        }
+        let quoted = VaeConfig { data: ImageSource::Idx("/tmp/it's".into()), ..VaeConfig::default() };
+        assert!(vae_command(&quoted, 1).unwrap_err().contains("quote"));
+    }
+
+    #[test]
+    fn every_race_command_parses_back_to_the_same_settings() {
+        let configs = [
+            LinesConfig::default(),
+            LinesConfig {
+                theta: -0.75,
+                constraint: Constraint::Clip { c: 0.05 },
+                batch: 64,
+                lr: 2e-3,
+                theta0: -1.5,
+                lr_theta: 0.1,
+                inner_steps: 3,
+                seed: 5,
+            },
+            LinesConfig { constraint: Constraint::SpectralNorm, ..LinesConfig::default() },
+            LinesConfig { constraint: Constraint::GradientPenalty { lambda: 2.5 }, ..LinesConfig::default() },
+        ];
+        for config in configs {
+            let line = lines_race_command(&config, 600);
+            match parsed(&line) {
+                Command::Lines(args) => {
+                    assert!(args.race, "{line}");
+                    assert_eq!(args.config().unwrap(), config, "{line}");
+                    assert_eq!(args.steps, 600);
+                }
+                other => panic!("{line}: not lines: {other:?}"),
             }
         }
     }

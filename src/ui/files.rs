@@ -236,7 +236,7 @@ impl Files {
         }
         if ui
             .add(egui::Button::new("Open run…").shortcut_text(cmd(egui::Key::O)))
-            .on_hover_text("Open a saved run (from the window or from `latent-lab train … --out`) in its lab.")
+            .on_hover_text("Open a saved run (saved here, or written by a headless run) in its lab.")
             .clicked()
         {
             self.ask_open();

@@ -93,8 +93,8 @@ pub const NOTE_SECS: f32 = 12.0;
 const RESUMED_TIP: &str = "A lab pauses while another tab is shown, so that the lab on screen has the processor, \
                            and goes on when you come back.";
 const SAVED_TIP: &str = "The folder holds the settings, every model's weights, the optimisers' state and the \
-                         curves: Run ▸ Open run… (Ctrl+O) brings it back, and `latent-lab train … --resume` \
-                         goes on with it headless.";
+                         curves: Run ▸ Open run… (Ctrl+O) brings it back, and the command line can resume it \
+                         headless (see the README).";
 const OPENED_TIP: &str = "The lab shows the saved run as it was; Play trains on from its step, optimiser \
                           moments included.";
 

@@ -45,6 +45,10 @@ impl LabSettings for LinesTrainer {
     fn curves(s: &LinesSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
         vec![("race_theta_gan", &s.race.theta_gan), ("race_theta_wgan", &s.race.theta_wgan)]
     }
+
+    fn command(config: &LinesConfig, steps: u64) -> Option<Result<String, String>> {
+        Some(Ok(crate::train::reproduce::lines_race_command(config, steps)))
+    }
 }
 
 /// The JS vs W1 lab.

@@ -126,6 +126,10 @@ impl LabSettings for VaeTrainer {
             ("vae_gap_estimate", &h.gap),
         ]
     }
+
+    fn command(config: &VaeConfig, steps: u64) -> Option<Result<String, String>> {
+        Some(crate::train::reproduce::vae_command(config, steps))
+    }
 }
 
 /// The AE vs VAE lab.
