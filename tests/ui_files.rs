@@ -146,7 +146,12 @@ fn a_folder_that_is_not_a_good_run_gives_one_message_and_leaves_the_lab_as_it_wa
 fn remembered_settings_come_back_and_unreadable_ones_fall_back_with_a_notice() {
     let mut h = harness();
     step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
-    let changed = latent_lab::train::gan::GanConfig { batch: 40, seed: 3, ..h.state().gan().config().clone() };
+    let changed = latent_lab::train::gan::GanConfig {
+        batch: 40,
+        seed: 3,
+        data: latent_lab::data::toy2d::Toy2d::Grid25 { spacing: 2.0, sigma: 0.05 },
+        ..h.state().gan().config().clone()
+    };
     h.state_mut().gan_mut().handle_mut().apply(changed.clone());
     h.get_by_label("Optimal discriminator").click();
     h.run_steps(2);
@@ -155,7 +160,7 @@ fn remembered_settings_come_back_and_unreadable_ones_fall_back_with_a_notice() {
     let ctx = egui::Context::default();
     let app = App::remembering(&ctx, remember::Remembered::parse(Some(&text)));
     assert_eq!(app.tab(), Tab::OptimalD);
-    assert_eq!(app.gan().config(), &changed);
+    assert_eq!(app.gan().config(), &changed, "the settings and the data chosen");
     assert!(app.files.error().is_none());
 
     let app = App::remembering(&ctx, remember::Remembered::parse(Some("{\"version\": 1, \"tab\"")));

@@ -44,6 +44,16 @@ pub trait LabSettings: Lab + Sized {
         Vec::new()
     }
 
+    /// The settings as remembered between sessions (see `ui::remember`).
+    fn remember(config: &Self::Config) -> serde_json::Value {
+        serde_json::to_value(config).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Settings that [`Self::remember`] wrote, read back (an error says why they cannot be).
+    fn recall(value: serde_json::Value) -> Result<Self::Config, String> {
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
+
     /// The `latent-lab …` command that trains `config` headless for `steps` steps (None: the
     /// lab has no such command; an error: these settings cannot be given on a command line).
     fn command(_config: &Self::Config, _steps: u64) -> Option<Result<String, String>> {
@@ -325,7 +335,7 @@ impl<L: LabSettings> LabHandle<L> {
 
     /// The settings as JSON (for the remembered settings).
     pub fn config_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.config).unwrap_or(serde_json::Value::Null)
+        L::remember(&self.config)
     }
 
     /// Sends `new` settings if they differ from those shown and pass validation; otherwise

@@ -108,10 +108,16 @@ impl App {
     pub fn remembering(ctx: &egui::Context, mut remembered: remember::Remembered) -> Self {
         install_fonts(ctx);
         // The labs, in the order of their tab buttons; a new lab is one more line here.
-        let gan = remembered.config(crate::train::gan::LAB, "GAN");
-        let vae = remembered.config(crate::train::vae::LAB, "AE vs VAE");
-        let optimal_d = remembered.config(crate::train::optimal_d::LAB, "Optimal discriminator");
-        let lines = remembered.config(crate::train::lines::LAB, "JS vs W1");
+        use lab::LabSettings;
+        let gan = remembered.config_with(crate::train::gan::LAB, "GAN", crate::train::gan::GanTrainer::recall);
+        let vae = remembered.config_with(crate::train::vae::LAB, "AE vs VAE", crate::train::vae::VaeTrainer::recall);
+        let optimal_d = remembered.config_with(
+            crate::train::optimal_d::LAB,
+            "Optimal discriminator",
+            crate::train::optimal_d::OptimalDTrainer::recall,
+        );
+        let lines =
+            remembered.config_with(crate::train::lines::LAB, "JS vs W1", crate::train::lines::LinesTrainer::recall);
         let labs: Vec<Box<dyn LabView>> = vec![
             Box::new(gan::GanView::with_config(ctx, gan)),
             Box::new(vae::VaeView::with_config(ctx, vae)),

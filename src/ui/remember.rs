@@ -110,8 +110,18 @@ impl Remembered {
     /// The remembered settings of the lab `lab` (titled `title`), or its defaults if none
     /// were remembered or they cannot be read (a notice then says so).
     pub fn config<C: serde::de::DeserializeOwned + Default>(&mut self, lab: &str, title: &str) -> C {
+        self.config_with(lab, title, |v| serde_json::from_value(v).map_err(|e| e.to_string()))
+    }
+
+    /// As [`Self::config`], read by `recall` (a lab's `LabSettings::recall`).
+    pub fn config_with<C: Default>(
+        &mut self,
+        lab: &str,
+        title: &str,
+        recall: impl FnOnce(serde_json::Value) -> Result<C, String>,
+    ) -> C {
         let Some(value) = self.labs.remove(lab) else { return C::default() };
-        match serde_json::from_value(value) {
+        match recall(value) {
             Ok(c) => c,
             Err(e) => {
                 self.notices.push(format!(

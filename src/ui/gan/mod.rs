@@ -108,6 +108,9 @@ struct Drawing {
     in_stroke: bool,
 }
 
+/// The most points of the GAN's own data the remembered settings hold.
+const REMEMBERED_POINTS: usize = 20_000;
+
 impl LabSettings for GanTrainer {
     type Config = GanConfig;
     const CONTROLS: &'static [crate::ui::controls::SettingControl] = &crate::ui::controls::GAN;
@@ -129,6 +132,27 @@ impl LabSettings for GanTrainer {
     }
 
     const LAB: &'static str = crate::train::gan::LAB;
+
+    // The data are not among the settings' serialised fields (a saved run keeps them beside);
+    // they are remembered beside them, unless they are more points than a settings file should
+    // hold (then the default ring comes back: save the run to keep them).
+    fn remember(config: &GanConfig) -> serde_json::Value {
+        let mut value = serde_json::to_value(config).unwrap_or(serde_json::Value::Null);
+        let small = !matches!(&config.data, crate::data::toy2d::Toy2d::Points { points, .. } if points.len() > REMEMBERED_POINTS);
+        if let (Some(map), true) = (value.as_object_mut(), small) {
+            map.insert("data".to_owned(), serde_json::to_value(&config.data).unwrap_or(serde_json::Value::Null));
+        }
+        value
+    }
+
+    fn recall(value: serde_json::Value) -> Result<GanConfig, String> {
+        let data = value.get("data").cloned();
+        let mut config: GanConfig = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        if let Some(data) = data {
+            config.data = serde_json::from_value(data).map_err(|e| format!("data: {e}"))?;
+        }
+        Ok(config)
+    }
 
     fn curves(s: &GanSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
         let h = &s.history;
