@@ -53,7 +53,7 @@ fn a_run_saved_from_the_menu_opens_again_with_its_picture_settings_and_step() {
     step_until(&mut h, "saved", |a| a.gan().handle().note().is_some_and(|n| n.starts_with("Saved the run")));
     let saved = dir.path().join(&name);
     assert!(saved.join("run.json").is_file(), "{} holds the run", saved.display());
-    h.get_by_label_contains("Saved the run to");
+    h.get_by_label_contains(&format!("Saved the run as {name}"));
 
     // Start again from other settings, then open the saved run.
     h.state_mut().gan_mut().handle_mut().apply(latent_lab::train::gan::GanConfig::default());

@@ -91,8 +91,9 @@ pub struct Files {
     shot: Option<(std::sync::mpsc::Receiver<Arc<egui::ColorImage>>, PathBuf, Option<egui::Rect>)>,
     /// The reproducing command shown in its own window.
     command: Option<String>,
-    /// A line in the top bar (what was exported or copied), and since when.
-    notice: Option<(String, std::time::Instant)>,
+    /// A line in the top bar (what was exported or copied), the same at length (under the
+    /// mouse), and since when.
+    notice: Option<(String, String, std::time::Instant)>,
     /// A message box: its heading and text (an export or an open that failed, a notice).
     error: Option<(&'static str, String)>,
     /// The plots drawn in the last frame.
@@ -114,8 +115,8 @@ impl Files {
     }
 
     /// A line for the top bar.
-    pub fn tell(&mut self, text: String) {
-        self.notice = Some((text, std::time::Instant::now()));
+    pub fn tell(&mut self, text: String, at_length: String) {
+        self.notice = Some((text, at_length, std::time::Instant::now()));
     }
 
     /// Shows a message box saying that something could not be done, and why.
@@ -129,8 +130,11 @@ impl Files {
     }
 
     /// The top bar's notice, while it is shown.
-    pub fn notice(&self) -> Option<&str> {
-        self.notice.as_ref().filter(|(_, at)| at.elapsed().as_secs_f32() < NOTICE_SECS).map(|(t, _)| t.as_str())
+    pub fn notice(&self) -> Option<(&str, &str)> {
+        self.notice
+            .as_ref()
+            .filter(|(_, _, at)| at.elapsed().as_secs_f32() < NOTICE_SECS)
+            .map(|(t, long, _)| (t.as_str(), long.as_str()))
     }
 
     /// The message box's text, if one is shown.
@@ -158,7 +162,7 @@ impl Files {
     /// Opens the run saved in `dir`, in whichever lab saved it: its manifest is read on a
     /// background thread, then [`Self::poll`] hands it on.
     pub fn open(&mut self, ctx: &egui::Context, dir: PathBuf) {
-        let name = dir.display().to_string();
+        let name = super::lab::short_name(&dir);
         let what = format!("Reading {name}");
         let job = Pending::spawn(ctx, "run-reader", what, move || {
             let manifest = run::read_any_manifest(&dir).map_err(|e| format!("could not open the run: {e}"))?;
@@ -169,13 +173,13 @@ impl Files {
 
     /// Unpacks the ready-made state `state` (into the temporary folder) and opens it.
     pub fn open_ready_made(&mut self, ctx: &egui::Context, state: ReadyMade) {
-        let what = format!("Unpacking {}", state.title);
+        let what = format!("Unpacking {}", state.name);
         let job = Pending::spawn(ctx, "state-unpacker", what, move || {
             let parent = std::env::temp_dir().join("latent-lab-states");
             std::fs::create_dir_all(&parent)
                 .map_err(|e| format!("cannot unpack {}: {}: {e}", state.name, parent.display()))?;
             let dir = state.unpack(&parent).map_err(|e| format!("cannot unpack {}: {e}", state.name))?;
-            Ok((dir, state.lab.to_owned(), format!("\"{}\" (ready-made)", state.title)))
+            Ok((dir, state.lab.to_owned(), format!("{} (ready-made)", state.name)))
         });
         self.push_route(job);
     }
@@ -214,7 +218,9 @@ impl Files {
                     Polled::Waiting => still.push(Job::Write(p)),
                     Polled::Lost(e) => self.fail(e),
                     Polled::Ready(Err(e)) => self.fail(e),
-                    Polled::Ready(Ok(path)) => self.tell(format!("Exported {}", path.display())),
+                    Polled::Ready(Ok(path)) => {
+                        self.tell(format!("Exported {}", super::lab::short_name(&path)), path.display().to_string());
+                    }
                 },
             }
         }
@@ -293,7 +299,7 @@ impl Files {
                 {
                     ctx.copy_text(line.clone());
                     self.command = Some(line.clone());
-                    self.tell("Copied the command line".to_owned());
+                    self.tell("Copied the command line".to_owned(), line.clone());
                     ui.close();
                 }
             }
@@ -424,7 +430,7 @@ impl Files {
         image: Arc<egui::ColorImage>,
         plot: Option<egui::Rect>,
     ) {
-        let what = format!("Writing {}", path.display());
+        let what = format!("Writing {}", super::lab::short_name(&path));
         let pixels_per_point = ctx.pixels_per_point();
         match Pending::spawn(ctx, "png-writer", what, move || {
             let bytes = match plot {
@@ -440,7 +446,7 @@ impl Files {
     }
 
     fn write(&mut self, ctx: &egui::Context, path: PathBuf, bytes: Vec<u8>) {
-        let what = format!("Writing {}", path.display());
+        let what = format!("Writing {}", super::lab::short_name(&path));
         match Pending::spawn(ctx, "file-writer", what, move || write_file(&path, &bytes)) {
             Ok(job) => self.jobs.push(Job::Write(job)),
             Err(e) => self.fail(e),

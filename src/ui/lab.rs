@@ -89,7 +89,7 @@ pub struct LabHandle<L: LabSettings> {
     resume_on_show: bool,
     /// What the header says for a while (after a pause while hidden, a save, an open), and
     /// since when (shown for [`NOTE_SECS`]).
-    note: Option<(String, &'static str, std::time::Instant)>,
+    note: Option<(String, String, std::time::Instant)>,
     /// The last save or open report seen.
     seen_file: u64,
     /// How the note names a run being opened ("Ring of 8 … (ready-made)"), until it opens.
@@ -99,6 +99,11 @@ pub struct LabHandle<L: LabSettings> {
 /// How long the header says that a lab resumed after a pause while its tab was hidden, or
 /// that a run was saved or opened.
 pub const NOTE_SECS: f32 = 12.0;
+
+/// The last part of `path` (a folder's or a file's name), for a header with little room.
+pub fn short_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
 
 const RESUMED_TIP: &str = "A lab pauses while another tab is shown, so that the lab on screen has the processor, \
                            and goes on when you come back.";
@@ -295,7 +300,10 @@ impl<L: LabSettings> LabHandle<L> {
                 let now = std::time::Instant::now();
                 match report {
                     FileReport::Saved(path) => {
-                        self.note = Some((format!("Saved the run to {}", path.display()), SAVED_TIP, now));
+                        // The folder's name in the header (a long path would crowd it out), the
+                        // whole path under the mouse.
+                        let text = format!("Saved the run as {}", short_name(&path));
+                        self.note = Some((text, format!("{}\n\n{SAVED_TIP}", path.display()), now));
                     }
                     FileReport::Opened(path) => {
                         // The trainer published the opened run's picture before this report
@@ -307,7 +315,7 @@ impl<L: LabSettings> LabHandle<L> {
                         let name = self.opening.take().unwrap_or_else(|| path.display().to_string());
                         let text =
                             format!("Opened {name} at step {}: press Play to go on training.", worker.status().steps);
-                        self.note = Some((text, OPENED_TIP, now));
+                        self.note = Some((text, format!("{}\n\n{OPENED_TIP}", path.display()), now));
                     }
                     FileReport::Failed(text) => {
                         self.opening = None;
@@ -362,7 +370,7 @@ impl<L: LabSettings> LabHandle<L> {
         } else if visible && std::mem::take(&mut self.resume_on_show) {
             self.send(Control::Play);
             let text = format!("Resumed at step {}: training paused while its tab was hidden.", self.status().steps);
-            self.note = Some((text, RESUMED_TIP, std::time::Instant::now()));
+            self.note = Some((text, RESUMED_TIP.to_owned(), std::time::Instant::now()));
         }
     }
 
@@ -419,7 +427,7 @@ impl<L: LabSettings> LabHandle<L> {
             self.toggle_play();
         }
         if let Some((note, tip, _)) = self.note.as_ref().filter(|(_, _, at)| at.elapsed().as_secs_f32() < NOTE_SECS) {
-            ui.colored_label(super::theme::palette(ui).warning, note).on_hover_text(*tip);
+            ui.colored_label(super::theme::palette(ui).warning, note).on_hover_text(tip.as_str());
             ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
         }
     }

@@ -278,8 +278,8 @@ impl App {
                 if let Some(what) = self.files.busy() {
                     ui.spinner();
                     ui.weak(format!("{what} …"));
-                } else if let Some(notice) = self.files.notice() {
-                    ui.weak(notice);
+                } else if let Some((notice, at_length)) = self.files.notice() {
+                    ui.weak(notice).on_hover_text(at_length);
                     ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
                 }
                 ui.separator();
