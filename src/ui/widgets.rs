@@ -200,14 +200,20 @@ impl FileBrowser {
                     }
                 });
                 if let Some(save) = &mut self.save_name {
-                    ui.horizontal(|ui| {
-                        let label = ui.label("Name:");
-                        ui.add(egui::TextEdit::singleline(save).desired_width(300.0)).labelled_by(label.id);
-                    });
+                    let entered = ui
+                        .horizontal(|ui| {
+                            let label = ui.label("Name:");
+                            let field =
+                                ui.add(egui::TextEdit::singleline(save).desired_width(300.0)).labelled_by(label.id);
+                            field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+                        })
+                        .inner;
                     let name = save.trim().to_owned();
                     ui.horizontal(|ui| {
                         let ok = !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
-                        if ui.add_enabled(ok, egui::Button::new("Save")).clicked() {
+                        let save =
+                            ui.add_enabled(ok, egui::Button::new("Save")).on_hover_text("Or Enter in the name field");
+                        if save.clicked() || (ok && entered) {
                             chosen = Some(self.dir.join(&name));
                         }
                         if ui.button("Cancel").clicked() {
