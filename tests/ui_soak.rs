@@ -427,6 +427,7 @@ fn random_actions_on_every_lab_keep_the_window_sound() {
     let page = page_size();
     let mut rng = Lcg(seed);
     let mut log: VecDeque<String> = VecDeque::new();
+    let soak_began = std::time::SystemTime::now();
     let mut h = harness();
     let started = Instant::now();
     let mut warm_rss = None;
@@ -510,12 +511,34 @@ fn random_actions_on_every_lab_keep_the_window_sound() {
     );
     assert!(frames >= 1000, "only {frames} frames in {MAX_SOAK:?}");
     assert_eq!(at_defaults.len(), QUARTERS, "the soak ran every part");
+    let written = written_since(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), soak_began);
+    assert!(written.is_empty(), "the soak wrote into the source tree: {written:?}");
     assert!(
         in_all < MAX_HEAP_GROWTH,
         "the heap grew by {} MB after the first part (after each part: {})",
         in_all >> 20,
         parts.join(", ")
     );
+}
+
+/// Files and folders under `dir` (but `target/` and `.git/`) changed since `since`: the soak
+/// must write nothing there (it once saved runs and curves wherever its file browser had gone).
+fn written_since(dir: &std::path::Path, since: std::time::SystemTime) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        if entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t >= since) {
+            found.push(path.clone());
+        }
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            found.extend(written_since(&path, since));
+        }
+    }
+    found
 }
 
 /// The heap with every trainer paused: the least of 20 readings 25 ms apart, frames drawn
