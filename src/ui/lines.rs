@@ -43,7 +43,7 @@ impl LabSettings for LinesTrainer {
     const LAB: &'static str = crate::train::lines::LAB;
 
     fn curves(s: &LinesSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
-        vec![("race_theta_gan", &s.race.theta_gan), ("race_theta_wgan", &s.race.theta_wgan)]
+        s.race.named()
     }
 
     fn command(config: &LinesConfig, steps: u64) -> Option<Result<String, String>> {

@@ -44,8 +44,7 @@ impl LabSettings for OptimalDTrainer {
     const LAB: &'static str = crate::train::optimal_d::LAB;
 
     fn curves(s: &OptimalDSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
-        let h = &s.history;
-        vec![("max_gap", &h.max_gap), ("v_d_g", &h.v_d_g), ("c_g", &h.c_g), ("jsd", &h.jsd)]
+        s.history.named()
     }
 
     fn command(config: &OptimalDConfig, steps: u64) -> Option<Result<String, String>> {

@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::train::rng;
 use crate::train::run::{self, Manifest, RunError, RunWriter};
+use crate::train::{rng, series};
 
 /// The GAN lab's name in a run's manifest.
 pub const LAB: &str = "gan";
@@ -64,7 +64,7 @@ impl GanTrainer {
             runaway: self.runaway.clone(),
         };
         writer.write_json(STATE, &state)?;
-        writer.write_text(CURVES, &curves_csv(&self.history))?;
+        writer.write_text(CURVES, &series::curves_csv(&self.history.named()))?;
         let settings = Settings { config: self.config.clone(), data: self.config.data.clone() };
         let settings = serde_json::to_value(settings).map_err(|e| RunError::file(&writer.path(run::MANIFEST), e))?;
         writer.finish(&Manifest::new(LAB, self.g_steps, settings))
@@ -99,28 +99,6 @@ impl GanTrainer {
         trainer.runaway = state.runaway;
         Ok(trainer)
     }
-}
-
-/// Every curve as `curve,step,value` rows.
-fn curves_csv(h: &GanHistory) -> String {
-    let curves: [(&str, &Series); 9] = [
-        ("d_loss", &h.d_loss),
-        ("g_loss", &h.g_loss),
-        ("d_real", &h.d_real),
-        ("d_fake", &h.d_fake),
-        ("grad_norm", &h.grad_norm),
-        ("js_grid", &h.js_grid),
-        ("js_from_d", &h.js_from_d),
-        ("modes_covered", &h.modes_covered),
-        ("high_quality", &h.high_quality),
-    ];
-    let mut out = String::from("curve,step,value\n");
-    for (name, series) in curves {
-        for [step, value] in series.points() {
-            out.push_str(&format!("{name},{step},{value}\n"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -177,7 +155,7 @@ mod tests {
         let dest = t.save_run(&dir.path().join("run")).unwrap();
         assert_eq!(GanTrainer::open_run(&dest).unwrap().config().data, data);
         let csv = std::fs::read_to_string(dest.join(CURVES)).unwrap();
-        assert!(csv.starts_with("curve,step,value\n"));
+        assert!(csv.starts_with("curve,step,value,averages\n"));
         assert!(csv.lines().any(|l| l.starts_with("js_grid,5,")), "{csv}");
     }
 

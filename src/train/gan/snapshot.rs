@@ -59,6 +59,24 @@ pub struct GanHistory {
     pub high_quality: Series,
 }
 
+impl GanHistory {
+    /// Every curve with the name a CSV gives it (a saved run's `curves.csv`, the window's
+    /// export), in the order the panels draw them.
+    pub fn named(&self) -> Vec<(&'static str, &Series)> {
+        vec![
+            ("d_loss", &self.d_loss),
+            ("g_loss", &self.g_loss),
+            ("d_real", &self.d_real),
+            ("d_fake", &self.d_fake),
+            ("grad_norm", &self.grad_norm),
+            ("js_grid", &self.js_grid),
+            ("js_from_d", &self.js_from_d),
+            ("modes_covered", &self.modes_covered),
+            ("high_quality", &self.high_quality),
+        ]
+    }
+}
+
 /// D evaluated on a regular grid over the view box, row 0 at the bottom (y = min).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HeatGrid {

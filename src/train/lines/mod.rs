@@ -268,6 +268,13 @@ pub struct RaceHistory {
     pub theta_wgan: Series,
 }
 
+impl RaceHistory {
+    /// Both racers' θ with the names a CSV gives them (the window's export).
+    pub fn named(&self) -> Vec<(&'static str, &Series)> {
+        vec![("race_theta_gan", &self.theta_gan), ("race_theta_wgan", &self.theta_wgan)]
+    }
+}
+
 /// What the panels draw.
 #[derive(Clone, Debug)]
 pub struct LinesSnapshot {

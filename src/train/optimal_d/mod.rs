@@ -175,6 +175,13 @@ pub struct OptimalDHistory {
     pub jsd: Series,
 }
 
+impl OptimalDHistory {
+    /// Every curve with the name a CSV gives it (the window's export).
+    pub fn named(&self) -> Vec<(&'static str, &Series)> {
+        vec![("max_gap", &self.max_gap), ("v_d_g", &self.v_d_g), ("c_g", &self.c_g), ("jsd", &self.jsd)]
+    }
+}
+
 /// What the panels draw.
 #[derive(Clone, Debug)]
 pub struct OptimalDSnapshot {

@@ -14,8 +14,8 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::train::rng;
 use crate::train::run::{self, Manifest, RunError, RunWriter};
+use crate::train::{rng, series};
 
 /// The AE vs VAE lab's name in a run's manifest.
 pub const LAB: &str = "ae-vae";
@@ -75,7 +75,7 @@ impl VaeTrainer {
             history: self.history.clone(),
         };
         writer.write_json(STATE, &state)?;
-        writer.write_text(CURVES, &curves_csv(&self.history))?;
+        writer.write_text(CURVES, &series::curves_csv(&self.history.named()))?;
         let settings =
             serde_json::to_value(&self.config).map_err(|e| RunError::file(&writer.path(run::MANIFEST), e))?;
         writer.finish(&Manifest::new(LAB, self.steps, settings))
@@ -129,29 +129,6 @@ impl VaeTrainer {
     }
 }
 
-/// Every curve as `curve,step,value` rows.
-fn curves_csv(h: &VaeHistory) -> String {
-    let curves: [(&str, &Series); 10] = [
-        ("vae_train_recon", &h.train_recon),
-        ("vae_train_kl", &h.train_kl),
-        ("vae_train_neg_elbo", &h.train_neg_elbo),
-        ("ae_train_recon", &h.ae_train_recon),
-        ("vae_test_recon", &h.test_recon),
-        ("vae_test_kl", &h.test_kl),
-        ("vae_test_neg_elbo", &h.test_neg_elbo),
-        ("ae_test_recon", &h.ae_test_recon),
-        ("vae_test_neg_log_px", &h.test_neg_log_px),
-        ("gap", &h.gap),
-    ];
-    let mut out = String::from("curve,step,value\n");
-    for (name, series) in curves {
-        for [step, value] in series.points() {
-            out.push_str(&format!("{name},{step},{value}\n"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +138,9 @@ mod tests {
         let mut h = VaeHistory::default();
         h.train_recon.push(1.0, 540.5);
         h.gap.push(1.0, 0.25);
-        assert_eq!(curves_csv(&h), "curve,step,value\nvae_train_recon,1,540.5\ngap,1,0.25\n");
+        assert_eq!(
+            series::curves_csv(&h.named()),
+            "curve,step,value,averages\nvae_train_recon,1,540.5,1\ngap_estimate,1,0.25,1\n"
+        );
     }
 }

@@ -74,6 +74,25 @@ pub struct VaeHistory {
     pub gap: Series,
 }
 
+impl VaeHistory {
+    /// Every curve with the name a CSV gives it (a saved run's `curves.csv`, the window's
+    /// export). log p(x) and the gap are importance-weighted estimates.
+    pub fn named(&self) -> Vec<(&'static str, &Series)> {
+        vec![
+            ("vae_train_recon", &self.train_recon),
+            ("vae_train_kl", &self.train_kl),
+            ("vae_train_neg_elbo", &self.train_neg_elbo),
+            ("ae_train_recon", &self.ae_train_recon),
+            ("vae_test_recon", &self.test_recon),
+            ("vae_test_kl", &self.test_kl),
+            ("vae_test_neg_elbo", &self.test_neg_elbo),
+            ("ae_test_recon", &self.ae_test_recon),
+            ("vae_test_neg_log_px_estimate", &self.test_neg_log_px),
+            ("gap_estimate", &self.gap),
+        ]
+    }
+}
+
 /// A model's latent codes of the test points, and how they are drawn in 2-D.
 #[derive(Clone, Debug, Default)]
 pub struct LatentView {

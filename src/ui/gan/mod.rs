@@ -155,18 +155,7 @@ impl LabSettings for GanTrainer {
     }
 
     fn curves(s: &GanSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
-        let h = &s.history;
-        vec![
-            ("d_loss", &h.d_loss),
-            ("g_loss", &h.g_loss),
-            ("d_real", &h.d_real),
-            ("d_fake", &h.d_fake),
-            ("grad_norm", &h.grad_norm),
-            ("js_grid", &h.js_grid),
-            ("js_from_d", &h.js_from_d),
-            ("modes_covered", &h.modes_covered),
-            ("high_quality", &h.high_quality),
-        ]
+        s.history.named()
     }
 
     fn command(config: &GanConfig, steps: u64) -> Option<Result<String, String>> {

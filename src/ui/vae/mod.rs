@@ -112,19 +112,7 @@ impl LabSettings for VaeTrainer {
     const LAB: &'static str = crate::train::vae::LAB;
 
     fn curves(s: &VaeSnapshot) -> Vec<(&'static str, &crate::train::series::Series)> {
-        let h = &s.history;
-        vec![
-            ("vae_train_recon", &h.train_recon),
-            ("vae_train_kl", &h.train_kl),
-            ("vae_train_neg_elbo", &h.train_neg_elbo),
-            ("ae_train_recon", &h.ae_train_recon),
-            ("vae_test_recon", &h.test_recon),
-            ("vae_test_kl", &h.test_kl),
-            ("vae_test_neg_elbo", &h.test_neg_elbo),
-            ("ae_test_recon", &h.ae_test_recon),
-            ("vae_test_neg_log_px_estimate", &h.test_neg_log_px),
-            ("vae_gap_estimate", &h.gap),
-        ]
+        s.history.named()
     }
 
     fn command(config: &VaeConfig, steps: u64) -> Option<Result<String, String>> {
