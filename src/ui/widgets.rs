@@ -57,11 +57,13 @@ fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
     Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
 }
 
+/// The ends of [`diverging`]: purple (low, "generated") and green (high, "real").
+pub const DIVERGING_ENDS: [Color32; 2] = [Color32::from_rgb(120, 40, 160), Color32::from_rgb(20, 130, 80)];
+
 /// Diverging map for D(x) and critic values: `low` → purple ("generated"), the middle →
 /// the background, `high` → green ("real").
 pub fn diverging(value: f32, low: f32, high: f32, background: Color32) -> Color32 {
-    let purple = Color32::from_rgb(120, 40, 160);
-    let green = Color32::from_rgb(20, 130, 80);
+    let [purple, green] = DIVERGING_ENDS;
     if !value.is_finite() {
         return Color32::RED;
     }

@@ -2,7 +2,7 @@
 //! coverage and curves.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{Arrows, Bar, BarChart, HLine, Legend, Line, Plot, PlotImage, PlotPoint, Points};
+use egui_plot::{Arrows, Bar, BarChart, HLine, Line, Plot, PlotImage, PlotPoint, Points};
 
 use crate::data::csv2d::load_points;
 use crate::data::stroke::{extend_stroke, STROKE_SPACING};

@@ -5,17 +5,49 @@ use super::*;
 impl GanView {
     pub(super) fn layers_ui(&mut self, ui: &mut egui::Ui, snap: &GanSnapshot) {
         let l = &mut self.layers;
+        let pal = palette(ui);
+        // The plane's legend: each layer's checkbox shows its colour.
+        let swatch = |ui: &egui::Ui, mark: &str, colour: Color32, text: &str| {
+            let mut job = egui::text::LayoutJob::default();
+            let font = egui::TextStyle::Body.resolve(ui.style());
+            job.append(mark, 0.0, egui::TextFormat::simple(font.clone(), colour));
+            job.append(text, 4.0, egui::TextFormat::simple(font, ui.visuals().text_color()));
+            job
+        };
+        let [purple, green] = crate::ui::widgets::DIVERGING_ENDS;
         ui.horizontal_wrapped(|ui| {
             ui.label("Show:");
-            ui.checkbox(&mut l.heatmap, "D(x) heatmap");
-            ui.checkbox(&mut l.real, "real samples");
-            ui.checkbox(&mut l.fake, "generated samples");
-            ui.checkbox(&mut l.arrows, "generator gradient arrows").on_hover_text(
+            let mut heat = egui::text::LayoutJob::default();
+            let font = egui::TextStyle::Body.resolve(ui.style());
+            heat.append("■", 0.0, egui::TextFormat::simple(font.clone(), purple));
+            heat.append("■", 0.0, egui::TextFormat::simple(font.clone(), green));
+            heat.append("D(x) heatmap", 4.0, egui::TextFormat::simple(font, ui.visuals().text_color()));
+            ui.checkbox(&mut l.heatmap, heat);
+            ui.checkbox(&mut l.real, swatch(ui, "●", pal.real, "real samples"));
+            ui.checkbox(&mut l.fake, swatch(ui, "●", pal.fake, "generated samples"));
+            ui.checkbox(
+                &mut l.arrows,
+                swatch(ui, "→", pal.line(Color32::from_rgb(255, 220, 120)), "generator gradient arrows"),
+            )
+            .on_hover_text(
                 "−∇ₓ of the generator's per-sample loss at 120 generated points: where the generator's loss \
-                 pushes each point. Lengths are relative to the longest arrow.",
+                     pushes each point. Lengths are relative to the longest arrow.",
             );
-            ui.checkbox(&mut l.manifold, "generator manifold").on_hover_text(&snap.manifold_note);
-            ui.checkbox(&mut l.modes, "mode centres").on_hover_text("Plain rings: covered; red rings: missed.");
+            ui.checkbox(
+                &mut l.manifold,
+                swatch(ui, "—", pal.line(Color32::from_rgba_unmultiplied(255, 200, 80, 200)), "generator manifold"),
+            )
+            .on_hover_text(&snap.manifold_note);
+            let mut modes = egui::text::LayoutJob::default();
+            let font = egui::TextStyle::Body.resolve(ui.style());
+            modes.append("○", 0.0, egui::TextFormat::simple(font.clone(), pal.ink));
+            modes.append("○", 0.0, egui::TextFormat::simple(font.clone(), pal.error));
+            modes.append(
+                "mode centres (covered, missed)",
+                4.0,
+                egui::TextFormat::simple(font, ui.visuals().text_color()),
+            );
+            ui.checkbox(&mut l.modes, modes).on_hover_text("Plain rings: covered; red rings: missed.");
         });
         let heat = if snap.config.loss.outputs_probability() {
             "D(x) = σ(logit), from 0 (purple) to 1 (green)"
@@ -98,7 +130,8 @@ impl GanView {
             .id(egui::Id::unique("gan-plane"))
             .allow_drag(!drawing)
             .allow_scroll(false)
-            .legend(Legend::default())
+            // No legend inside: it covered modes on a small plane. The "Show:" row below is
+            // the legend (a colour swatch per layer).
             .show(ui, |plot| {
                 if layers.heatmap {
                     let centre = PlotPoint::new(f64::from(lo[0]) + w / 2.0, f64::from(lo[1]) + h / 2.0);
