@@ -6,7 +6,7 @@ use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot
 
 use super::lab::{LabHandle, LabSettings, TrainerView};
 use super::theme::palette;
-use super::widgets::{curve_chart, lr_slider, range_line};
+use super::widgets::{legend_line, lr_slider, range_line, unlabelled_curve_chart};
 use super::Tab;
 use crate::model::mlp::Activation;
 use crate::theory::optimal_d::{Component, Mixture1d, MINUS_LOG_4};
@@ -398,12 +398,22 @@ fn numbers_ui(ui: &mut egui::Ui, s: &OptimalDSnapshot) {
     ui.label(RichText::new("Over steps").strong());
     let steps = (s.d_steps + s.g_steps) as f64;
     let range = chart_range(&[&h.max_gap, &h.v_d_g, &h.c_g], steps, &[MINUS_LOG_4], None);
-    // The curves fall from the left: the legend sits at the top right.
-    let legend = Legend::default().position(egui_plot::Corner::RightTop);
-    curve_chart("optd-curves", &range, 220.0).legend(legend).show(ui, |plot| {
+    // The legend is a line above the chart: in the narrow column it covered the curves.
+    let v_colour = pal.line(Color32::from_rgb(120, 180, 255));
+    legend_line(
+        ui,
+        &[
+            ("—", pal.line(D_COLOUR), "sup |D − D*|"),
+            ("—", v_colour, "V(D, G)"),
+            ("—", pal.ink, "−log 4 + 2·JSD"),
+            ("—", Color32::from_gray(110), "−log 4"),
+        ],
+    );
+    let exported = unlabelled_curve_chart("optd-curves", &range, 180.0).show(ui, |plot| {
         plot.line(range_line("sup |D − D*|", &h.max_gap, pal.line(D_COLOUR), &range));
-        plot.line(range_line("V(D, G)", &h.v_d_g, pal.line(Color32::from_rgb(120, 180, 255)), &range));
+        plot.line(range_line("V(D, G)", &h.v_d_g, v_colour, &range));
         plot.line(range_line("−log 4 + 2·JSD", &h.c_g, pal.ink, &range));
         plot.hline(HLine::new("−log 4", MINUS_LOG_4).color(Color32::from_gray(110)));
     });
+    crate::ui::files::exportable(ui, "D and the game over steps", exported.response.rect);
 }

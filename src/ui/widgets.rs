@@ -14,13 +14,21 @@ pub fn series_line<'a>(name: &str, s: &crate::train::series::Series, colour: Col
 /// around it (issue 14, item 4) and its axes stay where the range puts them (a norm's axis
 /// never goes below 0). Its legend sits in the top-left corner, in the range's headroom.
 pub fn curve_chart<'a>(id: &str, range: &crate::train::series::ChartRange, height: f32) -> egui_plot::Plot<'a> {
+    unlabelled_curve_chart(id, range, height).legend(egui_plot::Legend::default().position(egui_plot::Corner::LeftTop))
+}
+
+/// [`curve_chart`] without a legend inside (draw one with [`legend_line`] above it).
+pub fn unlabelled_curve_chart<'a>(
+    id: &str,
+    range: &crate::train::series::ChartRange,
+    height: f32,
+) -> egui_plot::Plot<'a> {
     fixed_chart(id)
         .height(height)
         .include_x(range.x[0])
         .include_x(range.x[1])
         .include_y(range.y[0])
         .include_y(range.y[1])
-        .legend(egui_plot::Legend::default().position(egui_plot::Corner::LeftTop))
 }
 
 /// A chart whose region the program sets: it takes no mouse wheel, drag, zoom or double
@@ -55,6 +63,24 @@ fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
     let t = t.clamp(0.0, 1.0);
     let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
     Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
+}
+
+/// A chart's legend as a line of text above it, each entry a coloured mark and its name, for
+/// charts too small to hold a legend without covering their curves.
+pub fn legend_line(ui: &mut egui::Ui, entries: &[(&str, Color32, &str)]) {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let mut job = egui::text::LayoutJob::default();
+    for (i, (mark, colour, name)) in entries.iter().enumerate() {
+        if i > 0 {
+            // Real spaces between entries: where the line may break.
+            job.append("   ", 0.0, egui::TextFormat::simple(font.clone(), *colour));
+        }
+        job.append(mark, 0.0, egui::TextFormat::simple(font.clone(), *colour));
+        // A name never breaks across lines (non-breaking spaces); the line breaks between entries.
+        let name = name.replace(' ', "\u{a0}");
+        job.append(&name, 3.0, egui::TextFormat::simple(font.clone(), ui.visuals().text_color()));
+    }
+    ui.label(job);
 }
 
 /// The ends of [`diverging`]: purple (low, "generated") and green (high, "real").
