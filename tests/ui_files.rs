@@ -304,3 +304,19 @@ fn an_idx_folder_dropped_on_the_ae_vae_lab_is_its_image_source() {
     step_until(&mut h, "the loader's message", |a| a.vae().message().is_some());
     assert_eq!(h.state().vae().config().data, latent_lab::data::source::ImageSource::Mnist5k);
 }
+
+#[test]
+fn ctrl_s_and_ctrl_o_open_the_save_and_open_browsers() {
+    let mut h = harness();
+    step_until(&mut h, "first snapshot", |a| a.gan().snapshot().is_some());
+    assert!(h.query_by_label("Save run as a folder").is_none());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run_steps(3);
+    h.get_by_label("Save run as a folder");
+    h.get_by_label("Cancel").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("Save run as a folder").is_none(), "Cancel closed it");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(3);
+    h.get_by_label("Open a saved run");
+}
