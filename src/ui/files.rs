@@ -34,8 +34,6 @@ fn take_plots(ctx: &egui::Context) -> Vec<(String, egui::Rect)> {
 
 /// What the shown lab offers the Run menu.
 pub struct Offer {
-    /// The lab's name in a run's manifest.
-    pub run_lab: &'static str,
     /// Its tab's title.
     pub title: &'static str,
     /// A name for a saved run or an exported file ("gan-step-6000").
@@ -140,11 +138,6 @@ impl Files {
     /// The message box's text, if one is shown.
     pub fn error(&self) -> Option<&str> {
         self.error.as_ref().map(|(_, text)| text.as_str())
-    }
-
-    /// The command shown in the "Command line" window, if it is open.
-    pub fn command(&self) -> Option<&str> {
-        self.command.as_deref()
     }
 
     /// Opens the browser to save the shown lab's run.
@@ -313,21 +306,6 @@ impl Files {
         }
     }
 
-    /// Ctrl+S and Ctrl+O (unless a text field has the keyboard).
-    pub fn shortcuts(&mut self, ctx: &egui::Context, offer: &Offer) {
-        if ctx.egui_wants_keyboard_input() {
-            return;
-        }
-        let save = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
-        let open = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
-        if ctx.input_mut(|i| i.consume_shortcut(&save)) {
-            self.ask_save(offer);
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&open)) {
-            self.ask_open();
-        }
-    }
-
     /// Starts a frame: takes the plots drawn in the last one.
     pub fn begin_frame(&mut self, ctx: &egui::Context) {
         self.plots = take_plots(ctx);
@@ -351,13 +329,10 @@ impl Files {
             };
             let accept = |name: &str| ending.is_some_and(|e| name.ends_with(e));
             if let Some(path) = self.browser.show(ctx, title, what, &accept, true) {
-                self.last_dir = path.parent().map(Path::to_path_buf).filter(|_| !matches!(purpose, Purpose::OpenRun));
+                self.last_dir = path.parent().map(Path::to_path_buf);
                 match purpose {
                     Purpose::SaveRun => ask = Some(Ask::Save(path)),
-                    Purpose::OpenRun => {
-                        self.last_dir = path.parent().map(Path::to_path_buf);
-                        self.open(ctx, path);
-                    }
+                    Purpose::OpenRun => self.open(ctx, path),
                     // Taken two frames on, once the browser is gone from the picture.
                     Purpose::Png(plot) => self.screenshot = Some((2, path, plot.map(|(_, r)| r))),
                     Purpose::Csv(text) => self.write(ctx, path, text.into_bytes()),

@@ -658,7 +658,6 @@ impl<V: TrainerView> LabView for V {
         let snapshot = self.snapshot();
         let curves = snapshot.map(|s| V::Trainer::curves(s)).filter(|c| !c.is_empty());
         super::files::Offer {
-            run_lab: V::Trainer::LAB,
             title: V::TITLE,
             stem: format!("{}-step-{steps}", V::Trainer::LAB),
             curves_csv: curves.map(|c| crate::train::series::curves_csv(&c)),

@@ -388,18 +388,14 @@ impl App {
         if dropped.is_empty() {
             return;
         }
-        match self.drop_plan(&dropped) {
-            Ok(_) => match files::dropped_run(&dropped) {
-                Some(dir) => {
-                    let dir = dir.to_path_buf();
-                    self.files.open(ctx, dir);
-                }
-                None => {
-                    if let Some(lab) = self.shown_mut() {
-                        lab.drop_files(&dropped);
-                    }
-                }
-            },
+        if let Some(dir) = files::dropped_run(&dropped) {
+            let dir = dir.to_path_buf();
+            self.files.open(ctx, dir);
+            return;
+        }
+        let Some(lab) = self.shown_mut() else { return };
+        match lab.drop_plan(&dropped) {
+            Ok(_) => lab.drop_files(&dropped),
             Err(why) => self.files.fail(why),
         }
     }
