@@ -68,19 +68,32 @@ fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
 /// A chart's legend as a line of text above it, each entry a coloured mark and its name, for
 /// charts too small to hold a legend without covering their curves.
 pub fn legend_line(ui: &mut egui::Ui, entries: &[(&str, Color32, &str)]) {
-    let font = egui::TextStyle::Body.resolve(ui.style());
     let mut job = egui::text::LayoutJob::default();
     for (i, (mark, colour, name)) in entries.iter().enumerate() {
         if i > 0 {
             // Real spaces between entries: where the line may break.
-            job.append("   ", 0.0, egui::TextFormat::simple(font.clone(), *colour));
+            job.append("   ", 0.0, egui::TextFormat::simple(egui::TextStyle::Body.resolve(ui.style()), *colour));
         }
-        job.append(mark, 0.0, egui::TextFormat::simple(font.clone(), *colour));
         // A name never breaks across lines (non-breaking spaces); the line breaks between entries.
-        let name = name.replace(' ', "\u{a0}");
-        job.append(&name, 3.0, egui::TextFormat::simple(font.clone(), ui.visuals().text_color()));
+        append_marked(ui, &mut job, &[(mark, *colour)], &name.replace(' ', "\u{a0}"));
     }
     ui.label(job);
+}
+
+/// `text` after coloured marks ("● real samples"): a legend entry, as a checkbox's label or
+/// in a [`legend_line`].
+pub fn marked(ui: &egui::Ui, marks: &[(&str, Color32)], text: &str) -> egui::text::LayoutJob {
+    let mut job = egui::text::LayoutJob::default();
+    append_marked(ui, &mut job, marks, text);
+    job
+}
+
+fn append_marked(ui: &egui::Ui, job: &mut egui::text::LayoutJob, marks: &[(&str, Color32)], text: &str) {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    for (mark, colour) in marks {
+        job.append(mark, 0.0, egui::TextFormat::simple(font.clone(), *colour));
+    }
+    job.append(text, 3.0, egui::TextFormat::simple(font, ui.visuals().text_color()));
 }
 
 /// The ends of [`diverging`]: purple (low, "generated") and green (high, "real").

@@ -144,7 +144,7 @@ pub(super) fn curves_ui(ui: &mut egui::Ui, snap: &GanSnapshot, height: f32) {
              generator loss: how hard the generator is pushed. Near 0, the generator is starved of signal.",
     );
     let exported = curve_chart("gan-grad", &grad, height).show(ui, |plot| {
-        plot.line(range_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, pal.line(Color32::from_rgb(255, 220, 120)), &grad));
+        plot.line(range_line("mean ‖∇ₓ ℓ_G‖", &h.grad_norm, pal.line(super::plane::ARROW_COLOUR), &grad));
     });
     crate::ui::files::exportable(ui, "GAN gradient norm", exported.response.rect);
     let js_d = m.js_from_d.map_or(String::new(), |v| format!("   via D {v:.3}"));

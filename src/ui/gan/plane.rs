@@ -1,53 +1,35 @@
 //! The GAN lab's data plane: real and generated points over D's heatmap, gradient arrows, the manifold.
 
 use super::*;
+use crate::ui::widgets::marked;
+
+/// The generator's gradient arrows on the plane (and its gradient-norm curve).
+pub(super) const ARROW_COLOUR: Color32 = Color32::from_rgb(255, 220, 120);
+/// The generator's manifold lines on the plane.
+const MANIFOLD_COLOUR: Color32 = Color32::from_rgba_unmultiplied_const(255, 200, 80, 110);
 
 impl GanView {
     pub(super) fn layers_ui(&mut self, ui: &mut egui::Ui, snap: &GanSnapshot) {
         let l = &mut self.layers;
         let pal = palette(ui);
         // The plane's legend: each layer's checkbox shows its colour.
-        let swatch = |ui: &egui::Ui, mark: &str, colour: Color32, text: &str| {
-            let mut job = egui::text::LayoutJob::default();
-            let font = egui::TextStyle::Body.resolve(ui.style());
-            job.append(mark, 0.0, egui::TextFormat::simple(font.clone(), colour));
-            job.append(text, 4.0, egui::TextFormat::simple(font, ui.visuals().text_color()));
-            job
-        };
         let [purple, green] = crate::ui::widgets::DIVERGING_ENDS;
         ui.horizontal_wrapped(|ui| {
             ui.label("Show:");
-            let mut heat = egui::text::LayoutJob::default();
-            let font = egui::TextStyle::Body.resolve(ui.style());
-            heat.append("■", 0.0, egui::TextFormat::simple(font.clone(), purple));
-            heat.append("■", 0.0, egui::TextFormat::simple(font.clone(), green));
-            heat.append("D(x) heatmap", 4.0, egui::TextFormat::simple(font, ui.visuals().text_color()));
-            ui.checkbox(&mut l.heatmap, heat);
-            ui.checkbox(&mut l.real, swatch(ui, "●", pal.real, "real samples"));
-            ui.checkbox(&mut l.fake, swatch(ui, "●", pal.fake, "generated samples"));
-            ui.checkbox(
-                &mut l.arrows,
-                swatch(ui, "→", pal.line(Color32::from_rgb(255, 220, 120)), "generator gradient arrows"),
-            )
-            .on_hover_text(
-                "−∇ₓ of the generator's per-sample loss at 120 generated points: where the generator's loss \
+            ui.checkbox(&mut l.heatmap, marked(ui, &[("■", purple), ("■", green)], "D(x) heatmap"));
+            ui.checkbox(&mut l.real, marked(ui, &[("●", pal.real)], "real samples"));
+            ui.checkbox(&mut l.fake, marked(ui, &[("●", pal.fake)], "generated samples"));
+            ui.checkbox(&mut l.arrows, marked(ui, &[("→", pal.line(ARROW_COLOUR))], "generator gradient arrows"))
+                .on_hover_text(
+                    "−∇ₓ of the generator's per-sample loss at 120 generated points: where the generator's loss \
                      pushes each point. Lengths are relative to the longest arrow.",
-            );
-            ui.checkbox(
-                &mut l.manifold,
-                swatch(ui, "—", pal.line(Color32::from_rgba_unmultiplied(255, 200, 80, 200)), "generator manifold"),
-            )
-            .on_hover_text(&snap.manifold_note);
-            let mut modes = egui::text::LayoutJob::default();
-            let font = egui::TextStyle::Body.resolve(ui.style());
-            modes.append("○", 0.0, egui::TextFormat::simple(font.clone(), pal.ink));
-            modes.append("○", 0.0, egui::TextFormat::simple(font.clone(), pal.error));
-            modes.append(
-                "mode centres (covered, missed)",
-                4.0,
-                egui::TextFormat::simple(font, ui.visuals().text_color()),
-            );
-            ui.checkbox(&mut l.modes, modes).on_hover_text("Plain rings: covered; red rings: missed.");
+                );
+            // The swatch is the manifold's colour, more opaque than its thin lines.
+            let manifold = pal.line(Color32::from_rgba_unmultiplied(255, 200, 80, 200));
+            ui.checkbox(&mut l.manifold, marked(ui, &[("—", manifold)], "generator manifold"))
+                .on_hover_text(&snap.manifold_note);
+            let rings = marked(ui, &[("○", pal.ink), ("○", pal.error)], "mode centres (covered, missed)");
+            ui.checkbox(&mut l.modes, rings).on_hover_text("Plain rings: covered; red rings: missed.");
         });
         let heat = if snap.config.loss.outputs_probability() {
             "D(x) = σ(logit), from 0 (purple) to 1 (green)"
@@ -141,11 +123,7 @@ impl GanView {
                     for (i, line) in snap.manifold.iter().enumerate() {
                         let pts: Vec<[f64; 2]> = line.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect();
                         let name = if i == 0 { format!("manifold: {}", snap.manifold_note) } else { String::new() };
-                        plot.line(
-                            Line::new(name, pts)
-                                .color(pal.line(Color32::from_rgba_unmultiplied(255, 200, 80, 110)))
-                                .width(1.0),
-                        );
+                        plot.line(Line::new(name, pts).color(pal.line(MANIFOLD_COLOUR)).width(1.0));
                     }
                 }
                 if layers.real {
@@ -167,10 +145,7 @@ impl GanView {
                         .iter()
                         .map(|(p, g)| [f64::from(p[0] + scale * g[0]), f64::from(p[1] + scale * g[1])])
                         .collect();
-                    plot.arrows(
-                        Arrows::new("−∇ generator loss", origins, tips)
-                            .color(pal.line(Color32::from_rgb(255, 220, 120))),
-                    );
+                    plot.arrows(Arrows::new("−∇ generator loss", origins, tips).color(pal.line(ARROW_COLOUR)));
                 }
                 if layers.modes {
                     if let (Some(modes), Some(cov)) = (&snap.modes, &snap.metrics.coverage) {
