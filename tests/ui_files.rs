@@ -155,7 +155,7 @@ fn remembered_settings_come_back_and_unreadable_ones_fall_back_with_a_notice() {
     h.state_mut().gan_mut().handle_mut().apply(changed.clone());
     h.get_by_label("Optimal discriminator").click();
     h.run_steps(2);
-    let text = h.state().remembered(&h.ctx);
+    let text = h.state().remembered();
 
     let ctx = egui::Context::default();
     let app = App::remembering(&ctx, remember::Remembered::parse(Some(&text)));

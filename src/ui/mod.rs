@@ -64,7 +64,7 @@ pub struct App {
     /// The Run menu: saved runs, ready-made states, export, dropped files.
     pub files: files::Files,
     /// The context (to read the theme when eframe asks for the settings to remember).
-    ctx: Option<egui::Context>,
+    ctx: egui::Context,
 }
 
 /// How the window starts (from the command line).
@@ -108,16 +108,10 @@ impl App {
     pub fn remembering(ctx: &egui::Context, mut remembered: remember::Remembered) -> Self {
         install_fonts(ctx);
         // The labs, in the order of their tab buttons; a new lab is one more line here.
-        use lab::LabSettings;
-        let gan = remembered.config_with(crate::train::gan::LAB, "GAN", crate::train::gan::GanTrainer::recall);
-        let vae = remembered.config_with(crate::train::vae::LAB, "AE vs VAE", crate::train::vae::VaeTrainer::recall);
-        let optimal_d = remembered.config_with(
-            crate::train::optimal_d::LAB,
-            "Optimal discriminator",
-            crate::train::optimal_d::OptimalDTrainer::recall,
-        );
-        let lines =
-            remembered.config_with(crate::train::lines::LAB, "JS vs W1", crate::train::lines::LinesTrainer::recall);
+        let gan = remembered.recall::<gan::GanView>();
+        let vae = remembered.recall::<vae::VaeView>();
+        let optimal_d = remembered.recall::<optimal_d::OptimalDView>();
+        let lines = remembered.recall::<lines::LinesView>();
         let labs: Vec<Box<dyn LabView>> = vec![
             Box::new(gan::GanView::with_config(ctx, gan)),
             Box::new(vae::VaeView::with_config(ctx, vae)),
@@ -130,7 +124,7 @@ impl App {
             frame_stats: frame_stats::FrameStats::default(),
             prev_frame_cpu: None,
             files: files::Files::default(),
-            ctx: Some(ctx.clone()),
+            ctx: ctx.clone(),
         };
         if let Some(theme) = remembered.theme {
             ctx.set_theme(theme);
@@ -149,8 +143,8 @@ impl App {
 
     /// The settings to remember: the tab, the theme and every lab's settings (see
     /// [`remember`]).
-    pub fn remembered(&self, ctx: &egui::Context) -> String {
-        let theme = ctx.options(|o| o.theme_preference);
+    pub fn remembered(&self) -> String {
+        let theme = self.ctx.options(|o| o.theme_preference);
         remember::write(self.tab, theme, self.labs.iter().map(|lab| (lab.run_lab(), lab.settings_json())))
     }
 
@@ -408,9 +402,7 @@ impl eframe::App for App {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if let Some(ctx) = &self.ctx {
-            storage.set_string(remember::KEY, self.remembered(ctx));
-        }
+        storage.set_string(remember::KEY, self.remembered());
     }
 }
 

@@ -113,6 +113,13 @@ impl Remembered {
         self.config_with(lab, title, |v| serde_json::from_value(v).map_err(|e| e.to_string()))
     }
 
+    /// The remembered settings of the lab of view `V`, read by its trainer's
+    /// `LabSettings::recall` (its defaults, with a notice, if they cannot be read).
+    pub fn recall<V: super::lab::TrainerView>(&mut self) -> <V::Trainer as super::lab::LabSettings>::Config {
+        use super::lab::LabSettings as _;
+        self.config_with(V::Trainer::LAB, V::TITLE, V::Trainer::recall)
+    }
+
     /// As [`Self::config`], read by `recall` (a lab's `LabSettings::recall`).
     pub fn config_with<C: Default>(
         &mut self,
