@@ -407,10 +407,9 @@ impl<L: Lab> Loop<'_, L> {
                 match reset {
                     Ok(()) => {
                         self.error = None;
-                        // Answered at once, before a snapshot that may measure for long.
-                        self.publish_status();
                         // The new run is shown at once: a run that fails again before the next
-                        // regular picture must not leave the old run's picture beside its error.
+                        // regular picture must not leave the old run's picture beside its error
+                        // (its status goes out first, before a picture that may measure for long).
                         self.dirty = true;
                         self.last_publish = None;
                         self.maybe_publish();

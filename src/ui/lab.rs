@@ -382,7 +382,15 @@ impl<L: LabSettings> LabHandle<L> {
     /// The header's note after a pause while hidden, a save or an open, for [`NOTE_SECS`]
     /// after it.
     pub fn note(&self) -> Option<&str> {
-        self.note.as_ref().filter(|(_, _, at)| at.elapsed().as_secs_f32() < NOTE_SECS).map(|(text, _, _)| text.as_str())
+        self.shown_note().map(|(text, _)| text)
+    }
+
+    /// The note and its hover text, while the note is shown.
+    fn shown_note(&self) -> Option<(&str, &str)> {
+        self.note
+            .as_ref()
+            .filter(|(_, _, at)| at.elapsed().as_secs_f32() < NOTE_SECS)
+            .map(|(text, tip, _)| (text.as_str(), tip.as_str()))
     }
 
     /// Starts training if it is paused.
@@ -426,8 +434,8 @@ impl<L: LabSettings> LabHandle<L> {
         if ui.add_enabled(self.error().is_none(), egui::Button::new(label)).on_hover_text(tip).clicked() {
             self.toggle_play();
         }
-        if let Some((note, tip, _)) = self.note.as_ref().filter(|(_, _, at)| at.elapsed().as_secs_f32() < NOTE_SECS) {
-            ui.colored_label(super::theme::palette(ui).warning, note).on_hover_text(tip.as_str());
+        if let Some((note, tip)) = self.shown_note() {
+            ui.colored_label(super::theme::palette(ui).warning, note).on_hover_text(tip);
             ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
         }
     }
